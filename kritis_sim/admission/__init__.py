@@ -1,0 +1,1 @@
+"""admission layer of kritis-sim (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""conformance layer of kritis-sim (see docs/architecture.md)."""

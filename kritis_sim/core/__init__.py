@@ -1,0 +1,1 @@
+"""core layer of kritis-sim (see docs/architecture.md)."""

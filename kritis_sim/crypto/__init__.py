@@ -1,0 +1,1 @@
+"""crypto layer of kritis-sim (see docs/architecture.md)."""

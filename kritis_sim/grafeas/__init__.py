@@ -1,0 +1,1 @@
+"""grafeas layer of kritis-sim (see docs/architecture.md)."""

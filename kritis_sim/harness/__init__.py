@@ -1,0 +1,1 @@
+"""harness layer of kritis-sim (see docs/architecture.md)."""

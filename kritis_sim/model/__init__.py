@@ -1,0 +1,1 @@
+"""model layer of kritis-sim (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""scenarios layer of kritis-sim (see docs/architecture.md)."""

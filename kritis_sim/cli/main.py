@@ -24,6 +24,10 @@ COMMANDS: tuple[str, ...] = (
     "kritis_sim.cli.keygen",
     "kritis_sim.cli.sign",
     "kritis_sim.cli.review",
+    "kritis_sim.cli.emulator",
+    "kritis_sim.cli.webhook",
+    "kritis_sim.cli.certs",
+    "kritis_sim.cli.manifests",
 )
 
 EXIT_OK = 0

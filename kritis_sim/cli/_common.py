@@ -1,0 +1,45 @@
+"""Helpers shared by CLI subcommands: reading files, parsing times, JSON out.
+
+CLI-only; nothing here is used by the library layers.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kritis_sim.errors import InputError
+from kritis_sim.model.occurrence import parse_timestamp
+
+__all__ = ["parse_now", "print_json", "read_text"]
+
+
+def read_text(path: str) -> str:
+    """Read ``path`` (``-`` is stdin) as UTF-8, with an InputError on failure."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", source=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read file: {exc}", source=path) from None
+
+
+def parse_now(text: str | None) -> datetime:
+    """``--now RFC3339``, or the current time when not given."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        return parse_timestamp(text)
+    except InputError as exc:
+        raise InputError(exc.message, path="--now") from None
+
+
+def print_json(data: Any) -> None:
+    """Write ``data`` as indented JSON to stdout."""
+    json.dump(data, sys.stdout, indent=2, sort_keys=False)
+    sys.stdout.write("\n")

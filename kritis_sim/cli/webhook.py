@@ -1,0 +1,175 @@
+"""``kritis-sim webhook``: serve the admission webhook.
+
+Policy, attestors and attestations come either from files (``--policy``,
+``--attestors``, optionally ``--occurrences``) or from a running Grafeas /
+Binary Authorization emulator (``--emulator URL --project P``), re-read at most
+every ``--policy-ttl`` seconds. With ``--tls-cert`` and ``--tls-key`` the server
+speaks HTTPS (the API server requires it); without them it serves plain HTTP
+and says so on stderr. The base URL is printed on a line of its own once the
+server accepts connections; SIGINT or SIGTERM stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from kritis_sim.admission.audit import AuditLog
+from kritis_sim.admission.enforcer import PolicyProvider, StaticPolicy
+from kritis_sim.admission.webhook import WebhookConfig, create_app
+from kritis_sim.cli._common import read_text
+from kritis_sim.core.decide import DecisionOptions
+from kritis_sim.core.source import AttestationSource, InMemorySource
+from kritis_sim.crypto.verify import VerificationCache
+from kritis_sim.errors import InputError
+from kritis_sim.model.attestor import Attestor, load_attestors
+from kritis_sim.model.occurrence import load_occurrences
+from kritis_sim.model.policy import Policy, load_policy
+
+__all__ = ["CachedProvider", "register", "run"]
+
+
+def register(sub: Any) -> None:
+    """Add the ``webhook`` subcommand."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        "webhook",
+        help="serve the admission webhook (AdmissionReview and ImageReview)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    src = p.add_argument_group("policy and attestations")
+    src.add_argument("--policy", metavar="FILE", help="Binary Authorization policy")
+    src.add_argument("--attestors", metavar="FILE", help="Attestor resources")
+    src.add_argument("--occurrences", metavar="FILE", help="attestation occurrences")
+    src.add_argument("--emulator", metavar="URL", help="Grafeas/BinAuthz emulator")
+    src.add_argument("--project", metavar="P", help="project in the emulator")
+    src.add_argument(
+        "--policy-ttl",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="emulator mode: reuse policy and attestors this long (default 5)",
+    )
+    p.add_argument("--cluster", metavar="LOCATION.NAME", help="the guarded cluster")
+    p.add_argument("--istio-trust-domain", metavar="DOMAIN")
+    p.add_argument("--check-docker-reference", action="store_true")
+    p.add_argument("--tls-cert", metavar="FILE", help="PEM serving certificate")
+    p.add_argument("--tls-key", metavar="FILE", help="PEM key of --tls-cert")
+    p.add_argument("--host", default="127.0.0.1", help="bind address")
+    p.add_argument("--port", type=int, default=0, help="port (0 picks a free one)")
+    p.add_argument("--audit-log", metavar="FILE|-", help="JSON-lines audit log")
+    p.add_argument(
+        "--workers", type=int, default=16, help="threads for store reads (default 16)"
+    )
+    p.set_defaults(func=run)
+
+
+class CachedProvider:
+    """Wrap a provider so it is called at most once per ``ttl`` seconds.
+
+    A failure is not cached: the next request tries again (and fails closed
+    meanwhile).
+    """
+
+    def __init__(self, provider: PolicyProvider, ttl: float) -> None:
+        self._provider, self._ttl = provider, ttl
+        self._lock = threading.Lock()
+        self._value: tuple[Policy, tuple[Attestor, ...]] | None = None
+        self._expires = 0.0
+
+    def __call__(self) -> tuple[Policy, Iterable[Attestor]]:
+        with self._lock:
+            if self._value is not None and time.monotonic() < self._expires:
+                return self._value
+        policy, attestors = self._provider()
+        value = (policy, tuple(attestors))
+        with self._lock:
+            self._value, self._expires = value, time.monotonic() + self._ttl
+        return value
+
+
+def _files(args: argparse.Namespace) -> tuple[PolicyProvider, AttestationSource]:
+    policy = load_policy(read_text(args.policy), source=args.policy)
+    attestors = load_attestors(read_text(args.attestors), source=args.attestors)
+    occurrences = (
+        load_occurrences(read_text(args.occurrences), source=args.occurrences)
+        if args.occurrences
+        else ()
+    )
+    return StaticPolicy(policy, tuple(attestors)), InMemorySource(occurrences)
+
+
+def _emulator(args: argparse.Namespace) -> tuple[PolicyProvider, AttestationSource]:
+    from kritis_sim.grafeas.client import load_world
+
+    url, project = args.emulator, args.project
+    _, _, source = load_world(url, project)
+
+    def provider() -> tuple[Policy, Iterable[Attestor]]:
+        policy, attestors, _ = load_world(url, project)
+        return policy, attestors
+
+    return CachedProvider(provider, args.policy_ttl), source
+
+
+def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
+    if args.emulator:
+        if not args.project or args.policy or args.attestors:
+            raise InputError(
+                "--emulator needs --project and excludes --policy/--attestors",
+                path="webhook",
+            )
+        provider, source = _emulator(args)
+    elif args.policy and args.attestors:
+        provider, source = _files(args)
+    else:
+        raise InputError(
+            "give --policy and --attestors, or --emulator and --project",
+            path="webhook",
+        )
+    return WebhookConfig(
+        policy_provider=provider,
+        source=source,
+        cluster=args.cluster,
+        istio_trust_domain=args.istio_trust_domain,
+        options=DecisionOptions(
+            check_docker_reference=args.check_docker_reference,
+            cache=VerificationCache(),
+        ),
+        audit_log=audit,
+        workers=args.workers,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted."""
+    from kritis_sim.serving import serve
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise InputError("--tls-cert and --tls-key go together", path="webhook")
+    if args.tls_cert is None:
+        print(
+            "kritis-sim webhook: warning: no --tls-cert/--tls-key, serving plain "
+            "HTTP; the Kubernetes API server only calls webhooks over HTTPS",
+            file=sys.stderr,
+        )
+    audit = AuditLog.open(args.audit_log) if args.audit_log else None
+    try:
+        app = create_app(_config(args, audit))
+        serve(
+            app,
+            host=args.host,
+            port=args.port,
+            ssl_certfile=args.tls_cert,
+            ssl_keyfile=args.tls_key,
+            ready_message_stream=sys.stdout,
+        )
+        app.state.webhook.enforcer.close()
+    finally:
+        if audit is not None:
+            audit.close()
+    return 0

@@ -1,0 +1,224 @@
+"""Does one attestor vouch for one image? The REQUIRE_ATTESTATION check.
+
+For one (image, attestor) pair this module looks up the attestor's occurrences
+for the image, and for each signature: finds the key by exact ``publicKeyId``,
+verifies the signature over the exact ``serializedPayload`` bytes with the key's
+declared algorithm, then parses the payload and compares
+``docker-manifest-digest`` with the image digest (and, optionally, the Kritis
+``docker-reference`` identity), then checks freshness when the rule asks for it.
+
+The attestor is satisfied when any signature of any occurrence passes every
+step (OR within one attestor). Otherwise the outcome carries the reason of the
+attempt that came closest, so users see "signature does not verify" rather than
+"no attestation" when a forged attestation exists.
+
+Reading the store is the caller's :class:`AttestationSource`; a store failure
+raises :class:`~kritis_sim.errors.GrafeasError` and is handled by ``decide``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from kritis_sim.core.source import AttestationSource
+from kritis_sim.crypto.payload import parse_payload
+from kritis_sim.crypto.verify import VerificationCache, verify_signature
+from kritis_sim.errors import OccurrenceError
+from kritis_sim.model.attestor import Attestor
+from kritis_sim.model.decision import AttestorOutcome, OutcomeReason
+from kritis_sim.model.imageref import ImageRef
+from kritis_sim.model.occurrence import AttestationOccurrence
+
+__all__ = ["check_attestor", "fetch_occurrences"]
+
+#: Payload parsing memoised on the exact bytes (results are immutable values).
+_parse_payload = functools.lru_cache(maxsize=8192)(parse_payload)
+
+#: How close an attempt came to verifying; the best one explains a failure.
+_RANK: dict[OutcomeReason, int] = {
+    OutcomeReason.VERIFIED: 100,
+    OutcomeReason.TOO_OLD: 80,
+    OutcomeReason.REFERENCE_MISMATCH: 70,
+    OutcomeReason.DIGEST_MISMATCH: 70,
+    OutcomeReason.BAD_PAYLOAD: 60,
+    OutcomeReason.BAD_SIGNATURE: 50,
+    OutcomeReason.UNKNOWN_KEY_ID: 40,
+    OutcomeReason.WRONG_NOTE: 30,
+    OutcomeReason.NO_ATTESTATION: 0,
+}
+
+NO_VALID = (
+    "No attestations found that were valid and signed by a key trusted by the "
+    "attestor"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    reason: OutcomeReason
+    detail: str
+
+    @property
+    def rank(self) -> tuple[int, str]:
+        return (_RANK[self.reason], self.detail)
+
+
+def fetch_occurrences(
+    source: AttestationSource, image: ImageRef, note_name: str
+) -> tuple[AttestationOccurrence, ...]:
+    """All occurrences of ``note_name`` for any resource URL form of ``image``.
+
+    Raises:
+        GrafeasError: the source failed.
+    """
+    seen: dict[tuple[str | None, bytes, str], AttestationOccurrence] = {}
+    for url in image.resource_urls():
+        for occ in source.occurrences(url, note_name):
+            seen.setdefault((occ.name, occ.serialized_payload, occ.resource_uri), occ)
+    return tuple(seen.values())
+
+
+def _verify(
+    cache: VerificationCache | None,
+    attestor: Attestor,
+    occ: AttestationOccurrence,
+    image: ImageRef,
+    *,
+    now: datetime,
+    max_age: timedelta | None,
+    check_docker_reference: bool,
+) -> list[_Attempt]:
+    if occ.note_name != attestor.note_reference:
+        return [
+            _Attempt(
+                OutcomeReason.WRONG_NOTE,
+                f"occurrence {occ.name or '?'} hangs off note {occ.note_name!r}, "
+                f"not the attestor's note {attestor.note_reference!r}",
+            )
+        ]
+    if not occ.signatures:
+        return [
+            _Attempt(OutcomeReason.BAD_SIGNATURE, f"occurrence {occ.name or '?'} has no signatures")
+        ]
+    attempts = []
+    for sig in occ.signatures:
+        attempts.append(
+            _verify_one(
+                cache, attestor, occ, sig.public_key_id, sig.signature, image,
+                now=now, max_age=max_age, check_docker_reference=check_docker_reference,
+            )
+        )
+    return attempts
+
+
+def _verify_one(
+    cache: VerificationCache | None,
+    attestor: Attestor,
+    occ: AttestationOccurrence,
+    key_id: str,
+    signature: bytes,
+    image: ImageRef,
+    *,
+    now: datetime,
+    max_age: timedelta | None,
+    check_docker_reference: bool,
+) -> _Attempt:
+    key = attestor.key_by_id(key_id)
+    if key is None:
+        return _Attempt(
+            OutcomeReason.UNKNOWN_KEY_ID,
+            f"signature by key {key_id!r}, which attestor {attestor.name} does not trust",
+        )
+    if key.pkix_public_key is None:
+        return _Attempt(
+            OutcomeReason.BAD_SIGNATURE,
+            f"key {key_id!r} is a PGP key; kritis-sim verifies PKIX keys only",
+        )
+    pkix = key.pkix_public_key
+    ok = (
+        cache.verify(pkix, occ.serialized_payload, signature)
+        if cache is not None
+        else verify_signature(pkix, occ.serialized_payload, signature)
+    )
+    if not ok:
+        return _Attempt(
+            OutcomeReason.BAD_SIGNATURE,
+            f"signature does not verify with key {key_id!r} "
+            f"({pkix.signature_algorithm.value})",
+        )
+    try:
+        payload = _parse_payload(occ.serialized_payload)
+    except OccurrenceError as exc:
+        return _Attempt(OutcomeReason.BAD_PAYLOAD, f"signed payload is unusable: {exc.message}")
+    if payload.manifest_digest != image.digest:
+        return _Attempt(
+            OutcomeReason.DIGEST_MISMATCH,
+            f"signed payload names digest {payload.manifest_digest!r}, "
+            f"the image has {image.digest!r}",
+        )
+    if check_docker_reference and payload.docker_reference != image.name:
+        return _Attempt(
+            OutcomeReason.REFERENCE_MISMATCH,
+            f"signed payload names repository {payload.docker_reference!r}, "
+            f"the image is {image.name!r}",
+        )
+    if max_age is not None:
+        created = occ.create_time
+        if created is None:
+            return _Attempt(
+                OutcomeReason.TOO_OLD,
+                "occurrence has no createTime, so its age cannot be proven "
+                f"(the rule requires attestations younger than {max_age})",
+            )
+        age = now - created
+        if age > max_age:
+            return _Attempt(
+                OutcomeReason.TOO_OLD,
+                f"attestation is {age} old; the rule accepts at most {max_age}",
+            )
+    return _Attempt(
+        OutcomeReason.VERIFIED, f"verified with key {key_id!r} ({pkix.signature_algorithm.value})"
+    )
+
+
+def check_attestor(
+    attestor: Attestor,
+    image: ImageRef,
+    occurrences: Sequence[AttestationOccurrence],
+    *,
+    now: datetime,
+    max_age: timedelta | None,
+    check_docker_reference: bool = False,
+    cache: VerificationCache | None = None,
+) -> AttestorOutcome:
+    """Judge ``occurrences`` for ``image`` against ``attestor``'s keys."""
+    if not attestor.public_keys:
+        return AttestorOutcome(
+            attestor.name,
+            False,
+            OutcomeReason.NO_KEYS,
+            f"attestor {attestor.name} has no public keys, so it verifies nothing",
+            len(occurrences),
+        )
+    best: _Attempt | None = None
+    for occ in occurrences:
+        for attempt in _verify(
+            cache, attestor, occ, image,
+            now=now, max_age=max_age, check_docker_reference=check_docker_reference,
+        ):
+            if attempt.reason is OutcomeReason.VERIFIED:
+                return AttestorOutcome(
+                    attestor.name, True, attempt.reason, attempt.detail, len(occurrences)
+                )
+            if best is None or attempt.rank > best.rank:
+                best = attempt
+    if best is None:
+        best = _Attempt(
+            OutcomeReason.NO_ATTESTATION,
+            f"no attestation by {attestor.name} (note {attestor.note_reference}) "
+            f"for {image.original}",
+        )
+    return AttestorOutcome(attestor.name, False, best.reason, best.detail, len(occurrences))

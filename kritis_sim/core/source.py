@@ -1,0 +1,62 @@
+"""Where the decision gets attestations from: the :class:`AttestationSource` seam.
+
+The decision core never performs I/O itself. Adapters that read a real store
+(the Grafeas client, the emulator's store) implement this protocol; the webhook
+prefetches with a deadline and hands the core an :class:`InMemorySource`.
+A source that fails raises :class:`~kritis_sim.errors.GrafeasError`; the core
+turns that into a fail-closed denial.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Protocol, runtime_checkable
+
+from kritis_sim.model.occurrence import AttestationOccurrence
+
+__all__ = ["AttestationSource", "InMemorySource"]
+
+
+@runtime_checkable
+class AttestationSource(Protocol):
+    """Anything that lists the attestation occurrences of one note for one image."""
+
+    def occurrences(
+        self, resource_url: str, note_name: str
+    ) -> Sequence[AttestationOccurrence]:
+        """Occurrences of ``note_name`` whose resourceUri is ``resource_url``.
+
+        Raises:
+            GrafeasError: the store could not be read.
+        """
+        ...
+
+
+class InMemorySource:
+    """An :class:`AttestationSource` over a fixed collection of occurrences.
+
+    Occurrences are indexed by ``(resourceUri, noteName)`` so a lookup costs the
+    same however many are held.
+    """
+
+    def __init__(self, occurrences: Iterable[AttestationOccurrence] = ()) -> None:
+        self._index: dict[tuple[str, str], list[AttestationOccurrence]] = (
+            defaultdict(list)
+        )
+        for occ in occurrences:
+            self.add(occ)
+
+    def add(self, occurrence: AttestationOccurrence) -> None:
+        """Hold one more occurrence."""
+        self._index[(occurrence.resource_uri, occurrence.note_name)].append(occurrence)
+
+    def occurrences(
+        self, resource_url: str, note_name: str
+    ) -> Sequence[AttestationOccurrence]:
+        """See :meth:`AttestationSource.occurrences`."""
+        return tuple(self._index.get((resource_url, note_name), ()))
+
+    def all(self) -> tuple[AttestationOccurrence, ...]:
+        """Every held occurrence."""
+        return tuple(o for group in self._index.values() for o in group)

@@ -1,0 +1,50 @@
+"""Where a workload is being deployed: the keys that select a specific rule.
+
+This module holds values only; it does not read Kubernetes objects (see
+:mod:`kritis_sim.admission.workloads` for that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DeployTarget"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeployTarget:
+    """The deploy target of one admission request.
+
+    Attributes:
+        cluster: ``location.clusterId`` (e.g. ``us-east1-b.prod``), or None when
+            the enforcer was not told which cluster it guards.
+        namespace: the Kubernetes namespace.
+        service_account: the pod's service account (``default`` when unset).
+        istio_identity: ``spiffe://<trust-domain>/ns/<ns>/sa/<sa>`` when an Istio
+            trust domain is configured, else None.
+    """
+
+    cluster: str | None = None
+    namespace: str = "default"
+    service_account: str = "default"
+    istio_identity: str | None = None
+
+    @property
+    def service_account_key(self) -> str:
+        """The ``namespace:serviceaccount`` rule key."""
+        return f"{self.namespace}:{self.service_account}"
+
+    @classmethod
+    def with_trust_domain(
+        cls,
+        *,
+        cluster: str | None,
+        namespace: str,
+        service_account: str = "default",
+        trust_domain: str | None = None,
+    ) -> DeployTarget:
+        """Build a target, deriving the Istio identity from ``trust_domain``."""
+        identity = None
+        if trust_domain:
+            identity = f"spiffe://{trust_domain}/ns/{namespace}/sa/{service_account}"
+        return cls(cluster, namespace, service_account, identity)

@@ -61,16 +61,28 @@ def main() -> int:
 
     checks = []
     for occ in w.occurrences:
-        att = w.attestors[next(n for n in names if w.attestors[n].note_reference == occ.note_name)]
+        att = w.attestors[
+            next(n for n in names if w.attestors[n].note_reference == occ.note_name)
+        ]
         pem = att.public_keys[0].pkix_public_key.public_key_pem  # type: ignore[union-attr]
-        checks.append((load_public_key(pem), occ.serialized_payload, occ.signatures[0].signature))
+        checks.append(
+            (load_public_key(pem), occ.serialized_payload, occ.signatures[0].signature)
+        )
 
     def floor() -> None:
         for key, data, sig in checks:
             key.verify(sig, data, ec.ECDSA(hashes.SHA256()))  # type: ignore[union-attr, call-arg, arg-type]
 
     def cold() -> None:
-        d = decide(pol, w.attestors, src, TARGET, IMAGES, now=NOW, options=DecisionOptions(cache=VerificationCache()))
+        d = decide(
+            pol,
+            w.attestors,
+            src,
+            TARGET,
+            IMAGES,
+            now=NOW,
+            options=DecisionOptions(cache=VerificationCache()),
+        )
         assert d.allowed
 
     warm_opts = DecisionOptions(cache=VerificationCache())
@@ -79,23 +91,58 @@ def main() -> int:
         d = decide(pol, w.attestors, src, TARGET, IMAGES, now=NOW, options=warm_opts)
         assert d.allowed
 
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "shop", "namespace": "shop", "uid": "x" * 36,
-           "labels": {"app": "shop"}}, "spec": {"containers": [{"name": f"c{i}", "image": img,
-           "ports": [{"containerPort": 8080}], "resources": {"limits": {"cpu": "1"}}} for i, img in enumerate(IMAGES)],
-           "serviceAccountName": "default"}}
-    body = json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
-        "uid": "705ab4f5-6393-11e8-b7cc-42010a800002", "kind": {"group": "", "version": "v1", "kind": "Pod"},
-        "resource": {"group": "", "version": "v1", "resource": "pods"}, "namespace": "shop", "operation": "CREATE",
-        "userInfo": {"username": "admin", "groups": ["system:authenticated"]}, "object": pod, "oldObject": None,
-        "dryRun": False, "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"}}})
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "shop",
+            "namespace": "shop",
+            "uid": "x" * 36,
+            "labels": {"app": "shop"},
+        },
+        "spec": {
+            "containers": [
+                {
+                    "name": f"c{i}",
+                    "image": img,
+                    "ports": [{"containerPort": 8080}],
+                    "resources": {"limits": {"cpu": "1"}},
+                }
+                for i, img in enumerate(IMAGES)
+            ],
+            "serviceAccountName": "default",
+        },
+    }
+    body = json.dumps(
+        {
+            "apiVersion": "admission.k8s.io/v1",
+            "kind": "AdmissionReview",
+            "request": {
+                "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
+                "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "resource": {"group": "", "version": "v1", "resource": "pods"},
+                "namespace": "shop",
+                "operation": "CREATE",
+                "userInfo": {"username": "admin", "groups": ["system:authenticated"]},
+                "object": pod,
+                "oldObject": None,
+                "dryRun": False,
+                "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"},
+            },
+        }
+    )
 
     def parse() -> None:
         json.loads(body)
 
     big_doc = {
-        "admissionWhitelistPatterns": [{"namePattern": f"gcr.io/vendor{i}/img*"} for i in range(10_000)],
+        "admissionWhitelistPatterns": [
+            {"namePattern": f"gcr.io/vendor{i}/img*"} for i in range(10_000)
+        ],
         "defaultAdmissionRule": require(*names),
-        "clusterAdmissionRules": {f"us-east1-b.c{i}": require(*names) for i in range(10_000)},
+        "clusterAdmissionRules": {
+            f"us-east1-b.c{i}": require(*names) for i in range(10_000)
+        },
     }
     small_doc = {
         "admissionWhitelistPatterns": [{"namePattern": "gcr.io/vendor0/img*"}],
@@ -110,19 +157,36 @@ def main() -> int:
     scale_opts = DecisionOptions(cache=VerificationCache())
 
     def with_big() -> None:
-        assert decide(big, w.attestors, src, target_big, IMAGES, now=NOW, options=scale_opts).allowed
+        assert decide(
+            big, w.attestors, src, target_big, IMAGES, now=NOW, options=scale_opts
+        ).allowed
 
     def with_small() -> None:
-        assert decide(small, w.attestors, src, target_small, IMAGES, now=NOW, options=scale_opts).allowed
+        assert decide(
+            small, w.attestors, src, target_small, IMAGES, now=NOW, options=scale_opts
+        ).allowed
 
     with_big()  # build the compiled allowlist once (policy load cost, reported separately)
-    f, c, wm, p = best_of(floor), best_of(cold), best_of(warm, number=2000), best_of(parse, number=2000)
+    f, c, wm, p = (
+        best_of(floor),
+        best_of(cold),
+        best_of(warm, number=2000),
+        best_of(parse, number=2000),
+    )
     b, s = best_of(with_big, number=2000), best_of(with_small, number=2000)
     print(f"floor (6 ECDSA P-256 verifications): {f * 1e6:8.1f} us")
-    print(f"cold decision:                       {c * 1e6:8.1f} us  = {c / f:.2f}x floor (target <= 1.3x)")
-    print(f"warm decision:                       {wm * 1e6:8.1f} us  = {wm / p:.2f}x parse (target <= 10x)")
-    print(f"json parse of AdmissionReview:       {p * 1e6:8.1f} us  ({len(body)} bytes)")
-    print(f"10k patterns + 10k cluster rules:    {b * 1e6:8.1f} us  = {b / s:.2f}x one of each (target <= 2x)")
+    print(
+        f"cold decision:                       {c * 1e6:8.1f} us  = {c / f:.2f}x floor (target <= 1.3x)"
+    )
+    print(
+        f"warm decision:                       {wm * 1e6:8.1f} us  = {wm / p:.2f}x parse (target <= 10x)"
+    )
+    print(
+        f"json parse of AdmissionReview:       {p * 1e6:8.1f} us  ({len(body)} bytes)"
+    )
+    print(
+        f"10k patterns + 10k cluster rules:    {b * 1e6:8.1f} us  = {b / s:.2f}x one of each (target <= 2x)"
+    )
     print(f"loading the 10k/10k policy:          {load_s * 1e3:8.1f} ms (once)")
     ok = c / f <= 1.3 and wm / p <= 10 and b / s <= 2
     print("PASS" if ok else "MISS")

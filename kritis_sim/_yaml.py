@@ -67,9 +67,7 @@ class Locator:
                 return None
             path = path[:-1]
 
-    def error(
-        self, cls: type[InputError], path: Path, message: str
-    ) -> InputError:
+    def error(self, cls: type[InputError], path: Path, message: str) -> InputError:
         """Build ``cls`` located at ``path`` in this document."""
         return cls(
             message,

@@ -33,11 +33,17 @@ def register(sub: Any) -> None:
             "api_endpoint_overrides/containeranalysis and /binaryauthorization."
         ),
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0,
-                   help="port to bind; 0 (default) picks a free one")
-    p.add_argument("--db", metavar="FILE",
-                   help="SQLite file for durable storage (default: in memory)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
+    )
+    p.add_argument(
+        "--port", type=int, default=0, help="port to bind; 0 (default) picks a free one"
+    )
+    p.add_argument(
+        "--db",
+        metavar="FILE",
+        help="SQLite file for durable storage (default: in memory)",
+    )
     p.add_argument("--quiet", action="store_true", help="do not log requests")
     p.set_defaults(func=run)
 
@@ -51,8 +57,12 @@ def run(args: argparse.Namespace) -> int:
     )
     store: Store = SqliteStore(args.db) if args.db else MemoryStore()
     try:
-        serve(create_app(store), host=args.host, port=args.port,
-              ready_message_stream=sys.stdout)
+        serve(
+            create_app(store),
+            host=args.host,
+            port=args.port,
+            ready_message_stream=sys.stdout,
+        )
     finally:
         store.close()
     return 0

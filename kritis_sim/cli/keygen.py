@@ -34,10 +34,18 @@ def register(sub: Any) -> None:
         help="generate a signing key and the attestor public-key entry",
         description=f"Generate a private key for ALG. Algorithms: {names} (aliases accepted).",
     )
-    p.add_argument("--algorithm", required=True, metavar="ALG",
-                   help="signatureAlgorithm, e.g. ECDSA_P256_SHA256")
-    p.add_argument("--out", required=True, metavar="KEY.pem",
-                   help="where to write the private key (refuses to overwrite)")
+    p.add_argument(
+        "--algorithm",
+        required=True,
+        metavar="ALG",
+        help="signatureAlgorithm, e.g. ECDSA_P256_SHA256",
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="KEY.pem",
+        help="where to write the private key (refuses to overwrite)",
+    )
     p.add_argument("--comment", help="comment for the public-key entry")
     p.set_defaults(func=run)
 

@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "kritis_sim.cli.webhook",
     "kritis_sim.cli.certs",
     "kritis_sim.cli.manifests",
+    "kritis_sim.cli.run",
 )
 
 EXIT_OK = 0

@@ -26,8 +26,12 @@ def register(sub: Any) -> None:
             "`gcloud container binauthz create-signature-payload`."
         ),
     )
-    p.add_argument("--image", required=True, metavar="REF",
-                   help="image by digest, e.g. gcr.io/p/app@sha256:<64 hex>")
+    p.add_argument(
+        "--image",
+        required=True,
+        metavar="REF",
+        help="image by digest, e.g. gcr.io/p/app@sha256:<64 hex>",
+    )
     p.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(func=run)
 

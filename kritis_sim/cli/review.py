@@ -19,12 +19,12 @@ from typing import Any
 
 from kritis_sim._yaml import load_documents
 from kritis_sim.admission.review import (
-    AdmissionVerdict,
     admission_reply,
     image_review_reply,
     parse_admission_review,
     parse_image_review,
 )
+from kritis_sim.admission.verdicts import decision_verdict, not_applicable_verdict
 from kritis_sim.admission.workloads import (
     NotApplicable,
     Workload,
@@ -42,7 +42,7 @@ from kritis_sim.model.decision import Decision
 from kritis_sim.model.occurrence import load_occurrences
 from kritis_sim.model.policy import Policy, load_policy
 
-__all__ = ["register", "run", "verdict_of"]
+__all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
@@ -53,22 +53,53 @@ def register(sub: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("input", metavar="INPUT", help="manifest or review file (- for stdin)")
-    p.add_argument("--policy", metavar="FILE", help="Binary Authorization policy (YAML/JSON)")
+    p.add_argument(
+        "input", metavar="INPUT", help="manifest or review file (- for stdin)"
+    )
+    p.add_argument(
+        "--policy", metavar="FILE", help="Binary Authorization policy (YAML/JSON)"
+    )
     p.add_argument("--attestors", metavar="FILE", help="Attestor resources (YAML/JSON)")
-    p.add_argument("--occurrences", metavar="FILE",
-                   help="attestation occurrences: a JSON/YAML list or {occurrences: [...]}")
-    p.add_argument("--cluster", metavar="LOCATION.NAME",
-                   help="the cluster deployed to, for clusterAdmissionRules")
-    p.add_argument("--istio-trust-domain", metavar="DOMAIN",
-                   help="derive spiffe://DOMAIN/ns/NS/sa/SA for Istio identity rules")
-    p.add_argument("--namespace", default="default",
-                   help="namespace for manifests that name none (default: default)")
+    p.add_argument(
+        "--occurrences",
+        metavar="FILE",
+        help="attestation occurrences: a JSON/YAML list or {occurrences: [...]}",
+    )
+    p.add_argument(
+        "--cluster",
+        metavar="LOCATION.NAME",
+        help="the cluster deployed to, for clusterAdmissionRules",
+    )
+    p.add_argument(
+        "--istio-trust-domain",
+        metavar="DOMAIN",
+        help="derive spiffe://DOMAIN/ns/NS/sa/SA for Istio identity rules",
+    )
+    p.add_argument(
+        "--namespace",
+        default="default",
+        help="namespace for manifests that name none (default: default)",
+    )
     p.add_argument("--now", metavar="RFC3339", help="decision time (default: now)")
-    p.add_argument("--check-docker-reference", action="store_true",
-                   help="also require the signed docker-reference to match (Kritis mode)")
-    p.add_argument("--strict", action="store_true",
-                   help="refuse kritis-sim policy extensions (Google's format only)")
+    p.add_argument(
+        "--emulator",
+        metavar="URL",
+        help="read policy, attestors and attestations from a Grafeas/"
+        "BinAuthz REST endpoint (e.g. kritis-sim emulator) instead of files",
+    )
+    p.add_argument(
+        "--project", metavar="P", help="project whose policy --emulator reads"
+    )
+    p.add_argument(
+        "--check-docker-reference",
+        action="store_true",
+        help="also require the signed docker-reference to match (Kritis mode)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse kritis-sim policy extensions (Google's format only)",
+    )
     p.set_defaults(func=run)
 
 
@@ -80,6 +111,12 @@ class _World:
 
 
 def _load_world(args: argparse.Namespace) -> _World:
+    if args.emulator:
+        if not args.project:
+            raise InputError("--emulator needs --project", path="review")
+        from kritis_sim.grafeas.client import load_world
+
+        return _World(*load_world(args.emulator, args.project))
     if not args.policy or not args.attestors:
         raise InputError("--policy and --attestors are required", path="review")
     policy = load_policy(read_text(args.policy), source=args.policy, strict=args.strict)
@@ -90,18 +127,6 @@ def _load_world(args: argparse.Namespace) -> _World:
         else ()
     )
     return _World(policy, attestors, InMemorySource(occurrences))
-
-
-def verdict_of(decision: Decision) -> AdmissionVerdict:
-    """The webhook-independent reply for a decision (warnings on dry-run/breakglass)."""
-    warnings: list[str] = []
-    if decision.dry_run:
-        warnings.append("dry-run: would have been denied: " + " ".join(decision.reasons))
-    elif decision.breakglass and not decision.verdict_allowed:
-        warnings.append("breakglass: would have been denied: " + " ".join(decision.reasons))
-    return AdmissionVerdict(
-        decision.allowed, decision.message, tuple(warnings), decision.audit_annotations()
-    )
 
 
 def _as_review(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
@@ -119,7 +144,11 @@ def _as_review(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
         "request": {
             "uid": str(uuid.uuid4()),
             "kind": {"group": group, "version": version, "kind": obj["kind"]},
-            "resource": {"group": group, "version": version, "resource": obj["kind"].lower() + "s"},
+            "resource": {
+                "group": group,
+                "version": version,
+                "resource": obj["kind"].lower() + "s",
+            },
             "namespace": ns,
             "name": meta.get("name"),
             "operation": "CREATE",
@@ -131,15 +160,18 @@ def _as_review(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
     }
 
 
-def _judge(
-    world: _World, workload: Workload, args: argparse.Namespace
-) -> Decision:
+def _judge(world: _World, workload: Workload, args: argparse.Namespace) -> Decision:
     target = deploy_target(
         workload, cluster=args.cluster, trust_domain=args.istio_trust_domain
     )
     return decide(
-        world.policy, world.attestors, world.source, target, workload.images,
-        now=parse_now(args.now), breakglass=bool(workload.breakglass),
+        world.policy,
+        world.attestors,
+        world.source,
+        target,
+        workload.images,
+        now=parse_now(args.now),
+        breakglass=bool(workload.breakglass),
         options=DecisionOptions(check_docker_reference=args.check_docker_reference),
     )
 
@@ -149,7 +181,9 @@ def _documents(args: argparse.Namespace) -> Iterable[tuple[dict[str, Any], str]]
         load_documents(read_text(args.input), source=args.input)
     ):
         if not isinstance(data, dict):
-            raise locator.error(ManifestError, (), "expected a Kubernetes object (a mapping)")
+            raise locator.error(
+                ManifestError, (), "expected a Kubernetes object (a mapping)"
+            )
         yield data, f"{args.input}#{index}"
 
 
@@ -161,7 +195,8 @@ def _review_one(
         if data.get("kind") == "ImageReview":
             workload = workload_from_image_review(parse_image_review(data))
             decision = _judge(world, workload, args)
-            return image_review_reply(verdict_of(decision)), decision.allowed, explain(decision)
+            reply = image_review_reply(decision_verdict(decision, workload))
+            return reply, decision.allowed, explain(decision)
         is_review = data.get("kind") == "AdmissionReview"
         review = data if is_review else _as_review(data, args.namespace)
         parsed = parse_admission_review(review)
@@ -169,15 +204,31 @@ def _review_one(
     except (WebhookRequestError, ManifestError) as exc:
         raise type(exc)(exc.message, path=exc.path, source=where) from None
     if isinstance(found, NotApplicable):
-        verdict = AdmissionVerdict(True, found.reason)
-        out = admission_reply(parsed, verdict) if is_review else {"allowed": True, "notApplicable": found.reason}
+        verdict = not_applicable_verdict(found)
+        out = (
+            admission_reply(parsed, verdict)
+            if is_review
+            else {"allowed": True, "notApplicable": found.reason}
+        )
         return out, True, found.reason
     decision = _judge(world, found, args)
-    out = admission_reply(parsed, verdict_of(decision)) if is_review else {
-        "object": {"kind": found.kind, "namespace": found.namespace, "name": found.name},
-        **decision.to_dict(),
-    }
-    return out, decision.allowed, f"{found.kind} {found.namespace}/{found.name}: {explain(decision)}"
+    out = (
+        admission_reply(parsed, decision_verdict(decision, found))
+        if is_review
+        else {
+            "object": {
+                "kind": found.kind,
+                "namespace": found.namespace,
+                "name": found.name,
+            },
+            **decision.to_dict(),
+        }
+    )
+    return (
+        out,
+        decision.allowed,
+        f"{found.kind} {found.namespace}/{found.name}: {explain(decision)}",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -33,16 +33,29 @@ def register(sub: Any) -> None:
         help="sign an image and print the attestation occurrence",
         description="Sign IMAGE's payload with KEY and print a Grafeas v1 occurrence.",
     )
-    p.add_argument("--image", required=True, metavar="REF", help="image by sha256 digest")
+    p.add_argument(
+        "--image", required=True, metavar="REF", help="image by sha256 digest"
+    )
     p.add_argument("--key", required=True, metavar="KEY.pem", help="PEM private key")
-    p.add_argument("--note", required=True, metavar="projects/P/notes/N",
-                   help="the attestor's note")
-    p.add_argument("--key-id", metavar="ID",
-                   help="publicKeyId to record (default: the RFC 6920 id of the key)")
-    p.add_argument("--algorithm", metavar="ALG",
-                   help="signatureAlgorithm (needed for RSA keys; ECDSA is inferred)")
-    p.add_argument("--create-time", metavar="RFC3339",
-                   help="createTime to record (default: now)")
+    p.add_argument(
+        "--note",
+        required=True,
+        metavar="projects/P/notes/N",
+        help="the attestor's note",
+    )
+    p.add_argument(
+        "--key-id",
+        metavar="ID",
+        help="publicKeyId to record (default: the RFC 6920 id of the key)",
+    )
+    p.add_argument(
+        "--algorithm",
+        metavar="ALG",
+        help="signatureAlgorithm (needed for RSA keys; ECDSA is inferred)",
+    )
+    p.add_argument(
+        "--create-time", metavar="RFC3339", help="createTime to record (default: now)"
+    )
     p.set_defaults(func=run)
 
 
@@ -68,7 +81,11 @@ def run(args: argparse.Namespace) -> int:
     key = load_private_key(read_text(args.key))
     alg = _algorithm(args, key)
     occ = make_attestation(
-        args.image, args.note, key, alg, args.key_id,
+        args.image,
+        args.note,
+        key,
+        alg,
+        args.key_id,
         create_time=parse_now(args.create_time),
     )
     print_json(occ.to_dict())

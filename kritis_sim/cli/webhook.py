@@ -104,13 +104,21 @@ def _files(args: argparse.Namespace) -> tuple[PolicyProvider, AttestationSource]
 
 
 def _emulator(args: argparse.Namespace) -> tuple[PolicyProvider, AttestationSource]:
-    from kritis_sim.grafeas.client import load_world
+    from kritis_sim.grafeas.client import (
+        GrafeasAttestationSource,
+        GrafeasRestClient,
+        load_world,
+    )
 
     url, project = args.emulator, args.project
-    _, _, source = load_world(url, project)
+    # Built without a request, so the webhook starts (and fails closed) even
+    # while the emulator is down.
+    source = GrafeasAttestationSource(GrafeasRestClient(url))
 
     def provider() -> tuple[Policy, Iterable[Attestor]]:
-        policy, attestors, _ = load_world(url, project)
+        policy, attestors, extra = load_world(url, project)
+        if isinstance(extra, GrafeasAttestationSource):
+            extra.client.close()  # this call only wants the policy
         return policy, attestors
 
     return CachedProvider(provider, args.policy_ttl), source

@@ -51,8 +51,7 @@ _RANK: dict[OutcomeReason, int] = {
 }
 
 NO_VALID = (
-    "No attestations found that were valid and signed by a key trusted by the "
-    "attestor"
+    "No attestations found that were valid and signed by a key trusted by the attestor"
 )
 
 
@@ -101,14 +100,24 @@ def _verify(
         ]
     if not occ.signatures:
         return [
-            _Attempt(OutcomeReason.BAD_SIGNATURE, f"occurrence {occ.name or '?'} has no signatures")
+            _Attempt(
+                OutcomeReason.BAD_SIGNATURE,
+                f"occurrence {occ.name or '?'} has no signatures",
+            )
         ]
     attempts = []
     for sig in occ.signatures:
         attempts.append(
             _verify_one(
-                cache, attestor, occ, sig.public_key_id, sig.signature, image,
-                now=now, max_age=max_age, check_docker_reference=check_docker_reference,
+                cache,
+                attestor,
+                occ,
+                sig.public_key_id,
+                sig.signature,
+                image,
+                now=now,
+                max_age=max_age,
+                check_docker_reference=check_docker_reference,
             )
         )
     return attempts
@@ -152,7 +161,9 @@ def _verify_one(
     try:
         payload = _parse_payload(occ.serialized_payload)
     except OccurrenceError as exc:
-        return _Attempt(OutcomeReason.BAD_PAYLOAD, f"signed payload is unusable: {exc.message}")
+        return _Attempt(
+            OutcomeReason.BAD_PAYLOAD, f"signed payload is unusable: {exc.message}"
+        )
     if payload.manifest_digest != image.digest:
         return _Attempt(
             OutcomeReason.DIGEST_MISMATCH,
@@ -180,7 +191,8 @@ def _verify_one(
                 f"attestation is {age} old; the rule accepts at most {max_age}",
             )
     return _Attempt(
-        OutcomeReason.VERIFIED, f"verified with key {key_id!r} ({pkix.signature_algorithm.value})"
+        OutcomeReason.VERIFIED,
+        f"verified with key {key_id!r} ({pkix.signature_algorithm.value})",
     )
 
 
@@ -206,12 +218,21 @@ def check_attestor(
     best: _Attempt | None = None
     for occ in occurrences:
         for attempt in _verify(
-            cache, attestor, occ, image,
-            now=now, max_age=max_age, check_docker_reference=check_docker_reference,
+            cache,
+            attestor,
+            occ,
+            image,
+            now=now,
+            max_age=max_age,
+            check_docker_reference=check_docker_reference,
         ):
             if attempt.reason is OutcomeReason.VERIFIED:
                 return AttestorOutcome(
-                    attestor.name, True, attempt.reason, attempt.detail, len(occurrences)
+                    attestor.name,
+                    True,
+                    attempt.reason,
+                    attempt.detail,
+                    len(occurrences),
                 )
             if best is None or attempt.rank > best.rank:
                 best = attempt
@@ -221,4 +242,6 @@ def check_attestor(
             f"no attestation by {attestor.name} (note {attestor.note_reference}) "
             f"for {image.original}",
         )
-    return AttestorOutcome(attestor.name, False, best.reason, best.detail, len(occurrences))
+    return AttestorOutcome(
+        attestor.name, False, best.reason, best.detail, len(occurrences)
+    )

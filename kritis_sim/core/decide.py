@@ -118,7 +118,9 @@ def _require_attestation(
         if attestor is None:
             outcomes_list.append(
                 AttestorOutcome(
-                    name, False, OutcomeReason.UNKNOWN_ATTESTOR,
+                    name,
+                    False,
+                    OutcomeReason.UNKNOWN_ATTESTOR,
                     f"attestor {name} is named by the rule but does not exist",
                 )
             )
@@ -129,15 +131,20 @@ def _require_attestation(
             store_failed = True
             outcomes_list.append(
                 AttestorOutcome(
-                    name, False, OutcomeReason.STORE_ERROR,
+                    name,
+                    False,
+                    OutcomeReason.STORE_ERROR,
                     f"attestation store failed, denying (fail closed): {exc}",
                 )
             )
             continue
         outcomes_list.append(
             check_attestor(
-                attestor, image, occurrences,
-                now=now, max_age=rule.max_attestation_age,
+                attestor,
+                image,
+                occurrences,
+                now=now,
+                max_age=rule.max_attestation_age,
                 check_docker_reference=options.check_docker_reference,
                 cache=options.cache,
             )
@@ -173,7 +180,10 @@ def _judge(
         image = _parse_image(text)
     except ImageRefError as exc:
         return ImageVerdict(
-            text, False, governing.ref, f"Image {text!r} denied: {exc.message}",
+            text,
+            False,
+            governing.ref,
+            f"Image {text!r} denied: {exc.message}",
             dry_run=dry_run,
         ), False
     exempt = exemption(text, policy, allowlist, system)
@@ -182,7 +192,9 @@ def _judge(
     mode = governing.rule.evaluation_mode
     where = governing.ref.describe()
     if mode is EvaluationMode.ALWAYS_ALLOW:
-        return ImageVerdict(text, True, governing.ref, f"allowed by {where} (ALWAYS_ALLOW)"), False
+        return ImageVerdict(
+            text, True, governing.ref, f"allowed by {where} (ALWAYS_ALLOW)"
+        ), False
     if mode is EvaluationMode.REQUIRE_ATTESTATION:
         allowed, reason, outcomes, failed = _require_attestation(
             image, governing, attestors, source, now, options
@@ -193,7 +205,9 @@ def _judge(
             text, allowed, governing.ref, reason, outcomes, dry_run=dry_run
         ), failed
     return ImageVerdict(
-        text, False, governing.ref,
+        text,
+        False,
+        governing.ref,
         f"Image {text} denied by {where}: Denied by always_deny admission rule",
         dry_run=dry_run,
     ), False
@@ -253,7 +267,9 @@ def decide(
         images=tuple(verdicts),
         breakglass=breakglass,
         dry_run=dry_run,
-        message=summarise(allowed, verdict_allowed, dry_run, breakglass, reasons, len(verdicts)),
+        message=summarise(
+            allowed, verdict_allowed, dry_run, breakglass, reasons, len(verdicts)
+        ),
         failed_closed=failed_closed,
         reasons=reasons,
     )

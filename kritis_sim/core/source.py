@@ -41,8 +41,8 @@ class InMemorySource:
     """
 
     def __init__(self, occurrences: Iterable[AttestationOccurrence] = ()) -> None:
-        self._index: dict[tuple[str, str], list[AttestationOccurrence]] = (
-            defaultdict(list)
+        self._index: dict[tuple[str, str], list[AttestationOccurrence]] = defaultdict(
+            list
         )
         for occ in occurrences:
             self.add(occ)

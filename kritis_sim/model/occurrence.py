@@ -89,10 +89,10 @@ def decode_bytes(text: str) -> bytes:
         ValueError: ``text`` is not base64; the message says why.
     """
     if not _BASE64_RE.fullmatch(text):
-        bad = next(
-            c for c in text if not (c.isascii() and (c.isalnum() or c in "+/_-="))
-        )
-        raise ValueError(f"not base64: unexpected character {bad!r}")
+        bad = [c for c in text if not (c.isascii() and (c.isalnum() or c in "+/_-="))]
+        if bad:
+            raise ValueError(f"not base64: unexpected character {bad[0]!r}")
+        raise ValueError("not base64: '=' padding is only allowed at the end")
     body = text.rstrip("=")
     if ("+" in body or "/" in body) and ("-" in body or "_" in body):
         raise ValueError("not base64: mixes the standard and URL-safe alphabets")
@@ -133,13 +133,17 @@ def parse_timestamp(text: str) -> datetime.datetime:
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
     fraction, zulu, sign, off_h, off_m = match.groups()[6:]
     micros = int((fraction or "0").ljust(6, "0")[:6])
-    if zulu:
-        tz = datetime.UTC
-    else:
-        offset = datetime.timedelta(hours=int(off_h), minutes=int(off_m))
-        tz = datetime.timezone(-offset if sign == "-" else offset)
     second = min(second, 59)  # a leap second (":60") is read as ":59"
-    return datetime.datetime(year, month, day, hour, minute, second, micros, tzinfo=tz)
+    try:
+        tz = datetime.UTC
+        if not zulu:
+            offset = datetime.timedelta(hours=int(off_h), minutes=int(off_m))
+            tz = datetime.timezone(-offset if sign == "-" else offset)
+        return datetime.datetime(
+            year, month, day, hour, minute, second, micros, tzinfo=tz
+        )
+    except ValueError as exc:
+        raise ValueError(f"not a valid RFC 3339 timestamp: {text!r} ({exc})") from None
 
 
 def format_timestamp(value: datetime.datetime) -> str:

@@ -30,8 +30,13 @@ TARGET = DeployTarget(cluster="us-east1-b.prod", namespace="shop")
 
 def _one(world: World, doc: dict, images: list[str] | None = None, **kw):
     return decide(
-        policy(doc), world.attestors, world.source(), kw.pop("target", TARGET),
-        images or [IMAGE], now=kw.pop("now", NOW), **kw,
+        policy(doc),
+        world.attestors,
+        world.source(),
+        kw.pop("target", TARGET),
+        images or [IMAGE],
+        now=kw.pop("now", NOW),
+        **kw,
     )
 
 
@@ -50,7 +55,9 @@ def test_decide_denies_without_attestation_with_google_reason() -> None:
     d = _one(w, {"defaultAdmissionRule": require(qa)})
     assert not d
     assert d.images[0].attestors[0].reason is OutcomeReason.NO_ATTESTATION
-    assert "No attestations found that were valid and signed by a key trusted" in d.message
+    assert (
+        "No attestations found that were valid and signed by a key trusted" in d.message
+    )
 
 
 def test_decide_denies_tag_only_image_even_with_attestations() -> None:
@@ -84,7 +91,12 @@ def test_decide_any_key_of_an_attestor_suffices() -> None:
 
     doc = old.to_dict()
     doc["userOwnedGrafeasNote"]["publicKeys"].append(
-        {"pkixPublicKey": {"publicKeyPem": public_key_pem(second), "signatureAlgorithm": "ECDSA_P256_SHA256"}}
+        {
+            "pkixPublicKey": {
+                "publicKeyPem": public_key_pem(second),
+                "signatureAlgorithm": "ECDSA_P256_SHA256",
+            }
+        }
     )
     w.attestors[qa] = Attestor.from_dict(doc)
     w.attest(qa, key=second, key_id=w.attestors[qa].public_keys[1].id)
@@ -132,8 +144,17 @@ def test_decide_wrong_note_never_counts() -> None:
     # An occurrence filed under qa's note lookup but naming another note.
     w.occurrences[-1] = replace(occ, note_name=w.attestors[other].note_reference)
     src = InMemorySource()
-    src._index[(f"https://{IMAGE}", w.attestors[qa].note_reference)].append(w.occurrences[-1])
-    d = decide(policy({"defaultAdmissionRule": require(qa)}), w.attestors, src, TARGET, [IMAGE], now=NOW)
+    src._index[(f"https://{IMAGE}", w.attestors[qa].note_reference)].append(
+        w.occurrences[-1]
+    )
+    d = decide(
+        policy({"defaultAdmissionRule": require(qa)}),
+        w.attestors,
+        src,
+        TARGET,
+        [IMAGE],
+        now=NOW,
+    )
     assert not d
     assert d.images[0].attestors[0].reason is OutcomeReason.WRONG_NOTE
 
@@ -178,17 +199,32 @@ def test_decide_always_allow_and_always_deny() -> None:
 @pytest.mark.parametrize(
     ("rules_key", "key", "target"),
     [
-        ("clusterAdmissionRules", "us-east1-b.prod", DeployTarget("us-east1-b.prod", "x")),
+        (
+            "clusterAdmissionRules",
+            "us-east1-b.prod",
+            DeployTarget("us-east1-b.prod", "x"),
+        ),
         ("kubernetesNamespaceAdmissionRules", "shop", DeployTarget(None, "shop")),
-        ("kubernetesServiceAccountAdmissionRules", "shop:api", DeployTarget(None, "shop", "api")),
+        (
+            "kubernetesServiceAccountAdmissionRules",
+            "shop:api",
+            DeployTarget(None, "shop", "api"),
+        ),
         (
             "istioServiceIdentityAdmissionRules",
             "example.com/ns/shop/sa/api",
-            DeployTarget.with_trust_domain(cluster=None, namespace="shop", service_account="api", trust_domain="example.com"),
+            DeployTarget.with_trust_domain(
+                cluster=None,
+                namespace="shop",
+                service_account="api",
+                trust_domain="example.com",
+            ),
         ),
     ],
 )
-def test_decide_specific_rule_replaces_default(rules_key: str, key: str, target: DeployTarget) -> None:
+def test_decide_specific_rule_replaces_default(
+    rules_key: str, key: str, target: DeployTarget
+) -> None:
     w = World()
     doc = {"defaultAdmissionRule": ALLOW, rules_key: {key: DENY}}
     d = _one(w, doc, target=target)
@@ -205,7 +241,10 @@ def test_decide_dry_run_admits_and_records_verdict() -> None:
     assert d.allowed and not d.verdict_allowed and d.dry_run
     ann = d.audit_annotations()
     assert ann["imagepolicywebhook.image-policy.k8s.io/dry-run"] == "true"
-    assert IMAGE in ann["imagepolicywebhook.image-policy.k8s.io/overridden-verification-result"]
+    assert (
+        IMAGE
+        in ann["imagepolicywebhook.image-policy.k8s.io/overridden-verification-result"]
+    )
 
 
 def test_decide_breakglass_admits_and_is_always_recorded() -> None:
@@ -213,7 +252,10 @@ def test_decide_breakglass_admits_and_is_always_recorded() -> None:
     d = _one(w, {"defaultAdmissionRule": DENY}, breakglass=True)
     assert d.allowed and not d.verdict_allowed and d.breakglass
     ok = _one(w, {"defaultAdmissionRule": ALLOW}, breakglass=True)
-    assert ok.audit_annotations()["imagepolicywebhook.image-policy.k8s.io/break-glass"] == "true"
+    assert (
+        ok.audit_annotations()["imagepolicywebhook.image-policy.k8s.io/break-glass"]
+        == "true"
+    )
 
 
 def test_decide_store_failure_fails_closed() -> None:
@@ -223,7 +265,14 @@ def test_decide_store_failure_fails_closed() -> None:
 
     w = World()
     qa = w.attestor("qa")
-    d = decide(policy({"defaultAdmissionRule": require(qa)}), w.attestors, Broken(), TARGET, [IMAGE], now=NOW)
+    d = decide(
+        policy({"defaultAdmissionRule": require(qa)}),
+        w.attestors,
+        Broken(),
+        TARGET,
+        [IMAGE],
+        now=NOW,
+    )
     assert not d and d.failed_closed
     assert "fail closed" in d.message
 
@@ -239,7 +288,9 @@ def test_decide_every_image_must_pass() -> None:
     w = World()
     qa = w.attestor("qa")
     w.attest(qa)
-    d = _one(w, {"defaultAdmissionRule": require(qa)}, [IMAGE, f"gcr.io/shop/db@{DIGEST}"])
+    d = _one(
+        w, {"defaultAdmissionRule": require(qa)}, [IMAGE, f"gcr.io/shop/db@{DIGEST}"]
+    )
     assert not d
     assert [v.allowed for v in d.images] == [True, False]
 
@@ -262,7 +313,9 @@ def test_decide_system_policy_only_when_enabled() -> None:
     w = World()
     img = "gke.gcr.io/kube-proxy:v1.30"
     assert not _one(w, {"defaultAdmissionRule": DENY}, [img])
-    d = _one(w, {"defaultAdmissionRule": DENY, "globalPolicyEvaluationMode": "ENABLE"}, [img])
+    d = _one(
+        w, {"defaultAdmissionRule": DENY, "globalPolicyEvaluationMode": "ENABLE"}, [img]
+    )
     assert d and d.images[0].rule.kind == "systemPolicy"
 
 

@@ -38,7 +38,9 @@ class World:
     attestors: dict[str, Attestor] = field(default_factory=dict)
     occurrences: list[AttestationOccurrence] = field(default_factory=list)
 
-    def attestor(self, short: str, *, key: ec.EllipticCurvePrivateKey | None = None) -> str:
+    def attestor(
+        self, short: str, *, key: ec.EllipticCurvePrivateKey | None = None
+    ) -> str:
         name = f"projects/p/attestors/{short}"
         key = key or new_key()
         self.keys[name] = key
@@ -90,7 +92,9 @@ def policy(doc: dict[str, Any]) -> Policy:
     return Policy.from_dict(doc)
 
 
-def require(*attestors: str, mode: str = "ENFORCED_BLOCK_AND_AUDIT_LOG", **extra: Any) -> dict[str, Any]:
+def require(
+    *attestors: str, mode: str = "ENFORCED_BLOCK_AND_AUDIT_LOG", **extra: Any
+) -> dict[str, Any]:
     return {
         "evaluationMode": "REQUIRE_ATTESTATION",
         "enforcementMode": mode,
@@ -99,5 +103,11 @@ def require(*attestors: str, mode: str = "ENFORCED_BLOCK_AND_AUDIT_LOG", **extra
     }
 
 
-ALLOW = {"evaluationMode": "ALWAYS_ALLOW", "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG"}
-DENY = {"evaluationMode": "ALWAYS_DENY", "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG"}
+ALLOW = {
+    "evaluationMode": "ALWAYS_ALLOW",
+    "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG",
+}
+DENY = {
+    "evaluationMode": "ALWAYS_DENY",
+    "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG",
+}

@@ -12,8 +12,28 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[3] / "kritis_sim"
-FORBIDDEN_IN_CORE = {"httpx", "yaml", "starlette", "uvicorn", "subprocess", "socket", "sqlite3", "requests"}
-ORDER = ["errors", "_yaml", "model", "crypto", "core", "grafeas", "admission", "scenarios", "conformance", "cli"]
+FORBIDDEN_IN_CORE = {
+    "httpx",
+    "yaml",
+    "starlette",
+    "uvicorn",
+    "subprocess",
+    "socket",
+    "sqlite3",
+    "requests",
+}
+ORDER = [
+    "errors",
+    "_yaml",
+    "model",
+    "crypto",
+    "core",
+    "grafeas",
+    "admission",
+    "scenarios",
+    "conformance",
+    "cli",
+]
 
 
 def _imports(path: Path) -> set[str]:
@@ -29,7 +49,10 @@ def _imports(path: Path) -> set[str]:
 
 #: Documented exceptions: key ids are values, so the attestor loader may use the
 #: key helpers (which themselves import only model.attestor).
-ALLOWED = {("model", "kritis_sim.crypto.keys"), ("model", "kritis_sim.crypto.algorithms")}
+ALLOWED = {
+    ("model", "kritis_sim.crypto.keys"),
+    ("model", "kritis_sim.crypto.algorithms"),
+}
 
 
 def _layer(module: str) -> str | None:
@@ -53,4 +76,6 @@ def test_lower_layers_never_import_higher_ones(layer: str) -> None:
         for module in _imports(path):
             other = _layer(module)
             if other in ORDER and (layer, module) not in ALLOWED:
-                assert ORDER.index(other) <= rank, f"{layer}/{path.name} imports {module}"
+                assert ORDER.index(other) <= rank, (
+                    f"{layer}/{path.name} imports {module}"
+                )

@@ -1,0 +1,162 @@
+"""A throwaway CA and a serving certificate for the webhook, built with cryptography.
+
+The API server calls webhooks over HTTPS only and checks the serving
+certificate against the configuration's ``caBundle``. :func:`make_certs` builds
+an ECDSA P-256 CA and a leaf certificate whose subjectAltName lists the given
+DNS names plus ``localhost`` and the IP address ``127.0.0.1`` (so the same
+files serve a Service inside a cluster and tests on loopback); both carry the
+key identifiers strict verifiers (Python 3.13's ``VERIFY_X509_STRICT``) expect.
+:func:`write_certs` stores them as ``ca.crt``, ``tls.crt`` and ``tls.key``.
+
+These are development certificates: the CA key is not kept, nothing rotates
+them, and they are not meant for a production cluster.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+__all__ = ["CertBundle", "make_certs", "service_dns_names", "write_certs"]
+
+_BACKDATE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class CertBundle:
+    """PEM bytes of the CA certificate, the leaf certificate and the leaf key."""
+
+    ca_pem: bytes
+    cert_pem: bytes
+    key_pem: bytes
+
+
+def service_dns_names(service: str, namespace: str) -> tuple[str, ...]:
+    """The names a Service is reached by inside a cluster."""
+    return (
+        service,
+        f"{service}.{namespace}",
+        f"{service}.{namespace}.svc",
+        f"{service}.{namespace}.svc.cluster.local",
+    )
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "kritis-sim"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _key_usage(*, signs_certs: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=signs_certs,
+        crl_sign=signs_certs,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def make_certs(
+    dns_names: Sequence[str],
+    *,
+    ip_addresses: Sequence[str] = ("127.0.0.1",),
+    valid_days: int = 365,
+    now: datetime | None = None,
+) -> CertBundle:
+    """Build a CA and a serving certificate valid for the names.
+
+    Args:
+        dns_names: DNS subjectAltNames (``localhost`` is always added).
+        ip_addresses: IP subjectAltNames.
+        valid_days: validity of both certificates.
+        now: start of validity (backdated 5 minutes for clock skew).
+    """
+    start = (now or datetime.now(UTC)) - _BACKDATE
+    end = start + timedelta(days=valid_days)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name("kritis-sim webhook CA")
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(signs_certs=True), critical=True)
+        .add_extension(ca_ski, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    names = list(dict.fromkeys([*dns_names, "localhost"]))
+    sans: list[x509.GeneralName] = [x509.DNSName(n) for n in names]
+    sans += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ip_addresses]
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(names[0]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(signs_certs=False), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    return CertBundle(
+        ca_pem=ca_cert.public_bytes(serialization.Encoding.PEM),
+        cert_pem=cert.public_bytes(serialization.Encoding.PEM),
+        key_pem=key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
+
+
+def write_certs(bundle: CertBundle, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write ``ca.crt``, ``tls.crt`` and ``tls.key`` (mode 0600) into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "ca.crt": out / "ca.crt",
+        "tls.crt": out / "tls.crt",
+        "tls.key": out / "tls.key",
+    }
+    paths["ca.crt"].write_bytes(bundle.ca_pem)
+    paths["tls.crt"].write_bytes(bundle.cert_pem)
+    key_path = paths["tls.key"]
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(bundle.key_pem)
+    return paths

@@ -1,0 +1,379 @@
+"""The two review wire formats the webhook speaks, typed and validated.
+
+``AdmissionReview`` (``admission.k8s.io/v1`` and ``v1beta1``), which a
+ValidatingWebhookConfiguration sends, and ``ImageReview``
+(``imagepolicy.k8s.io/v1alpha1``), which the ImagePolicyWebhook admission
+plugin sends. This module turns request bodies into typed values and builds
+replies; a body that cannot be judged at all raises
+:class:`~kritis_sim.errors.WebhookRequestError` (HTTP 400). It does not look
+inside the object under review (see :mod:`kritis_sim.admission.workloads`) and
+does not decide anything.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal, NotRequired, Required, TypedDict, cast, get_args
+
+from kritis_sim.errors import WebhookRequestError
+
+__all__ = [
+    "ADMISSION_VERSIONS",
+    "IMAGE_REVIEW_VERSION",
+    "MAX_WARNING_LENGTH",
+    "AdmissionRequest",
+    "AdmissionResponse",
+    "AdmissionReviewReply",
+    "AdmissionVerdict",
+    "ImageReviewReply",
+    "ImageReviewRequest",
+    "ImageReviewStatus",
+    "Operation",
+    "ParsedAdmission",
+    "ParsedImageReview",
+    "admission_reply",
+    "decode_json",
+    "image_review_reply",
+    "parse_admission_review",
+    "parse_image_review",
+]
+
+AdmissionVersion = Literal["admission.k8s.io/v1", "admission.k8s.io/v1beta1"]
+Operation = Literal["CREATE", "UPDATE", "DELETE", "CONNECT"]
+
+#: AdmissionReview apiVersions the webhook answers (it replies in the one sent).
+ADMISSION_VERSIONS: tuple[str, ...] = get_args(AdmissionVersion)
+IMAGE_REVIEW_VERSION = "imagepolicy.k8s.io/v1alpha1"
+#: Longest warning the API server passes on unshortened.
+MAX_WARNING_LENGTH = 120
+
+
+class GroupVersionKind(TypedDict):
+    """``request.kind`` / ``requestKind``."""
+
+    group: str
+    version: str
+    kind: str
+
+
+class GroupVersionResource(TypedDict):
+    """``request.resource`` / ``requestResource``."""
+
+    group: str
+    version: str
+    resource: str
+
+
+class AdmissionRequest(TypedDict, total=False):
+    """``AdmissionReview.request`` as the API server sends it (wire-formats 7.1)."""
+
+    uid: Required[str]
+    kind: Required[GroupVersionKind]
+    resource: GroupVersionResource
+    subResource: str
+    requestKind: GroupVersionKind
+    requestResource: GroupVersionResource
+    requestSubResource: str
+    name: str
+    namespace: str
+    operation: Required[Operation]
+    userInfo: dict[str, Any]
+    object: dict[str, Any] | None
+    oldObject: dict[str, Any] | None
+    dryRun: bool
+    options: dict[str, Any] | None
+
+
+class ReviewStatus(TypedDict, total=False):
+    """The ``metav1.Status`` subset a webhook reply carries."""
+
+    code: int
+    reason: str
+    message: str
+
+
+class AdmissionResponse(TypedDict):
+    """``AdmissionReview.response`` for a validating webhook."""
+
+    uid: str
+    allowed: bool
+    status: NotRequired[ReviewStatus]
+    warnings: NotRequired[list[str]]
+    auditAnnotations: NotRequired[dict[str, str]]
+
+
+class AdmissionReviewReply(TypedDict):
+    """The whole reply document."""
+
+    apiVersion: str
+    kind: Literal["AdmissionReview"]
+    response: AdmissionResponse
+
+
+class ImageReviewContainer(TypedDict):
+    """One ``spec.containers[]`` entry."""
+
+    image: str
+
+
+class ImageReviewSpec(TypedDict, total=False):
+    """``ImageReview.spec`` (every field omitempty)."""
+
+    containers: list[ImageReviewContainer]
+    annotations: dict[str, str]
+    namespace: str
+
+
+class ImageReviewRequest(TypedDict):
+    """The ImageReview document the ImagePolicyWebhook plugin posts."""
+
+    apiVersion: str
+    kind: Literal["ImageReview"]
+    spec: ImageReviewSpec
+
+
+class ImageReviewStatus(TypedDict):
+    """``ImageReview.status``: ``allowed`` is always present."""
+
+    allowed: bool
+    reason: NotRequired[str]
+    auditAnnotations: NotRequired[dict[str, str]]
+
+
+class ImageReviewReply(TypedDict):
+    """The reply document."""
+
+    apiVersion: str
+    kind: Literal["ImageReview"]
+    status: ImageReviewStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedAdmission:
+    """A validated AdmissionReview request.
+
+    Attributes:
+        api_version: the version sent, echoed in the reply.
+        request: the raw request, typed.
+        uid: ``request.uid``.
+        kind: ``request.kind.kind`` (e.g. ``Pod``).
+        group: ``request.kind.group`` (``""`` for core).
+        sub_resource: ``request.subResource`` or ``""``.
+        operation: CREATE, UPDATE, DELETE or CONNECT.
+        namespace: ``request.namespace`` or None.
+        name: ``request.name`` or None.
+        obj: ``request.object`` (None on DELETE/CONNECT).
+    """
+
+    api_version: str
+    request: AdmissionRequest
+    uid: str
+    kind: str
+    group: str
+    sub_resource: str
+    operation: Operation
+    namespace: str | None
+    name: str | None
+    obj: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedImageReview:
+    """A validated ImageReview request."""
+
+    images: tuple[str, ...]
+    annotations: dict[str, str] = field(default_factory=dict)
+    namespace: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdmissionVerdict:
+    """What the webhook answers, independent of the wire version.
+
+    Attributes:
+        allowed: admit the object.
+        message: the denial message (or, when allowed, an informative note).
+        warnings: shown to the user by kubectl; shortened to 120 characters.
+        audit_annotations: keys without a prefix (the API server adds one).
+    """
+
+    allowed: bool
+    message: str = ""
+    warnings: tuple[str, ...] = ()
+    audit_annotations: dict[str, str] = field(default_factory=dict)
+
+
+def decode_json(body: bytes) -> dict[str, Any]:
+    """Decode a request body that must be one JSON object.
+
+    Raises:
+        WebhookRequestError: not UTF-8 JSON, or not an object.
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise WebhookRequestError(f"request body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise WebhookRequestError(
+            f"request body must be a JSON object, got {type(data).__name__}"
+        )
+    return cast(dict[str, Any], data)
+
+
+def _expect_type(value: Any, kind: type | tuple[type, ...], path: str) -> None:
+    if not isinstance(value, kind):
+        names = (
+            " or ".join(k.__name__ for k in kind)
+            if isinstance(kind, tuple)
+            else kind.__name__
+        )
+        raise WebhookRequestError(
+            f"expected {names}, got {type(value).__name__}", path=path
+        )
+
+
+def _optional_str(request: dict[str, Any], key: str) -> str | None:
+    value = request.get(key)
+    if value is None:
+        return None
+    _expect_type(value, str, f"request.{key}")
+    return cast(str, value)
+
+
+def parse_admission_review(data: dict[str, Any]) -> ParsedAdmission:
+    """Validate an AdmissionReview document.
+
+    Raises:
+        WebhookRequestError: wrong apiVersion or kind, missing request or uid,
+            or fields of the wrong type.
+    """
+    api_version = data.get("apiVersion")
+    if api_version not in ADMISSION_VERSIONS:
+        raise WebhookRequestError(
+            f"expected one of {list(ADMISSION_VERSIONS)}, got {api_version!r}",
+            path="apiVersion",
+        )
+    if data.get("kind") != "AdmissionReview":
+        raise WebhookRequestError(
+            f"expected 'AdmissionReview', got {data.get('kind')!r}", path="kind"
+        )
+    request = data.get("request")
+    if request is None:
+        raise WebhookRequestError("AdmissionReview has no request", path="request")
+    _expect_type(request, dict, "request")
+    uid = request.get("uid")
+    if not isinstance(uid, str) or not uid:
+        raise WebhookRequestError(
+            f"expected a non-empty string, got {uid!r}", path="request.uid"
+        )
+    gvk = request.get("kind")
+    _expect_type(gvk, dict, "request.kind")
+    kind, group = gvk.get("kind"), gvk.get("group", "")
+    if not isinstance(kind, str) or not kind:
+        raise WebhookRequestError(
+            f"expected a kind name, got {kind!r}", path="request.kind.kind"
+        )
+    _expect_type(group, str, "request.kind.group")
+    operation = request.get("operation")
+    if operation not in get_args(Operation):
+        raise WebhookRequestError(
+            f"expected one of {list(get_args(Operation))}, got {operation!r}",
+            path="request.operation",
+        )
+    obj = request.get("object")
+    if obj is not None:
+        _expect_type(obj, dict, "request.object")
+    if operation in ("CREATE", "UPDATE") and obj is None:
+        raise WebhookRequestError(
+            f"a {operation} request must carry the object", path="request.object"
+        )
+    return ParsedAdmission(
+        api_version=cast(str, api_version),
+        request=cast(AdmissionRequest, request),
+        uid=uid,
+        kind=kind,
+        group=group,
+        sub_resource=_optional_str(request, "subResource") or "",
+        operation=cast(Operation, operation),
+        namespace=_optional_str(request, "namespace") or None,
+        name=_optional_str(request, "name") or None,
+        obj=obj,
+    )
+
+
+def parse_image_review(data: dict[str, Any]) -> ParsedImageReview:
+    """Validate an ImageReview document.
+
+    Raises:
+        WebhookRequestError: wrong apiVersion or kind, or a spec of the wrong shape.
+    """
+    if data.get("apiVersion") != IMAGE_REVIEW_VERSION:
+        raise WebhookRequestError(
+            f"expected {IMAGE_REVIEW_VERSION!r}, got {data.get('apiVersion')!r}",
+            path="apiVersion",
+        )
+    if data.get("kind") != "ImageReview":
+        raise WebhookRequestError(
+            f"expected 'ImageReview', got {data.get('kind')!r}", path="kind"
+        )
+    spec = data.get("spec")
+    if spec is None:
+        raise WebhookRequestError("ImageReview has no spec", path="spec")
+    _expect_type(spec, dict, "spec")
+    containers = spec.get("containers") or []
+    _expect_type(containers, list, "spec.containers")
+    images: list[str] = []
+    for i, container in enumerate(containers):
+        _expect_type(container, dict, f"spec.containers[{i}]")
+        image = container.get("image")
+        _expect_type(image, str, f"spec.containers[{i}].image")
+        images.append(image)
+    annotations = spec.get("annotations") or {}
+    _expect_type(annotations, dict, "spec.annotations")
+    for key, value in annotations.items():
+        _expect_type(value, str, f"spec.annotations[{key!r}]")
+    namespace = spec.get("namespace")
+    if namespace is not None:
+        _expect_type(namespace, str, "spec.namespace")
+    return ParsedImageReview(tuple(images), dict(annotations), namespace or None)
+
+
+def shorten(text: str, limit: int = MAX_WARNING_LENGTH) -> str:
+    """One line of at most ``limit`` characters (ellipsis when cut)."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def admission_reply(
+    parsed: ParsedAdmission, verdict: AdmissionVerdict
+) -> AdmissionReviewReply:
+    """Build the reply in the version the review was sent in, echoing the uid."""
+    response: AdmissionResponse = {"uid": parsed.uid, "allowed": verdict.allowed}
+    if not verdict.allowed:
+        response["status"] = {
+            "code": 403,
+            "reason": "Forbidden",
+            "message": verdict.message or "denied by kritis-sim",
+        }
+    elif verdict.message:
+        response["status"] = {"code": 200, "message": verdict.message}
+    if verdict.warnings:
+        response["warnings"] = [shorten(w) for w in verdict.warnings]
+    if verdict.audit_annotations:
+        response["auditAnnotations"] = dict(verdict.audit_annotations)
+    return {
+        "apiVersion": parsed.api_version,
+        "kind": "AdmissionReview",
+        "response": response,
+    }
+
+
+def image_review_reply(verdict: AdmissionVerdict) -> ImageReviewReply:
+    """Build the ImageReview reply (``status.allowed`` always present)."""
+    status: ImageReviewStatus = {"allowed": verdict.allowed}
+    if verdict.message:
+        status["reason"] = verdict.message
+    if verdict.audit_annotations:
+        status["auditAnnotations"] = dict(verdict.audit_annotations)
+    return {"apiVersion": IMAGE_REVIEW_VERSION, "kind": "ImageReview", "status": status}

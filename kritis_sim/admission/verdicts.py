@@ -1,0 +1,72 @@
+"""Turn a :class:`~kritis_sim.model.decision.Decision` into what the webhook says.
+
+One place decides the user-facing text of every outcome, for both wire
+formats: the denial message, the warnings kubectl prints (dry-run and
+breakglass admissions say what would have been blocked), and the audit
+annotations. Annotation keys are sent *without* GKE's
+``imagepolicywebhook.image-policy.k8s.io/`` prefix because the API server
+prefixes them itself (with the webhook name for AdmissionReview, with that very
+prefix for ImageReview), and a key holding two ``/`` would be dropped as not a
+qualified name.
+
+Pure functions; no I/O.
+"""
+
+from __future__ import annotations
+
+from kritis_sim.admission.review import AdmissionVerdict, shorten
+from kritis_sim.admission.workloads import NotApplicable, Workload
+from kritis_sim.model.decision import AUDIT_PREFIX, Decision
+
+__all__ = ["decision_verdict", "not_applicable_verdict"]
+
+
+def _annotations(decision: Decision) -> dict[str, str]:
+    out = {
+        key.removeprefix(AUDIT_PREFIX): value
+        for key, value in decision.audit_annotations().items()
+    }
+    if decision.breakglass:
+        out["break-glass"] = "true"
+    if not decision.allowed:
+        out["denied"] = "true"
+    return out
+
+
+def _warnings(decision: Decision, workload: Workload) -> tuple[str, ...]:
+    warnings: list[str] = []
+    if decision.allowed and not decision.verdict_allowed:
+        why = "dry-run" if decision.dry_run else "breakglass"
+        for verdict in decision.denied_images:
+            warnings.append(
+                shorten(f"{why}: admitted but would be denied: {verdict.reason}")
+            )
+    if decision.breakglass:
+        markers = ", ".join(workload.breakglass) or "breakglass"
+        warnings.append(shorten(f"breakglass used and audited ({markers})"))
+    if decision.failed_closed and decision.allowed:
+        warnings.append("attestation store failed; admitted only by override")
+    return tuple(warnings)
+
+
+def decision_verdict(decision: Decision, workload: Workload) -> AdmissionVerdict:
+    """The webhook's answer for a decided workload."""
+    message = decision.message
+    if not decision.allowed and workload.kind != "Pod":
+        who = f"{workload.kind} {workload.name}" if workload.name else workload.kind
+        message = f"{who}: {message} (its Pods would be denied as well)"
+    return AdmissionVerdict(
+        allowed=decision.allowed,
+        message=message,
+        warnings=_warnings(decision, workload),
+        audit_annotations=_annotations(decision),
+    )
+
+
+def not_applicable_verdict(outcome: NotApplicable) -> AdmissionVerdict:
+    """The webhook's answer when the request carries nothing to judge."""
+    return AdmissionVerdict(
+        allowed=True,
+        message=outcome.reason,
+        audit_annotations={"not-applicable": outcome.reason},
+    )

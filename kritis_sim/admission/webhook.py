@@ -1,0 +1,316 @@
+"""The admission webhook as a Starlette ASGI app.
+
+Routes:
+
+* ``POST /validate``: AdmissionReview (``admission.k8s.io/v1`` or ``v1beta1``),
+  answered in the version sent;
+* ``POST /imagereview``: ImageReview (``imagepolicy.k8s.io/v1alpha1``), the
+  ImagePolicyWebhook protocol GKE's enforcement rides on;
+* ``GET /healthz`` (the process is up), ``GET /readyz`` (the policy source
+  answers), ``GET /metrics`` (Prometheus text).
+
+A body that cannot be judged (not JSON, wrong apiVersion or kind, no request or
+uid, an object of unknown shape) gets HTTP 400 with a message; a body over
+``max_body_bytes`` gets 413. Everything else gets a review reply: an unexpected
+internal error becomes a denial, never an admission and never a 500. Decisions
+are made by an :class:`~kritis_sim.admission.enforcer.Enforcer` within the
+request's ``?timeout=`` minus a margin.
+
+The same app runs in-process (``httpx.ASGITransport``) and over TLS
+(:class:`kritis_sim.serving.ServerThread`). This module wires HTTP to the
+other admission modules; it does not parse images or decide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from kritis_sim.admission.audit import AuditLog, audit_record
+from kritis_sim.admission.enforcer import Clock, Enforcer, PolicyProvider, utc_now
+from kritis_sim.admission.metrics import CONTENT_TYPE, Metrics, verdict_label
+from kritis_sim.admission.review import (
+    AdmissionVerdict,
+    admission_reply,
+    decode_json,
+    image_review_reply,
+    parse_admission_review,
+    parse_image_review,
+)
+from kritis_sim.admission.verdicts import decision_verdict, not_applicable_verdict
+from kritis_sim.admission.workloads import (
+    NotApplicable,
+    Workload,
+    deploy_target,
+    workload_from_admission,
+    workload_from_image_review,
+)
+from kritis_sim.core.decide import DecisionOptions
+from kritis_sim.core.source import AttestationSource
+from kritis_sim.crypto.verify import VerificationCache
+from kritis_sim.errors import InputError, WebhookRequestError
+
+__all__ = ["WebhookConfig", "create_app", "parse_timeout"]
+
+MAX_BODY_BYTES = 3 * 1024 * 1024
+READY_TIMEOUT_S = 5.0
+
+
+def _default_options() -> DecisionOptions:
+    return DecisionOptions(cache=VerificationCache())
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """Everything the webhook needs.
+
+    Attributes:
+        policy_provider: returns ``(policy, attestors)`` per request; may raise.
+        source: the attestation store.
+        cluster: ``location.name`` of the guarded cluster (cluster rules).
+        istio_trust_domain: derive Istio identities when set.
+        clock: the time source (default: ``datetime.now(UTC)``).
+        options: decision switches; by default with a shared VerificationCache.
+        audit_log: where decisions are recorded (None: not recorded).
+        default_timeout: seconds, when the request has no ``?timeout=``.
+        timeout_margin: seconds kept back from the timeout for the reply
+            (never more than half the timeout).
+        max_body_bytes: larger bodies get HTTP 413.
+        workers: threads for policy and store reads.
+    """
+
+    policy_provider: PolicyProvider
+    source: AttestationSource
+    cluster: str | None = None
+    istio_trust_domain: str | None = None
+    clock: Clock = utc_now
+    options: DecisionOptions = field(default_factory=_default_options)
+    audit_log: AuditLog | None = None
+    default_timeout: float = 10.0
+    timeout_margin: float = 1.0
+    max_body_bytes: int = MAX_BODY_BYTES
+    workers: int = 16
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_UNITS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
+
+
+def parse_timeout(text: str) -> float:
+    """Parse a Go duration such as ``10s``, ``1m30s`` or ``500ms`` into seconds.
+
+    Raises:
+        WebhookRequestError: not a positive duration.
+    """
+    pos, total = 0, 0.0
+    for match in _DURATION.finditer(text):
+        if match.start() != pos:
+            break
+        total += float(match.group(1)) * _UNITS[match.group(2)]
+        pos = match.end()
+    if pos != len(text) or not text or total <= 0:
+        raise WebhookRequestError(
+            f"expected a positive Go duration such as '10s', got {text!r}",
+            path="?timeout",
+        )
+    return total
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+class _Webhook:
+    """Request handlers sharing one enforcer, metrics and audit log."""
+
+    def __init__(self, config: WebhookConfig) -> None:
+        self.config = config
+        self.enforcer = Enforcer(
+            config.policy_provider,
+            config.source,
+            clock=config.clock,
+            options=config.options,
+            workers=config.workers,
+        )
+        self.metrics = Metrics(lambda: self.enforcer.store_errors)
+
+    async def _body(self, request: Request) -> bytes:
+        limit = self.config.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise _BodyTooLargeError
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _BodyTooLargeError
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _budget(self, request: Request) -> float:
+        raw = request.query_params.get("timeout")
+        timeout = self.config.default_timeout if raw is None else parse_timeout(raw)
+        return timeout - min(self.config.timeout_margin, timeout / 2)
+
+    def _refuse(self, endpoint: str, status: int, message: str) -> JSONResponse:
+        self.metrics.bad_request(endpoint)
+        return JSONResponse({"error": message, "code": status}, status_code=status)
+
+    async def _judge(
+        self,
+        endpoint: str,
+        workload: Workload,
+        budget: float,
+        uid: str | None,
+        operation: str | None,
+        started: float,
+    ) -> AdmissionVerdict:
+        target = deploy_target(
+            workload,
+            cluster=self.config.cluster,
+            trust_domain=self.config.istio_trust_domain,
+        )
+        remaining = max(budget - (time.perf_counter() - started), 0.001)
+        decision = await self.enforcer.decide(
+            target,
+            workload.images,
+            breakglass=bool(workload.breakglass),
+            budget=remaining,
+        )
+        elapsed = time.perf_counter() - started
+        self.metrics.decision(
+            endpoint,
+            verdict_label(
+                allowed=decision.allowed,
+                verdict_allowed=decision.verdict_allowed,
+                dry_run=decision.dry_run,
+                breakglass=decision.breakglass,
+            ),
+            elapsed,
+        )
+        if self.config.audit_log is not None:
+            self.config.audit_log.write(
+                audit_record(
+                    time=self.config.clock(),
+                    endpoint=endpoint,
+                    uid=uid,
+                    operation=operation,
+                    workload=workload,
+                    target=target,
+                    decision=decision,
+                    latency_ms=elapsed * 1000,
+                )
+            )
+        return decision_verdict(decision, workload)
+
+    async def validate(self, request: Request) -> Response:
+        """POST /validate: an AdmissionReview."""
+        started = time.perf_counter()
+        try:
+            budget = self._budget(request)
+            parsed = parse_admission_review(decode_json(await self._body(request)))
+            found = workload_from_admission(parsed)
+        except _BodyTooLargeError:
+            return self._refuse("validate", 413, self._too_large())
+        except InputError as exc:
+            return self._refuse("validate", 400, str(exc))
+        if isinstance(found, NotApplicable):
+            self.metrics.decision(
+                "validate", "not_applicable", time.perf_counter() - started
+            )
+            verdict = not_applicable_verdict(found)
+        else:
+            try:
+                verdict = await self._judge(
+                    "validate", found, budget, parsed.uid, parsed.operation, started
+                )
+            except Exception as exc:
+                verdict = _internal_error(exc)
+        return JSONResponse(admission_reply(parsed, verdict))
+
+    async def imagereview(self, request: Request) -> Response:
+        """POST /imagereview: an ImageReview."""
+        started = time.perf_counter()
+        try:
+            budget = self._budget(request)
+            parsed = parse_image_review(decode_json(await self._body(request)))
+        except _BodyTooLargeError:
+            return self._refuse("imagereview", 413, self._too_large())
+        except InputError as exc:
+            return self._refuse("imagereview", 400, str(exc))
+        workload = workload_from_image_review(parsed)
+        try:
+            verdict = await self._judge(
+                "imagereview", workload, budget, None, None, started
+            )
+        except Exception as exc:
+            verdict = _internal_error(exc)
+        return JSONResponse(image_review_reply(verdict))
+
+    def _too_large(self) -> str:
+        return f"request body exceeds {self.config.max_body_bytes} bytes"
+
+    async def healthz(self, request: Request) -> Response:
+        """GET /healthz."""
+        return PlainTextResponse("ok\n")
+
+    async def readyz(self, request: Request) -> Response:
+        """GET /readyz: 200 when the policy provider answers, else 503."""
+        try:
+            await asyncio.wait_for(
+                run_in_threadpool(self.enforcer.check_policy), READY_TIMEOUT_S
+            )
+        except Exception as exc:
+            return PlainTextResponse(
+                f"not ready: policy source failed: {exc}\n", status_code=503
+            )
+        return PlainTextResponse("ready\n")
+
+    async def metrics_text(self, request: Request) -> Response:
+        """GET /metrics."""
+        return Response(self.metrics.render(), media_type=CONTENT_TYPE)
+
+
+def _internal_error(exc: Exception) -> AdmissionVerdict:
+    message = (
+        "kritis-sim webhook internal error, denying (fail closed): "
+        f"{type(exc).__name__}: {exc}"
+    )
+    return AdmissionVerdict(
+        allowed=False, message=message, audit_annotations={"failed-closed": "true"}
+    )
+
+
+def create_app(config: WebhookConfig) -> Starlette:
+    """Build the webhook app. ``app.state.webhook`` holds the handlers
+    (``.enforcer``, ``.metrics``); call ``app.state.webhook.enforcer.close()``
+    when done to release worker threads."""
+    hook = _Webhook(config)
+    routes: list[Any] = [
+        Route("/validate", hook.validate, methods=["POST"]),
+        Route("/imagereview", hook.imagereview, methods=["POST"]),
+        Route("/healthz", hook.healthz, methods=["GET"]),
+        Route("/readyz", hook.readyz, methods=["GET"]),
+        Route("/metrics", hook.metrics_text, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.webhook = hook
+    return app

@@ -1,0 +1,273 @@
+"""Check one PKIX signature against one attestor key, and cache the answers.
+
+Verification rules (``docs/signatures.md`` explains them):
+
+- The signature covers the **exact** bytes given (the occurrence's
+  ``serializedPayload``); nothing is parsed or re-serialised first.
+- The algorithm is the one the attestor **declares** for the key
+  (``PkixPublicKey.signature_algorithm``). Nothing in the signature or the
+  occurrence can choose another algorithm, hash or padding.
+- A key that does not fit its declared algorithm (RSA key for an ECDSA
+  algorithm, wrong curve, RSA modulus of another size) verifies nothing.
+- RSA-PSS accepts any salt length (``PSS.AUTO``): Binary Authorization and
+  Kritis verify that way, and Kritis itself signs with the maximum salt.
+- ECDSA signatures are DER; a raw ``r || s`` signature does not verify.
+- Garbage (bad DER, wrong length, an unloadable key, an unsupported algorithm)
+  is a ``False`` result with a reason, never an exception.
+
+:class:`VerificationCache` memoises results keyed on every input byte, so a
+hit can only repeat an answer computed for exactly the same payload, signature,
+key PEM and algorithm; it can never turn unverified data into an allow.
+:class:`PublicKeyCache` memoises parsed keys by PEM text; the module-level
+functions share one bounded, process-wide instance (it holds only parsed public
+keys, so sharing it cannot change any result).
+
+This module does not look keys up by id, parse payloads or compare digests;
+the decision core does that with these results.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from kritis_sim.crypto.algorithms import KeyType, spec
+from kritis_sim.crypto.keys import (
+    PublicKey,
+    default_key_id,
+    key_mismatch,
+    load_public_key,
+)
+from kritis_sim.errors import KeyFormatError
+from kritis_sim.model.attestor import PkixPublicKey
+
+__all__ = [
+    "PublicKeyCache",
+    "VerificationCache",
+    "VerificationResult",
+    "verify_signature",
+    "verify_signature_detail",
+]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _LRU(Generic[K, V]):
+    """A bounded, thread-safe least-recently-used map."""
+
+    def __init__(self, maxsize: int) -> None:
+        if maxsize < 1:
+            raise ValueError(f"cache size must be at least 1, got {maxsize}")
+        self.maxsize = maxsize
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._data)
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationResult:
+    """The outcome of one signature check; truthy when it verified.
+
+    Attributes:
+        verified: whether the signature verified.
+        reason: what happened, naming the key and algorithm.
+    """
+
+    verified: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.verified
+
+
+class PublicKeyCache:
+    """Parsed public keys by exact PEM text (loading PEM is comparatively slow).
+
+    Only successfully loaded keys are kept; a bad PEM is re-checked (and
+    refused) every time.
+    """
+
+    def __init__(self, maxsize: int = 4096) -> None:
+        self._lru: _LRU[str, PublicKey] = _LRU(maxsize)
+
+    def load(self, pem: str) -> PublicKey:
+        """The key in ``pem``, from the cache when seen before.
+
+        Raises:
+            KeyFormatError: as :func:`~kritis_sim.crypto.keys.load_public_key`.
+        """
+        key = self._lru.get(pem)
+        if key is None:
+            key = load_public_key(pem)
+            self._lru.put(pem, key)
+        return key
+
+    def __len__(self) -> int:
+        return len(self._lru)
+
+
+_DEFAULT_KEYS = PublicKeyCache()
+
+
+@functools.lru_cache(maxsize=4096)
+def _pem_label(pem: str) -> str:
+    try:
+        return default_key_id(pem)
+    except KeyFormatError:
+        return "<unloadable key>"
+
+
+def _key_label(pkix: PkixPublicKey) -> str:
+    return pkix.key_id or _pem_label(pkix.public_key_pem)
+
+
+def verify_signature_detail(
+    key: PkixPublicKey,
+    data: bytes,
+    signature: bytes,
+    *,
+    key_cache: PublicKeyCache | None = None,
+) -> VerificationResult:
+    """Verify ``signature`` over ``data`` with ``key`` and say why it did or did not.
+
+    Never raises for bad signatures, bad keys or unsupported algorithms: each
+    is a ``False`` result whose reason explains it.
+    """
+    label = _key_label(key)
+    alg_name = key.signature_algorithm.value
+    try:
+        alg_spec = spec(key.signature_algorithm)
+    except KeyFormatError as exc:
+        return VerificationResult(False, f"key {label} cannot verify: {exc.message}")
+    try:
+        public = (key_cache or _DEFAULT_KEYS).load(key.public_key_pem)
+    except KeyFormatError as exc:
+        return VerificationResult(False, f"key {label} cannot be loaded: {exc.message}")
+    mismatch = key_mismatch(alg_spec.algorithm, public)
+    if mismatch is not None:
+        return VerificationResult(False, f"{mismatch}; key id {label}")
+    try:
+        if alg_spec.key_type is KeyType.EC and isinstance(
+            public, ec.EllipticCurvePublicKey
+        ):
+            public.verify(signature, data, ec.ECDSA(alg_spec.hash_algorithm()))
+        elif isinstance(public, rsa.RSAPublicKey):
+            public.verify(
+                signature,
+                data,
+                alg_spec.rsa_padding(verifying=True),
+                alg_spec.hash_algorithm(),
+            )
+        else:  # pragma: no cover - key_mismatch rules this out
+            return VerificationResult(False, f"key {label} does not fit {alg_name}")
+    except (InvalidSignature, ValueError, OverflowError):
+        return VerificationResult(
+            False, f"signature does not verify with key {label} ({alg_name})"
+        )
+    return VerificationResult(True, f"signature verifies with key {label} ({alg_name})")
+
+
+def verify_signature(key: PkixPublicKey, data: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` over the exact ``data`` verifies with ``key``.
+
+    Uses only the key's declared algorithm; never raises for bad signatures.
+    """
+    return verify_signature_detail(key, data, signature).verified
+
+
+_CacheKey = tuple[str, str, str | None, bytes, bytes]
+
+
+class VerificationCache:
+    """Bounded, thread-safe memo of verification results.
+
+    The cache key is the full tuple ``(public key PEM, algorithm, key id,
+    data, signature)``; Python compares every byte on lookup, so a hit can only
+    return the result earlier computed for identical inputs.
+
+    Args:
+        maxsize: most results kept (least recently used are dropped).
+        key_cache: parsed-key cache to use; the process-wide one by default.
+    """
+
+    def __init__(
+        self, maxsize: int = 100_000, key_cache: PublicKeyCache | None = None
+    ) -> None:
+        self._results: _LRU[_CacheKey, VerificationResult] = _LRU(maxsize)
+        # Parsed keys are shared process-wide by default: keys are configuration.
+        self.key_cache = key_cache or _DEFAULT_KEYS
+
+    def verify_detail(
+        self, key: PkixPublicKey, data: bytes, signature: bytes
+    ) -> VerificationResult:
+        """Like :func:`verify_signature_detail`, memoised."""
+        cache_key: _CacheKey = (
+            key.public_key_pem,
+            key.signature_algorithm.value,
+            key.key_id,
+            bytes(data),
+            bytes(signature),
+        )
+        result = self._results.get(cache_key)
+        if result is None:
+            result = verify_signature_detail(
+                key, cache_key[3], cache_key[4], key_cache=self.key_cache
+            )
+            self._results.put(cache_key, result)
+        return result
+
+    def verify(self, key: PkixPublicKey, data: bytes, signature: bytes) -> bool:
+        """Like :func:`verify_signature`, memoised."""
+        return self.verify_detail(key, data, signature).verified
+
+    @property
+    def hits(self) -> int:
+        """Lookups answered from the cache."""
+        return self._results.hits
+
+    @property
+    def misses(self) -> int:
+        """Lookups that had to verify."""
+        return self._results.misses
+
+    def clear(self) -> None:
+        """Forget every result (and the hit/miss counts)."""
+        self._results.clear()
+
+    def __len__(self) -> int:
+        return len(self._results)

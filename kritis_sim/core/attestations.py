@@ -139,7 +139,8 @@ def _verify_one(
     if key is None:
         return _Attempt(
             OutcomeReason.UNKNOWN_KEY_ID,
-            f"signature by key {key_id!r}, which attestor {attestor.name} does not trust",
+            f"signature names key id {key_id!r}; attestor {attestor.name} "
+            "has no key with that id (ids must match exactly)",
         )
     if key.pkix_public_key is None:
         return _Attempt(

@@ -29,6 +29,8 @@ COMMANDS: tuple[str, ...] = (
     "kritis_sim.cli.certs",
     "kritis_sim.cli.manifests",
     "kritis_sim.cli.run",
+    "kritis_sim.cli.conformance",
+    "kritis_sim.cli.conformance_adapter",
 )
 
 EXIT_OK = 0

@@ -33,11 +33,18 @@ class AttestationSource(Protocol):
         ...
 
 
+def _without_scheme(uri: str) -> str:
+    return uri.removeprefix("https://")
+
+
 class InMemorySource:
     """An :class:`AttestationSource` over a fixed collection of occurrences.
 
     Occurrences are indexed by ``(resourceUri, noteName)`` so a lookup costs the
-    same however many are held.
+    same however many are held. The ``https://`` scheme is not part of the index
+    key: ``gcloud container binauthz attestations create`` stores the artifact URL
+    without it, while Kritis and the Grafeas docs use it, and both name the same
+    image.
     """
 
     def __init__(self, occurrences: Iterable[AttestationOccurrence] = ()) -> None:
@@ -49,13 +56,14 @@ class InMemorySource:
 
     def add(self, occurrence: AttestationOccurrence) -> None:
         """Hold one more occurrence."""
-        self._index[(occurrence.resource_uri, occurrence.note_name)].append(occurrence)
+        key = (_without_scheme(occurrence.resource_uri), occurrence.note_name)
+        self._index[key].append(occurrence)
 
     def occurrences(
         self, resource_url: str, note_name: str
     ) -> Sequence[AttestationOccurrence]:
         """See :meth:`AttestationSource.occurrences`."""
-        return tuple(self._index.get((resource_url, note_name), ()))
+        return tuple(self._index.get((_without_scheme(resource_url), note_name), ()))
 
     def all(self) -> tuple[AttestationOccurrence, ...]:
         """Every held occurrence."""

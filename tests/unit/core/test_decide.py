@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from kritis_sim.core.decide import DecisionOptions, decide
-from kritis_sim.core.source import InMemorySource
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.crypto.verify import VerificationCache
 from kritis_sim.errors import GrafeasError
@@ -138,19 +137,18 @@ def test_decide_digest_mismatch() -> None:
 def test_decide_wrong_note_never_counts() -> None:
     w = World()
     qa, other = w.attestor("qa"), w.attestor("other")
-    occ = w.attest(other)
-    from dataclasses import replace
+    w.attest(other)
 
-    # An occurrence filed under qa's note lookup but naming another note.
-    w.occurrences[-1] = replace(occ, note_name=w.attestors[other].note_reference)
-    src = InMemorySource()
-    src._index[(f"https://{IMAGE}", w.attestors[qa].note_reference)].append(
-        w.occurrences[-1]
-    )
+    class IgnoresFilters:
+        """Returns every occurrence, as the open-source Grafeas server does."""
+
+        def occurrences(self, resource_url: str, note_name: str):
+            return tuple(w.occurrences)
+
     d = decide(
         policy({"defaultAdmissionRule": require(qa)}),
         w.attestors,
-        src,
+        IgnoresFilters(),
         TARGET,
         [IMAGE],
         now=NOW,
@@ -323,3 +321,14 @@ def test_decide_requires_aware_now() -> None:
     w = World()
     with pytest.raises(ValueError, match="timezone-aware"):
         _one(w, {"defaultAdmissionRule": ALLOW}, now=NOW.replace(tzinfo=None))
+
+
+def test_in_memory_source_matches_gcloud_scheme_less_resource_uri() -> None:
+    """gcloud stores resourceUri without https://; the lookup uses https://."""
+    from dataclasses import replace
+
+    w = World()
+    qa = w.attestor("qa")
+    occ = w.attest(qa)
+    w.occurrences[-1] = replace(occ, resource_uri=IMAGE)
+    assert _one(w, {"defaultAdmissionRule": require(qa)})

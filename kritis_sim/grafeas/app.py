@@ -1,0 +1,144 @@
+"""The emulator as one ASGI app: Grafeas v1 + Binary Authorization v1 REST.
+
+:func:`create_app` wires a :class:`~kritis_sim.grafeas.store.Store` (in-memory
+by default) to the routes of :mod:`.grafeas_api` and :mod:`.binauthz_api`,
+adds ``GET /healthz``, turns every refusal into a Google-style error body
+(unknown paths and methods included), and logs one line per request to the
+``kritis_sim.grafeas`` logger. The most recent requests are also kept in
+``app.state.request_log`` (method, path, status) for tests to assert on.
+
+Run it in-process with ``httpx.ASGITransport``, or over HTTP with
+:class:`kritis_sim.serving.ServerThread` / ``kritis-sim emulator``.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import time
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kritis_sim.grafeas import binauthz_api, grafeas_api
+from kritis_sim.grafeas._http import DEFAULT_MAX_BODY_BYTES, Emulator
+from kritis_sim.grafeas.googleerrors import ApiError, error_body, error_response
+from kritis_sim.grafeas.memory_store import MemoryStore
+from kritis_sim.grafeas.store import Store
+
+__all__ = ["RequestLogEntry", "create_app"]
+
+logger = logging.getLogger("kritis_sim.grafeas")
+
+RequestLogEntry = tuple[str, str, int]
+
+_HTTP_STATUS_NAMES = {404: "NOT_FOUND", 405: "UNIMPLEMENTED", 400: "INVALID_ARGUMENT"}
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = _HTTP_STATUS_NAMES.get(exc.status_code, "INVALID_ARGUMENT")
+    code = 404 if exc.status_code == 404 else exc.status_code
+    if exc.status_code == 405:
+        message = f"method {request.method} is not supported on {request.url.path}"
+        code = 501
+    elif exc.status_code == 404:
+        message = f"no such resource collection or method: {request.url.path}"
+    else:
+        message = str(exc.detail)
+    return JSONResponse(error_body(code, status, message), status_code=code)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    logger.exception("internal error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        error_body(500, "INTERNAL", f"internal error: {type(exc).__name__}"),
+        status_code=500,
+    )
+
+
+class _RequestLog:
+    """Pure ASGI middleware: one log line and one ``request_log`` entry per request."""
+
+    def __init__(self, app: ASGIApp, log: collections.deque[RequestLogEntry]) -> None:
+        self.app = app
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def _send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, _send)
+        finally:
+            path = scope.get("path", "")
+            self.log.append((scope.get("method", ""), path, status))
+            if logger.isEnabledFor(logging.INFO):
+                logger.info(
+                    "%s %s %d %.1fms",
+                    scope.get("method", ""),
+                    path,
+                    status,
+                    (time.perf_counter() - start) * 1000,
+                )
+
+
+def create_app(
+    store: Store | None = None,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    request_log_size: int = 1000,
+) -> Starlette:
+    """Build the emulator app.
+
+    Args:
+        store: where resources live; a fresh :class:`MemoryStore` by default.
+        max_body_bytes: larger request bodies get ``413``.
+        request_log_size: how many recent requests ``app.state.request_log`` keeps.
+
+    Returns:
+        An ASGI app; ``.state.emulator.store`` is the store,
+        ``.state.request_log`` the recent ``(method, path, status)`` triples.
+    """
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        *grafeas_api.routes(),
+        *binauthz_api.routes(),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            ApiError: _api_error,
+            HTTPException: _http_error,
+            Exception: _internal_error,
+        },
+    )
+    app.state.emulator = Emulator(
+        store=store or MemoryStore(), max_body_bytes=max_body_bytes
+    )
+    log: collections.deque[RequestLogEntry] = collections.deque(maxlen=request_log_size)
+    app.state.request_log = log
+    app.add_middleware(_RequestLog, log=log)
+    return app

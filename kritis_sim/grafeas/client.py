@@ -1,0 +1,303 @@
+"""An httpx client for Grafeas v1 / Container Analysis and Binary Authorization v1 REST.
+
+Works against the kritis-sim emulator or a real endpoint (pass ``headers`` with
+an ``Authorization`` bearer token for Google; this module never looks for
+credentials). Every call has bounded timeouts; every failure raises
+:class:`~kritis_sim.errors.GrafeasError` (transport, timeout, non-JSON reply,
+endless pagination) or :class:`~kritis_sim.errors.GrafeasApiError` (a
+Google-style error reply) saying what failed. A failed listing never turns
+into an empty list. Listings follow ``nextPageToken`` to the end.
+
+* :class:`GrafeasRestClient`: requests and pagination.
+* :class:`GrafeasAttestationSource`: the core's
+  :class:`~kritis_sim.core.source.AttestationSource` over ``notes/N/occurrences``.
+* :func:`fetch_policy`, :func:`list_attestors`, :func:`load_world`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from kritis_sim.core.source import AttestationSource
+from kritis_sim.errors import GrafeasApiError, GrafeasError, InputError
+from kritis_sim.model.attestor import Attestor
+from kritis_sim.model.occurrence import AttestationOccurrence
+from kritis_sim.model.policy import Policy
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "GrafeasAttestationSource",
+    "GrafeasRestClient",
+    "fetch_policy",
+    "list_attestors",
+    "load_world",
+]
+
+logger = logging.getLogger("kritis_sim.grafeas.client")
+
+#: Connect/read/write/pool timeouts in seconds.
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+_MAX_PAGES = 100_000
+
+
+class GrafeasRestClient:
+    """Synchronous REST client; use as a context manager or call :meth:`close`.
+
+    Args:
+        base_url: e.g. ``http://127.0.0.1:8080`` or
+            ``https://containeranalysis.googleapis.com``.
+        timeout: an ``httpx.Timeout`` or seconds.
+        headers: extra headers (e.g. ``Authorization``).
+        transport: an httpx transport (``MockTransport``, ``WSGITransport``) for tests.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=timeout,
+            headers={"accept": "application/json", **(headers or {})},
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> GrafeasRestClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: Any = None,
+    ) -> dict[str, Any]:
+        """Send one request to ``/v1/{path}`` and return the JSON object reply.
+
+        Raises:
+            GrafeasApiError: the server answered with an error status.
+            GrafeasError: transport failure, timeout, or a reply that is not a
+                JSON object.
+        """
+        url = f"/v1/{path.lstrip('/')}"
+        what = f"{method} {self.base_url}{url}"
+        try:
+            reply = self._http.request(method, url, params=params, json=body)
+        except httpx.TimeoutException as exc:
+            raise GrafeasError(f"{what}: timed out ({type(exc).__name__})") from exc
+        except httpx.HTTPError as exc:
+            raise GrafeasError(f"{what}: {type(exc).__name__}: {exc}") from exc
+        try:
+            data = reply.json()
+        except ValueError:
+            data = None
+        if reply.is_error:
+            error = data.get("error") if isinstance(data, dict) else None
+            if isinstance(error, dict):
+                raise GrafeasApiError(
+                    reply.status_code,
+                    str(error.get("status") or reply.reason_phrase),
+                    f"{what}: {error.get('message', '')}",
+                )
+            raise GrafeasApiError(
+                reply.status_code,
+                reply.reason_phrase or "UNKNOWN",
+                f"{what}: {reply.text[:200]!r}",
+            )
+        if not isinstance(data, dict):
+            raise GrafeasError(
+                f"{what}: reply is not a JSON object: {reply.text[:200]!r}"
+            )
+        return data
+
+    def paginate(
+        self,
+        path: str,
+        field: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        page_size: int = 1000,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield every item of ``field`` across all pages of a list call.
+
+        Raises:
+            GrafeasError: as :meth:`request`, or when the server repeats a page
+                token or a reply's ``field`` is not a list.
+        """
+        query: dict[str, str | int] = {**(params or {}), "pageSize": page_size}
+        seen: set[str] = set()
+        for _ in range(_MAX_PAGES):
+            data = self.request("GET", path, params=query)
+            items = data.get(field, [])
+            if not isinstance(items, list):
+                raise GrafeasError(f"GET {path}: {field!r} in the reply is not a list")
+            yield from items
+            token = data.get("nextPageToken") or ""
+            if not isinstance(token, str):
+                raise GrafeasError(f"GET {path}: nextPageToken is not a string")
+            if not token:
+                return
+            if token in seen:
+                raise GrafeasError(
+                    f"GET {path}: the server repeated page token {token!r}"
+                )
+            seen.add(token)
+            query["pageToken"] = token
+        raise GrafeasError(f"GET {path}: more than {_MAX_PAGES} pages")
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class GrafeasAttestationSource(AttestationSource):
+    """Attestation occurrences read live from a Grafeas endpoint.
+
+    Lists ``{note_name}/occurrences`` filtered by ``resourceUrl``, keeps the
+    ATTESTATION ones and parses them. gcloud (528+) stores ``resourceUri``
+    without a scheme, so for an ``https://`` URL the scheme-less form is also
+    looked up unless ``also_without_scheme`` is false. A malformed attestation
+    occurrence is skipped with a warning (it could never verify).
+
+    Raises:
+        GrafeasError: from :meth:`occurrences` when the endpoint fails.
+    """
+
+    def __init__(
+        self,
+        client: GrafeasRestClient,
+        *,
+        page_size: int = 1000,
+        also_without_scheme: bool = True,
+    ) -> None:
+        self.client = client
+        self.page_size = page_size
+        self.also_without_scheme = also_without_scheme
+
+    def occurrences(
+        self, resource_url: str, note_name: str
+    ) -> Sequence[AttestationOccurrence]:
+        """See :meth:`kritis_sim.core.source.AttestationSource.occurrences`."""
+        urls = [resource_url]
+        if self.also_without_scheme and resource_url.startswith("https://"):
+            urls.append(resource_url.removeprefix("https://"))
+        out: list[AttestationOccurrence] = []
+        for url in urls:
+            items = self.client.paginate(
+                f"{note_name}/occurrences",
+                "occurrences",
+                params={"filter": f"resourceUrl={_quote(url)}"},
+                page_size=self.page_size,
+            )
+            for item in items:
+                if not isinstance(item, dict) or item.get("kind") not in (
+                    "ATTESTATION",
+                    7,
+                ):
+                    continue
+                try:
+                    out.append(AttestationOccurrence.from_dict(item))
+                except InputError as exc:
+                    logger.warning(
+                        "skipping malformed occurrence %s: %s", item.get("name"), exc
+                    )
+        return tuple(out)
+
+
+def fetch_policy(client: GrafeasRestClient, project: str) -> Policy:
+    """The project's Binary Authorization policy.
+
+    Raises:
+        GrafeasError: the endpoint failed or answered a policy that is not valid.
+    """
+    data = client.request("GET", f"projects/{project}/policy")
+    try:
+        return Policy.from_dict(data)
+    except InputError as exc:
+        raise GrafeasError(f"policy of project {project} is not valid: {exc}") from exc
+
+
+def list_attestors(client: GrafeasRestClient, project: str) -> tuple[Attestor, ...]:
+    """Every attestor of ``project``, following pagination.
+
+    Raises:
+        GrafeasError: the endpoint failed or answered an invalid attestor.
+    """
+    out = []
+    for item in client.paginate(
+        f"projects/{project}/attestors", "attestors", page_size=100
+    ):
+        try:
+            out.append(Attestor.from_dict(item))
+        except InputError as exc:
+            raise GrafeasError(
+                f"attestor in project {project} is not valid: {exc}"
+            ) from exc
+    return tuple(out)
+
+
+def load_world(
+    base_url: str,
+    project: str,
+    *,
+    timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[Policy, tuple[Attestor, ...], AttestationSource]:
+    """Policy, attestors and a live attestation source from one endpoint.
+
+    Attestors are the project's own plus any other the policy requires (read
+    one by one; a missing one is left out, so the decision reports it). The
+    returned source keeps its own client open for later lookups.
+    """
+    client = GrafeasRestClient(base_url, timeout=timeout, headers=headers)
+    try:
+        policy = fetch_policy(client, project)
+        attestors = list(list_attestors(client, project))
+        known = {a.name for a in attestors}
+        for name in _required_attestors(policy):
+            if name in known:
+                continue
+            known.add(name)
+            try:
+                attestors.append(Attestor.from_dict(client.request("GET", name)))
+            except GrafeasApiError as exc:
+                if exc.code != 404:
+                    raise
+            except InputError as exc:
+                raise GrafeasError(f"attestor {name} is not valid: {exc}") from exc
+    except BaseException:
+        client.close()
+        raise
+    return policy, tuple(attestors), GrafeasAttestationSource(client)
+
+
+def _required_attestors(policy: Policy) -> list[str]:
+    names = list(policy.default_admission_rule.require_attestations_by)
+    specific = policy.specific_rules()
+    if specific is not None:
+        for rule in specific[1].values():
+            names.extend(rule.require_attestations_by)
+    return names

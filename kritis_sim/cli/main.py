@@ -18,28 +18,69 @@ from kritis_sim.errors import InputError, KritisSimError
 
 __all__ = ["COMMANDS", "main", "parser"]
 
-#: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = (
-    "kritis_sim.cli.payload",
-    "kritis_sim.cli.keygen",
-    "kritis_sim.cli.sign",
-    "kritis_sim.cli.review",
-    "kritis_sim.cli.emulator",
-    "kritis_sim.cli.webhook",
-    "kritis_sim.cli.certs",
-    "kritis_sim.cli.manifests",
-    "kritis_sim.cli.run",
-    "kritis_sim.cli.conformance",
-    "kritis_sim.cli.conformance_adapter",
-)
+#: Subcommands: name -> (module, one-line help), in the order ``--help`` lists
+#: them. Only the chosen command's module is imported, so start-up stays fast.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "payload": (
+        "kritis_sim.cli.payload",
+        "print the signature payload gcloud would make for an image",
+    ),
+    "keygen": (
+        "kritis_sim.cli.keygen",
+        "generate a signing key and the attestor public-key entry",
+    ),
+    "sign": ("kritis_sim.cli.sign", "sign an image and print the attestation occurrence"),
+    "review": (
+        "kritis_sim.cli.review",
+        "decide whether a manifest or AdmissionReview would be admitted",
+    ),
+    "emulator": (
+        "kritis_sim.cli.emulator",
+        "run the Grafeas + Binary Authorization REST emulator",
+    ),
+    "webhook": (
+        "kritis_sim.cli.webhook",
+        "serve the admission webhook (AdmissionReview and ImageReview)",
+    ),
+    "certs": (
+        "kritis_sim.cli.certs",
+        "write a development CA and webhook serving certificate",
+    ),
+    "manifests": (
+        "kritis_sim.cli.manifests",
+        "print Kubernetes manifests that install the webhook",
+    ),
+    "run": (
+        "kritis_sim.cli.run",
+        "simulate release-pipeline scenarios and check their expectations",
+    ),
+    "conformance": (
+        "kritis_sim.cli.conformance",
+        "run the conformance suite against an enforcer's adapter",
+    ),
+    "conformance-adapter": (
+        "kritis_sim.cli.conformance_adapter",
+        "the conformance adapter for kritis-sim's own webhook",
+    ),
+}
 
 EXIT_OK = 0
 EXIT_DENIED = 1
 EXIT_INPUT = 2
 
 
-def parser() -> argparse.ArgumentParser:
-    """Build the full argument parser."""
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first word that is one)."""
+    return next((word for word in argv if word in COMMANDS), None)
+
+
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Build the argument parser.
+
+    Args:
+        command: the subcommand whose full parser is wanted; the others get a
+            stub that only carries their help line. ``"*"`` builds all of them.
+    """
     top = argparse.ArgumentParser(
         prog="kritis-sim",
         description=(
@@ -52,14 +93,18 @@ def parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="more log output"
     )
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
-        importlib.import_module(name).register(sub)
+    for name, (module, help_text) in COMMANDS.items():
+        if command in (name, "*"):
+            importlib.import_module(module).register(sub)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns (and, as a script, exits with) the code."""
-    args = parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = parser(_chosen(words)).parse_args(words)
     try:
         code: int = args.func(args)
     except InputError as exc:

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         files = discover(args.paths)
     except ScenarioError as exc:
-        err.print(f"kritis-sim: error: {exc}", highlight=False, markup=False)
+        print(f"kritis-sim: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     if not files:
         err.print(
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     scenarios, errors = load_all(files)
     if errors:
         for problem in errors:
-            err.print(f"kritis-sim: error: {problem}", highlight=False, markup=False)
+            print(f"kritis-sim: error: {problem}", file=sys.stderr)
         return EXIT_INPUT
     total = sum(len(s.events) for s in scenarios)
     with Progress(

@@ -73,11 +73,13 @@ def fetch_occurrences(
     Raises:
         GrafeasError: the source failed.
     """
-    seen: dict[tuple[str | None, bytes, str], AttestationOccurrence] = {}
+    # The same occurrence may come back under two URL forms; drop only exact
+    # repeats (a differently signed copy of the same payload must be kept).
+    seen: dict[AttestationOccurrence, None] = {}
     for url in image.resource_urls():
         for occ in source.occurrences(url, note_name):
-            seen.setdefault((occ.name, occ.serialized_payload, occ.resource_uri), occ)
-    return tuple(seen.values())
+            seen.setdefault(occ, None)
+    return tuple(seen)
 
 
 def _verify(

@@ -114,7 +114,7 @@ def test_cli_webhook_emulator_down_fails_closed(make_app: Any) -> None:
     from kritis_sim.cli import webhook as webhook_cli
     from kritis_sim.cli.main import parser
 
-    args = parser().parse_args(
+    args = parser("webhook").parse_args(
         ["webhook", "--emulator", "http://127.0.0.1:9", "--project", "p"]
     )
     app = make_app(webhook_cli._config(args, None))

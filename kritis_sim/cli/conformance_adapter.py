@@ -1,0 +1,80 @@
+"""``kritis-sim conformance-adapter``: the reference adapter for the conformance kit.
+
+Implements the adapter protocol (docs/conformance.md) for kritis-sim's own
+webhook, served over real TLS on 127.0.0.1. ``--defect NAME`` runs a variant
+with one deliberate bug (``--list-defects`` lists them, one per line); those
+exist to prove the suite catches real mistakes and must never guard a cluster.
+
+Imports stay light so that the per-case ``setup`` and ``start`` calls are fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register", "run"]
+
+
+def register(sub: Any) -> None:
+    """Add the ``conformance-adapter`` subcommand."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        "conformance-adapter",
+        help="the conformance adapter for kritis-sim's own webhook",
+        description=(
+            "Adapter protocol for kritis-sim's webhook: capabilities, setup, start, "
+            "stop (see docs/conformance.md). --defect runs a deliberately broken "
+            "variant for testing the suite."
+        ),
+    )
+    p.add_argument("--defect", metavar="NAME", help="serve a variant with this bug")
+    p.add_argument(
+        "--list-defects", action="store_true", help="print defect names and exit"
+    )
+    steps = p.add_subparsers(dest="step", metavar="SUBCOMMAND")
+    steps.add_parser("capabilities", help="print the feature tags as JSON")
+    s = steps.add_parser("setup", help="translate a case into native configuration")
+    s.add_argument("--case", required=True, type=Path, metavar="DIR")
+    s.add_argument("--grafeas", required=True, metavar="URL")
+    s.add_argument("--out", required=True, type=Path, metavar="DIR")
+    for name in ("start", "stop"):
+        q = steps.add_parser(name, help=f"{name} the webhook")
+        q.add_argument("--config", required=True, type=Path, metavar="DIR")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one protocol step."""
+    from kritis_sim.conformance import reference_adapter as ref
+
+    if args.list_defects:
+        from kritis_sim.conformance.defects import DEFECTS
+
+        print("\n".join(DEFECTS))
+        return 0
+    if args.defect is not None:
+        from kritis_sim.conformance.defects import DEFECTS
+
+        if args.defect not in DEFECTS:
+            print(f"kritis-sim: error: unknown defect {args.defect!r}", file=sys.stderr)
+            return 2
+    if args.step == "capabilities":
+        print(json.dumps(ref.capabilities()))
+    elif args.step == "setup":
+        ref.setup(args.case, args.grafeas, args.out, args.defect)
+    elif args.step == "start":
+        try:
+            line = ref.start(args.config)
+        except RuntimeError as exc:
+            print(f"kritis-sim: error: {exc}", file=sys.stderr)
+            return 1
+        print(line, flush=True)
+    elif args.step == "stop":
+        ref.stop(args.config)
+    else:
+        print("kritis-sim: error: a SUBCOMMAND is required", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,225 @@
+"""The reference adapter's server process: kritis-sim's webhook, reloadable.
+
+Started once by ``kritis-sim conformance-adapter start`` and kept running for
+the whole suite, so each case costs a configuration reload, not a process
+start. It serves, on 127.0.0.1:
+
+* the webhook (:func:`kritis_sim.admission.webhook.create_app`) over TLS with a
+  fresh CA (``ca.crt`` in the state directory);
+* a control endpoint over plain HTTP: ``POST /reload`` (body: the config
+  directory) and ``POST /shutdown``.
+
+A reload builds a new webhook app from the directory written by ``setup``
+(``policy.yaml``, ``attestors.yaml``, ``adapter.json``) and swaps it in; the
+old app's worker threads are released. With a defect configured, the defect's
+hooks are applied around the reference components (see
+:mod:`kritis_sim.conformance.defects`).
+
+Run as ``python -m kritis_sim.conformance.adapter_server --config DIR --state FILE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kritis_sim.admission.certs import make_certs, write_certs
+from kritis_sim.admission.enforcer import Enforcer, StaticPolicy
+from kritis_sim.admission.webhook import WebhookConfig, create_app
+from kritis_sim.conformance.defect_hooks import Context
+from kritis_sim.conformance.defects import Defect, get_defect
+from kritis_sim.core.source import AttestationSource
+from kritis_sim.core.target import DeployTarget
+from kritis_sim.grafeas.client import GrafeasAttestationSource, GrafeasRestClient
+from kritis_sim.model.attestor import load_attestors
+from kritis_sim.model.decision import Decision
+from kritis_sim.model.policy import load_policy
+from kritis_sim.serving import ServerThread
+
+__all__ = ["ReloadingWebhook", "main"]
+
+Scope = dict[str, Any]
+
+
+class _DefectiveEnforcer(Enforcer):
+    """The reference enforcer with a defect's before/after decision hooks."""
+
+    def __init__(
+        self, defect: Defect, ctx: dict[str, Any], *args: Any, **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        self._defect = defect
+        self._ctx = ctx
+
+    async def decide(
+        self,
+        target: DeployTarget,
+        images: Sequence[str],
+        *,
+        breakglass: bool,
+        budget: float,
+    ) -> Decision:
+        imgs = tuple(images)
+        if self._defect.before is not None:
+            target, imgs, breakglass = self._defect.before(target, imgs, breakglass)
+        decision = await super().decide(
+            target, imgs, breakglass=breakglass, budget=budget
+        )
+        if self._defect.after is None:
+            return decision
+        ctx = Context(
+            self._ctx["policy"], self._ctx["attestors"], self._ctx["source"],
+            target, imgs, breakglass, datetime.now(UTC),
+        )  # fmt: skip
+        return self._defect.after(decision, ctx)
+
+
+class _RequestRewriter:
+    """ASGI middleware applying a defect's request hook to AdmissionReviews."""
+
+    def __init__(self, app: Any, defect: Defect) -> None:
+        self.app = app
+        self.defect = defect
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if (
+            scope["type"] != "http"
+            or scope.get("path") != "/validate"
+            or self.defect.request is None
+        ):
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        try:
+            body = json.dumps(self.defect.request(json.loads(body))).encode()
+        except (ValueError, AttributeError, TypeError):
+            pass
+        sent = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await self.app(dict(scope, headers=headers), replay, send)
+
+
+def build_webhook(config_dir: Path) -> tuple[Any, Any]:
+    """The webhook app for one ``setup`` output directory, and its enforcer."""
+    settings = json.loads((config_dir / "adapter.json").read_text(encoding="utf-8"))
+    defect = get_defect(settings.get("defect"))
+    policy = load_policy((config_dir / "policy.yaml").read_text(encoding="utf-8"))
+    attestors = load_attestors(
+        (config_dir / "attestors.yaml").read_text(encoding="utf-8")
+    )
+    client = GrafeasRestClient(settings["grafeas"])
+    source: AttestationSource = GrafeasAttestationSource(client)
+    if defect is not None and defect.policy is not None:
+        policy = defect.policy(policy)
+    if defect is not None and defect.source is not None:
+        source = defect.source(source, attestors, client)
+    config = WebhookConfig(
+        policy_provider=StaticPolicy(policy, attestors),
+        source=source,
+        cluster=settings.get("cluster"),
+        istio_trust_domain=settings.get("istioTrustDomain"),
+    )
+    app = create_app(config)
+    hook = app.state.webhook
+    if defect is not None and (defect.before or defect.after):
+        hook.enforcer.close()
+        ctx = {"policy": policy, "attestors": attestors, "source": source}
+        hook.enforcer = _DefectiveEnforcer(
+            defect, ctx, config.policy_provider, source,
+            clock=config.clock, options=config.options, workers=config.workers,
+        )  # fmt: skip
+    outer: Any = app
+    if defect is not None and defect.request is not None:
+        outer = _RequestRewriter(app, defect)
+    return outer, hook
+
+
+class ReloadingWebhook:
+    """An ASGI app forwarding to the current webhook; :meth:`reload` swaps it."""
+
+    def __init__(self, config_dir: Path) -> None:
+        self._lock = threading.Lock()
+        self._app, self._hook = build_webhook(config_dir)
+
+    def reload(self, config_dir: Path) -> None:
+        """Serve the configuration in ``config_dir`` from now on."""
+        app, hook = build_webhook(config_dir)
+        with self._lock:
+            old, self._app, self._hook = self._hook, app, hook
+        old.enforcer.close()
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        await self._app(scope, receive, send)
+
+
+def _control_app(webhook: ReloadingWebhook, stop: threading.Event) -> Any:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def reload(request: Request) -> PlainTextResponse:
+        try:
+            webhook.reload(Path((await request.body()).decode()))
+        except Exception as exc:
+            return PlainTextResponse(f"reload failed: {exc}\n", status_code=500)
+        return PlainTextResponse("ok\n")
+
+    async def shutdown(request: Request) -> PlainTextResponse:
+        stop.set()
+        return PlainTextResponse("bye\n")
+
+    return Starlette(routes=[Route("/reload", reload, methods=["POST"]),
+                             Route("/shutdown", shutdown, methods=["POST"])])  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve until ``/shutdown`` or SIGTERM; write the state file when ready."""
+    parser = argparse.ArgumentParser(prog="kritis_sim.conformance.adapter_server")
+    parser.add_argument("--config", type=Path, required=True)
+    parser.add_argument("--state", type=Path, required=True)
+    args = parser.parse_args(argv)
+    state_dir = args.state.parent
+    paths = write_certs(make_certs(["localhost"]), state_dir / "tls")
+    webhook = ReloadingWebhook(args.config)
+    stop = threading.Event()
+    with ServerThread(webhook, ssl_certfile=str(paths["tls.crt"]), ssl_keyfile=str(paths["tls.key"])) as hook_server, \
+            ServerThread(_control_app(webhook, stop)) as control:  # fmt: skip
+        state = {
+            "url": hook_server.base_url,
+            "ca": str(paths["ca.crt"]),
+            "control": control.base_url,
+        }
+        tmp = args.state.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        tmp.replace(args.state)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

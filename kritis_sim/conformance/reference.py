@@ -1,0 +1,124 @@
+"""The reference answer for a case, computed in-process from the pure core.
+
+This is what every enforcer is compared with: the images and breakglass markers
+of the request (read by :mod:`kritis_sim.admission.workloads`), the deploy
+target the case configures, and :func:`kritis_sim.core.decide.decide` over the
+case's policy, attestors and world at the case's fixed time. Store faults are
+modelled as a source that raises :class:`~kritis_sim.errors.GrafeasError`
+(a latency fault counts as a failure when it reaches the request's timeout).
+
+The webhook's user-facing text (message, warnings, audit annotations) comes
+from :func:`kritis_sim.admission.verdicts.decision_verdict`, so expectations
+can be checked against exactly what kritis-sim's webhook would say.
+
+No HTTP, no clock, no files beyond the case's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kritis_sim.admission.review import parse_admission_review, parse_image_review
+from kritis_sim.admission.verdicts import decision_verdict, not_applicable_verdict
+from kritis_sim.admission.workloads import (
+    NotApplicable,
+    Workload,
+    deploy_target,
+    workload_from_admission,
+    workload_from_image_review,
+)
+from kritis_sim.conformance.case import Case
+from kritis_sim.conformance.reviews import Observed, build_review
+from kritis_sim.conformance.world import reference_source
+from kritis_sim.core.decide import DecisionOptions, decide
+from kritis_sim.core.source import AttestationSource
+from kritis_sim.errors import GrafeasError
+from kritis_sim.model.decision import Decision
+from kritis_sim.model.occurrence import AttestationOccurrence
+
+__all__ = ["FailingSource", "ReferenceResult", "reference_result", "store_fails"]
+
+
+class FailingSource:
+    """An :class:`AttestationSource` whose every read fails."""
+
+    def __init__(self, why: str) -> None:
+        self._why = why
+
+    def occurrences(
+        self, resource_url: str, note_name: str
+    ) -> Sequence[AttestationOccurrence]:
+        """Always raises :class:`GrafeasError`."""
+        raise GrafeasError(self._why)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceResult:
+    """The reference decision for a case and what the webhook would say.
+
+    Attributes:
+        observed: the answer in review-neutral form.
+        decision: the core's decision (None when the request is not applicable).
+        workload: the workload found in the request (None when not applicable).
+    """
+
+    observed: Observed
+    decision: Decision | None
+    workload: Workload | None
+
+
+def store_fails(case: Case) -> bool:
+    """Whether the case's store fault makes every store read fail."""
+    fault = case.world.fault
+    if fault is None:
+        return False
+    if fault.kind == "latency":
+        return fault.latency_s >= case.request.timeout_s
+    return True
+
+
+def reference_result(
+    case: Case, *, options: DecisionOptions | None = None
+) -> ReferenceResult:
+    """Decide ``case`` with the pure core at ``case.world.time``."""
+    review = build_review(case.request, uid="reference")
+    found: Workload | NotApplicable
+    if case.request.review == "ImageReview":
+        found = workload_from_image_review(parse_image_review(review))
+    else:
+        found = workload_from_admission(parse_admission_review(review))
+    if isinstance(found, NotApplicable):
+        verdict = not_applicable_verdict(found)
+        return ReferenceResult(
+            Observed(
+                True, verdict.message, verdict.warnings, verdict.audit_annotations
+            ),
+            None,
+            None,
+        )
+    source: AttestationSource = (
+        FailingSource("injected store fault")
+        if store_fails(case)
+        else reference_source(case.world)
+    )
+    target = deploy_target(
+        found,
+        cluster=case.target.cluster,
+        trust_domain=case.target.istio_trust_domain,
+    )
+    decision = decide(
+        case.policy(),
+        case.attestors(),
+        source,
+        target,
+        found.images,
+        now=case.world.time,
+        breakglass=bool(found.breakglass),
+        options=options,
+    )
+    verdict = decision_verdict(decision, found)
+    observed = Observed(
+        verdict.allowed, verdict.message, verdict.warnings, verdict.audit_annotations
+    )
+    return ReferenceResult(observed, decision, found)

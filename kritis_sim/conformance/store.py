@@ -1,0 +1,200 @@
+"""The suite's Grafeas: kritis-sim's emulator on 127.0.0.1, with faults and a log.
+
+The implementation under test reads attestations from this server (its URL is
+passed to the adapter's ``setup``). Before each case the suite stores the
+case's notes (through the Grafeas v1 REST API) and occurrences (straight into
+the emulator's store, because ``createTime`` is output-only over REST and
+freshness cases need chosen ages), then turns on the case's fault, if any:
+
+* ``status``: every Grafeas request gets that HTTP status with a Google-style
+  error body;
+* ``reset``: the reply starts, then the connection is dropped mid-body;
+* ``latency``: every reply is delayed.
+
+Faults apply to ``/v1/`` paths only and never to the suite's own seeding. Every
+request is appended to :attr:`SuiteGrafeas.request_log` as
+``(method, path, query, status)`` so tests can assert what an enforcer asked.
+
+This module knows nothing about webhooks or adapters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import logging
+import uuid
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from kritis_sim.conformance.case import Fault, World
+from kritis_sim.conformance.world import note_body, note_parent, shifted_occurrences
+from kritis_sim.errors import ConformanceError
+from kritis_sim.grafeas.app import create_app
+from kritis_sim.grafeas.store import Record, Store
+from kritis_sim.serving import ServerThread
+
+__all__ = ["FaultInjector", "RequestLogEntry", "SuiteGrafeas"]
+
+RequestLogEntry = tuple[str, str, str, int]
+Scope = dict[str, Any]
+Message = dict[str, Any]
+_STATUS_NAMES = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+
+
+class _ResetError(Exception):
+    """Raised inside the app to make uvicorn drop the connection."""
+
+
+class FaultInjector:
+    """Pure ASGI middleware that injects the current :class:`Fault` and logs.
+
+    Args:
+        app: the emulator app.
+        log_size: how many requests the log keeps.
+    """
+
+    def __init__(self, app: Any, log_size: int = 10_000) -> None:
+        self.app = app
+        self.fault: Fault | None = None
+        self.log: collections.deque[RequestLogEntry] = collections.deque(
+            maxlen=log_size
+        )
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope.get("method", ""), scope.get("path", "")
+        query = scope.get("query_string", b"").decode("latin-1")
+        fault = self.fault if path.startswith("/v1/") else None
+        status = 0
+
+        async def _send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            if fault is None:
+                await self.app(scope, receive, _send)
+            elif fault.kind == "latency":
+                await asyncio.sleep(fault.latency_s)
+                await self.app(scope, receive, _send)
+            elif fault.kind == "status":
+                await self._error(fault.status, _send)
+            else:
+                await _send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", b"4096")],
+                    }
+                )  # fmt: skip
+                await _send(
+                    {"type": "http.response.body", "body": b'{"occ', "more_body": True}
+                )
+                status = -1
+                raise _ResetError("injected connection reset")
+        finally:
+            self.log.append((method, path, query, status))
+
+    @staticmethod
+    async def _error(code: int, send: Any) -> None:
+        name = _STATUS_NAMES.get(code, "UNKNOWN")
+        body = json.dumps(
+            {"error": {"code": code, "message": "injected fault", "status": name}}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": code,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())],
+            }
+        )  # fmt: skip
+        await send({"type": "http.response.body", "body": body})
+
+
+class SuiteGrafeas:
+    """The emulator served on 127.0.0.1 in a background thread.
+
+    Use as a context manager; :attr:`url` is the base URL once started.
+    """
+
+    def __init__(self) -> None:
+        app = create_app()
+        self._store: Store = app.state.emulator.store
+        self.injector = FaultInjector(app)
+        self._server = ServerThread(
+            self.injector, host="127.0.0.1", port=0, log_level="critical"
+        )
+        self._client: httpx.Client | None = None
+        self._notes: set[str] = set()
+        self.url = ""
+
+    def __enter__(self) -> SuiteGrafeas:
+        logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
+        self._server.start()
+        self.url = self._server.base_url
+        self._client = httpx.Client(base_url=self.url, timeout=10.0)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            self._client.close()
+        self._server.stop()
+
+    @property
+    def request_log(self) -> list[RequestLogEntry]:
+        """Every request so far, oldest first."""
+        return list(self.injector.log)
+
+    def set_fault(self, fault: Fault | None) -> None:
+        """Inject ``fault`` from now on (None: behave)."""
+        self.injector.fault = fault
+
+    def _post(self, path: str, body: Any, *, ok: tuple[int, ...] = (200,)) -> None:
+        assert self._client is not None
+        reply = self._client.post(path, json=body)
+        if reply.status_code not in ok:
+            raise ConformanceError(
+                f"seeding the suite's Grafeas failed: POST {path} -> "
+                f"{reply.status_code} {reply.text[:300]}"
+            )
+
+    def seed(self, world: World, now: datetime) -> int:
+        """Store the world's notes and occurrences (times shifted to ``now``).
+
+        Returns:
+            How many occurrences were stored.
+        """
+        self.set_fault(None)
+        for note in world.notes:
+            if note in self._notes:
+                continue
+            parent, note_id = note_parent(note)
+            self._post(
+                f"/v1/{parent}/notes?noteId={note_id}", note_body(note), ok=(200, 409)
+            )
+            self._notes.add(note)
+        records = []
+        for occ in shifted_occurrences(world, now):
+            project, _ = note_parent(str(occ.get("noteName", "")))
+            occ["name"] = f"{project}/occurrences/{uuid.uuid4().hex}"
+            records.append(Record.for_occurrence(project, occ))
+        # Straight into the store: createTime is output-only over REST, and
+        # freshness cases need occurrences of a chosen age.
+        self._store.insert("occurrences", records)
+        return len(records)

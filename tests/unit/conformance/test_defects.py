@@ -1,0 +1,35 @@
+"""The defect registry: enough realistic bugs, each tied to existing cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kritis_sim.cli.main import main
+from kritis_sim.conformance.defects import DEFECTS
+
+CASES = Path(__file__).resolve().parents[3] / "conformance" / "cases"
+
+
+def test_at_least_twenty_defects() -> None:
+    assert len(DEFECTS) >= 20
+
+
+def test_every_defect_names_existing_catching_cases() -> None:
+    for defect in DEFECTS.values():
+        assert defect.caught_by, defect.name
+        for name in defect.caught_by:
+            assert (CASES / name / "expect.yaml").is_file(), (defect.name, name)
+
+
+def test_list_defects_prints_one_name_per_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["conformance-adapter", "--list-defects"]) == 0
+    assert capsys.readouterr().out.split() == list(DEFECTS)
+
+
+def test_capabilities_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformance-adapter", "capabilities"]) == 0
+    assert "store-faults" in capsys.readouterr().out

@@ -1,0 +1,21 @@
+"""Generated worlds become valid cases whose name agrees with the reference."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import given
+
+from kritis_sim.conformance.differential import world_case
+from kritis_sim.conformance.reference import reference_result
+from kritis_sim.strategies import GeneratedWorld, worlds
+
+
+@given(worlds())
+def test_generated_world_is_a_consistent_case(world: GeneratedWorld) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        case = world_case(world, Path(tmp))
+        got = reference_result(case).observed
+        assert got.allowed == case.expect.allowed
+        assert case.must_deny == (not got.allowed)

@@ -1,0 +1,100 @@
+"""Signing keys for scenarios: generated per run, or loaded from PEM files.
+
+A scenario names its keys (``tested/k1``, ``tested/rogue``); this module turns
+each :class:`~.schema.KeySpec` into :class:`KeyMaterial` (private key, public
+PEM, key id). Generated keys are cached by ``(label, algorithm)`` in a
+:class:`KeyFactory`, so one run (a CLI invocation, a pytest session, a
+Hypothesis test) generates each named key once however often a scenario is
+simulated; RSA generation is slow. Keys are never written to disk.
+
+This module signs nothing and knows nothing about attestors' trust.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from kritis_sim.crypto import keys as crypto_keys
+from kritis_sim.model.attestor import (
+    AttestorPublicKey,
+    PkixPublicKey,
+    SignatureAlgorithm,
+)
+from kritis_sim.scenarios.schema import KeyRef, KeySpec
+
+__all__ = ["DEFAULT_FACTORY", "KeyFactory", "KeyMaterial"]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyMaterial:
+    """One usable key.
+
+    Attributes:
+        ref: ``attestor/key`` as the scenario names it.
+        algorithm: the signature algorithm.
+        private_key: the signing key (None for a public-key file).
+        public_pem: the PEM ``SubjectPublicKeyInfo``.
+        key_id: the id the attestor lists and signatures claim.
+    """
+
+    ref: KeyRef
+    algorithm: SignatureAlgorithm
+    private_key: crypto_keys.PrivateKey | None
+    public_pem: str
+    key_id: str
+
+    def public_key(self) -> AttestorPublicKey:
+        """The attestor's ``publicKeys[]`` entry for this key."""
+        return AttestorPublicKey(
+            id=self.key_id,
+            pkix_public_key=PkixPublicKey(self.public_pem, self.algorithm),
+            comment=f"kritis-sim scenario key {self.ref}",
+        )
+
+
+class KeyFactory:
+    """Generates private keys once per ``(label, algorithm)`` and remembers them.
+
+    Thread-safe; share one per run. ``generated`` counts keys actually made.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[tuple[str, SignatureAlgorithm], crypto_keys.PrivateKey] = {}
+        self.generated = 0
+
+    def private_key(self, label: str, algorithm: SignatureAlgorithm) -> crypto_keys.PrivateKey:
+        """The private key named ``label`` for ``algorithm`` (made on first use)."""
+        with self._lock:
+            key = self._keys.get((label, algorithm))
+            if key is None:
+                key = crypto_keys.generate_private_key(algorithm)
+                self._keys[(label, algorithm)] = key
+                self.generated += 1
+            return key
+
+    def material(self, spec: KeySpec, scenario: str) -> KeyMaterial:
+        """The key material for ``spec`` in ``scenario``.
+
+        Raises:
+            KeyFormatError: a PEM file that cannot be loaded (the loader has
+                already checked, so this means the file changed).
+        """
+        algorithm = SignatureAlgorithm.parse(spec.algorithm)
+        private: crypto_keys.PrivateKey | None
+        if spec.private_key_pem is not None:
+            private = crypto_keys.load_private_key(spec.private_key_pem)
+            public_pem = crypto_keys.public_key_pem(private)
+        elif spec.public_key_pem is not None:
+            private = None
+            public_pem = crypto_keys.public_key_pem(crypto_keys.load_public_key(spec.public_key_pem))
+        else:
+            private = self.private_key(f"{scenario}/{spec.ref}", algorithm)
+            public_pem = crypto_keys.public_key_pem(private)
+        key_id = spec.key_id or crypto_keys.default_key_id(public_pem)
+        return KeyMaterial(spec.ref, algorithm, private, public_pem, key_id)
+
+
+#: The factory the CLI and the library default to (one per process).
+DEFAULT_FACTORY = KeyFactory()

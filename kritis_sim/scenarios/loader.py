@@ -1,0 +1,370 @@
+"""Read a scenario YAML file into a validated :class:`~.schema.Scenario`.
+
+Everything is checked before anything runs: unknown keys (with a suggestion),
+wrong types, undefined environments, attestors, keys, stages and artifacts,
+duplicate names, unreadable key or manifest files, and YAML alias bombs. Each
+problem is a :class:`~kritis_sim.errors.ScenarioError` naming ``file:line`` and
+the field path. The events section is read by :mod:`.events`; this module reads
+the sections that declare the world (environments, attestors, stages,
+artifacts, policy, expectations). Key files are read here; keys are *not*
+generated here (the simulator does that, per run).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any, NoReturn
+
+from kritis_sim._yaml import Locator, Path, load_one
+from kritis_sim.errors import InputError, ScenarioError
+from kritis_sim.model.imageref import ImageRef
+from kritis_sim.model.policy import Policy
+from kritis_sim.scenarios._reader import Reader, relocate
+from kritis_sim.scenarios.schema import (
+    Artifact,
+    AttestorSpec,
+    Environment,
+    KeyRef,
+    KeySpec,
+    ReachedExpectation,
+    Scenario,
+    Stage,
+    Where,
+)
+
+__all__ = ["DEFAULT_ALGORITHM", "DEFAULT_START", "Sections", "load_scenario", "load_scenario_file"]
+
+DEFAULT_ALGORITHM = "ECDSA_P256_SHA256"
+DEFAULT_START = datetime.datetime(2024, 5, 1, 9, 0, tzinfo=datetime.UTC)
+_TOP = (
+    "scenario", "description", "project", "start", "options", "environments",
+    "attestors", "stages", "artifacts", "policy", "events", "expect",
+)
+_RULE_MAPS = (
+    "clusterAdmissionRules",
+    "kubernetesNamespaceAdmissionRules",
+    "kubernetesServiceAccountAdmissionRules",
+    "istioServiceIdentityAdmissionRules",
+)
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+_PROJECT = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
+
+
+@dataclass
+class Sections:
+    """The declared world, shared with the events reader."""
+
+    reader: Reader
+    name: str
+    project: str
+    base_dir: FsPath
+    environments: dict[str, Environment]
+    attestors: dict[str, AttestorSpec]
+    stages: tuple[Stage, ...]
+    artifacts: dict[str, Artifact]
+
+    def where(self, path: Path) -> Where:
+        """``file:line`` of ``path``."""
+        return Where(self.reader.locator.source, self.reader.line(path))
+
+    def read_file(self, value: object, path: Path) -> tuple[str, str]:
+        """``(display name, text)`` of a file named relative to the scenario."""
+        rel = self.reader.string(value, path)
+        full = self.base_dir / rel
+        try:
+            return os.fspath(full), full.read_text(encoding="utf-8")
+        except OSError as exc:
+            self.reader.fail(path, f"cannot read {rel!r}: {exc.strerror or exc}")
+
+    def policy(self, value: object, path: Path) -> Policy:
+        """An inline policy, or ``{file: path}``; attestor short names expand."""
+        r = self.reader
+        if isinstance(value, dict) and set(value) == {"file"}:
+            source, text = self.read_file(value["file"], (*path, "file"))
+            try:
+                data, locator = load_one(text, source)
+            except InputError as exc:
+                raise relocate(exc, r.locator, path) from None
+        else:
+            r.mapping(value, path, known=_POLICY_KEYS, what="a Policy (or {file: ...})")
+            data, locator = value, r.locator.child(path)
+        data = self._expand_attestors(data, locator)
+        try:
+            return Policy.from_dict(data, locator=locator)
+        except InputError as exc:
+            raise relocate(exc, r.locator, path) from None
+
+    def _expand_attestors(self, data: Any, locator: Locator) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        rules: list[tuple[Path, Any]] = [(("defaultAdmissionRule",), out.get("defaultAdmissionRule"))]
+        for key in _RULE_MAPS:
+            if isinstance(out.get(key), dict):
+                out[key] = dict(out[key])
+                rules += [((key, k), v) for k, v in out[key].items()]
+        resources = {a.resource: a for a in self.attestors.values()}
+        for rpath, rule in rules:
+            if not isinstance(rule, dict) or not isinstance(rule.get("requireAttestationsBy"), list):
+                continue
+            names = []
+            for i, item in enumerate(rule["requireAttestationsBy"]):
+                if isinstance(item, str) and item in self.attestors:
+                    item = self.attestors[item].resource
+                elif isinstance(item, str) and item not in resources:
+                    raise locator.error(
+                        ScenarioError,
+                        (*rpath, "requireAttestationsBy", i),
+                        f"undefined attestor {item!r}; the scenario defines "
+                        + (", ".join(sorted(self.attestors)) or "none"),
+                    )
+                names.append(item)
+            rule = {**rule, "requireAttestationsBy": names}
+            if len(rpath) == 1:
+                out[rpath[0]] = rule
+            else:
+                out[rpath[0]][rpath[1]] = rule
+        return out
+
+    def stage(self, value: object, path: Path) -> Stage:
+        """A defined stage, by name."""
+        name = self.reader.string(value, path)
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        self._undefined(path, "stage", name, [s.name for s in self.stages])
+
+    def defined(self, value: object, path: Path, what: str, table: Mapping[str, Any]) -> str:
+        """A name defined in ``table``."""
+        name = self.reader.string(value, path)
+        if name not in table:
+            self._undefined(path, what, name, list(table))
+        return name
+
+    def _undefined(self, path: Path, what: str, name: str, known: list[str]) -> NoReturn:
+        self.reader.fail(
+            path, f"undefined {what} {name!r}; defined: {', '.join(sorted(known)) or 'none'}"
+        )
+
+
+_POLICY_KEYS = (
+    "name", "description", "globalPolicyEvaluationMode", "admissionWhitelistPatterns",
+    "defaultAdmissionRule", *_RULE_MAPS, "etag", "updateTime",
+)
+
+
+def load_scenario_file(path: str | os.PathLike[str]) -> Scenario:
+    """Load and validate one scenario file.
+
+    Raises:
+        ScenarioError: the file is unreadable or not a valid scenario.
+    """
+    try:
+        text = FsPath(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"cannot read scenario: {exc.strerror or exc}", source=os.fspath(path)) from None
+    return load_scenario(text, source=os.fspath(path), base_dir=FsPath(path).parent)
+
+
+def load_scenario(text: str, *, source: str = "<scenario>", base_dir: FsPath | None = None) -> Scenario:
+    """Load and validate one scenario from YAML text.
+
+    Args:
+        text: the YAML document.
+        source: the file name for messages.
+        base_dir: where relative file names (policy, keys, manifests) start.
+
+    Raises:
+        ScenarioError: naming file, line and field of the first problem.
+    """
+    from kritis_sim.scenarios.events import read_events
+
+    try:
+        data, locator = load_one(text, source)
+    except InputError as exc:
+        raise ScenarioError(exc.message, path=exc.path, source=exc.source, line=exc.line) from None
+    r = Reader(locator)
+    doc = r.mapping(data, (), known=_TOP, what="a scenario")
+    name = r.name(r.require(doc, "scenario", (), "a scenario"), ("scenario",), "scenario")
+    project = r.opt_string(doc, "project", ()) or "kritis-sim"
+    if not _PROJECT.fullmatch(project):
+        r.fail(("project",), f"expected a project ID (6-30 lower-case letters, digits, '-'), got {project!r}")
+    options = r.mapping(doc.get("options", {}), ("options",), known=("checkDockerReference",), what="options")
+    sections = Sections(r, name, project, base_dir or FsPath.cwd(), {}, {}, (), {})
+    sections.environments = _environments(r, r.require(doc, "environments", (), "a scenario"))
+    sections.attestors = _attestors(sections, doc.get("attestors", {}))
+    sections.stages = _stages(sections, doc.get("stages", []))
+    sections.artifacts = _artifacts(sections, doc.get("artifacts", {}))
+    policy = sections.policy(r.require(doc, "policy", (), "a scenario"), ("policy",))
+    events = read_events(sections, r.require(doc, "events", (), "a scenario"))
+    return Scenario(
+        name=name,
+        description=(r.opt_string(doc, "description", ()) or "").strip(),
+        where=Where(source, r.line(("scenario",))),
+        project=project,
+        start=r.timestamp(doc["start"], ("start",)) if "start" in doc else DEFAULT_START,
+        environments=sections.environments,
+        attestors=sections.attestors,
+        stages=sections.stages,
+        artifacts=sections.artifacts,
+        policy=policy,
+        events=events,
+        reached=_reached(sections, doc["expect"]) if "expect" in doc else None,
+        check_docker_reference=r.boolean(options, "checkDockerReference", ("options",), False),
+    )
+
+
+def _named(r: Reader, value: object, path: Path, what: str) -> list[tuple[str, Any, Path]]:
+    table = r.fields.string_map(value, path, what=f"{what}s by name")
+    return [(r.name(k, (*path, k), what), v, (*path, k)) for k, v in table.items()]
+
+
+def _environments(r: Reader, value: object) -> dict[str, Environment]:
+    out = {}
+    for name, body, path in _named(r, value, ("environments",), "environment"):
+        doc = r.mapping(body, path, known=("cluster", "namespace", "serviceAccount"), what="an environment")
+        out[name] = Environment(
+            name=name,
+            cluster=r.opt_string(doc, "cluster", path),
+            namespace=r.opt_string(doc, "namespace", path) or "default",
+            service_account=r.opt_string(doc, "serviceAccount", path) or "default",
+            where=Where(r.locator.source, r.line(path)),
+        )
+    if not out:
+        r.fail(("environments",), "a scenario needs at least one environment")
+    return out
+
+
+def _algorithm(r: Reader, value: object, path: Path) -> str:
+    from kritis_sim.model.attestor import UNSUPPORTED_ALGORITHMS, SignatureAlgorithm
+
+    try:
+        alg = SignatureAlgorithm.parse(r.string(value, path))
+    except ValueError as exc:
+        r.fail(path, str(exc))
+    if alg in UNSUPPORTED_ALGORITHMS:
+        r.fail(path, f"{alg.value} cannot be used for signing in kritis-sim")
+    return alg.value
+
+
+def _attestors(s: Sections, value: object) -> dict[str, AttestorSpec]:
+    r = s.reader
+    out = {}
+    known = ("note", "algorithm", "keys", "description")
+    for name, body, path in _named(r, value, ("attestors",), "attestor"):
+        doc = r.mapping(body, path, known=known, what="an attestor")
+        alg = _algorithm(r, doc["algorithm"], (*path, "algorithm")) if "algorithm" in doc else DEFAULT_ALGORITHM
+        note = r.opt_string(doc, "note", path) or name
+        if "/" not in note:
+            note = f"projects/{s.project}/notes/{note}"
+        raw_keys = r.sequence(doc["keys"], (*path, "keys")) if "keys" in doc else [{"name": "default"}]
+        keys: list[KeySpec] = []
+        for i, key in enumerate(raw_keys):
+            spec = _key(s, name, alg, key, (*path, "keys", i))
+            if any(k.ref == spec.ref for k in keys):
+                r.fail((*path, "keys", i, "name"), f"duplicate key name {spec.ref.key!r}")
+            keys.append(spec)
+        out[name] = AttestorSpec(
+            name, f"projects/{s.project}/attestors/{name}", note, tuple(keys), s.where(path)
+        )
+    return out
+
+
+def _key(s: Sections, attestor: str, default_alg: str, value: object, path: Path) -> KeySpec:
+    from kritis_sim.crypto import keys as crypto_keys
+    from kritis_sim.model.attestor import SignatureAlgorithm
+
+    r = s.reader
+    known = ("name", "algorithm", "trusted", "privateKeyFile", "publicKeyFile", "keyId")
+    doc = r.mapping(value, path, known=known, what="a key")
+    name = r.name(r.require(doc, "name", path, "a key"), (*path, "name"), "key")
+    alg = _algorithm(r, doc["algorithm"], (*path, "algorithm")) if "algorithm" in doc else default_alg
+    private = public = None
+    if "privateKeyFile" in doc and "publicKeyFile" in doc:
+        r.fail(path, "give privateKeyFile or publicKeyFile, not both")
+    for field in ("privateKeyFile", "publicKeyFile"):
+        if field not in doc:
+            continue
+        where = (*path, field)
+        _, text = s.read_file(doc[field], where)
+        try:
+            loaded: crypto_keys.PrivateKey | crypto_keys.PublicKey
+            if field == "privateKeyFile":
+                loaded = crypto_keys.load_private_key(text)
+                private = text.encode()
+            else:
+                loaded = crypto_keys.load_public_key(text)
+                public = text
+            crypto_keys.check_key_matches(SignatureAlgorithm.parse(alg), loaded)
+        except InputError as exc:
+            raise relocate(exc, r.locator, where) from None
+    return KeySpec(
+        ref=KeyRef(attestor, name),
+        algorithm=alg,
+        trusted=r.boolean(doc, "trusted", path, True),
+        where=s.where(path),
+        private_key_pem=private,
+        public_key_pem=public,
+        key_id=r.opt_string(doc, "keyId", path),
+    )
+
+
+def _stages(s: Sections, value: object) -> tuple[Stage, ...]:
+    r = s.reader
+    out: list[Stage] = []
+    for i, body in enumerate(r.sequence(value, ("stages",))):
+        path: Path = ("stages", i)
+        doc = r.mapping(body, path, known=("name", "environment", "attestor"), what="a stage")
+        name = r.name(r.require(doc, "name", path, "a stage"), (*path, "name"), "stage")
+        if any(st.name == name for st in out):
+            r.fail((*path, "name"), f"duplicate stage name {name!r}")
+        env = s.defined(doc["environment"], (*path, "environment"), "environment", s.environments) if "environment" in doc else None
+        att = s.defined(doc["attestor"], (*path, "attestor"), "attestor", s.attestors) if "attestor" in doc else None
+        out.append(Stage(name, env, att, s.where(path)))
+    return tuple(out)
+
+
+def _artifacts(s: Sections, value: object) -> dict[str, Artifact]:
+    r = s.reader
+    out = {}
+    for name, body, path in _named(r, value, ("artifacts",), "artifact"):
+        doc = r.mapping(body, path, known=("repository", "digest", "tags"), what="an artifact")
+        repo = r.string(r.require(doc, "repository", path, "an artifact"), (*path, "repository"))
+        try:
+            ref = ImageRef.parse(repo)
+        except InputError as exc:
+            raise relocate(exc, r.locator, (*path, "repository")) from None
+        if ref.tag or ref.digest:
+            r.fail((*path, "repository"), f"expected a repository without tag or digest, got {repo!r}")
+        digest = r.opt_string(doc, "digest", path)
+        if digest is None:
+            digest = "sha256:" + hashlib.sha256(f"{s.name}/{name}".encode()).hexdigest()
+        elif not _DIGEST.fullmatch(digest):
+            r.fail((*path, "digest"), f"expected 'sha256:' and 64 lower-case hex digits, got {digest!r}")
+        tags = r.strings(doc.get("tags", []), (*path, "tags"))
+        for i, tag in enumerate(tags):
+            if not re.fullmatch(r"[\w][\w.-]{0,127}", tag):
+                r.fail((*path, "tags", i), f"not a valid tag: {tag!r}")
+        out[name] = Artifact(name, repo, digest, tags, s.where(path))
+    return out
+
+
+def _reached(s: Sections, value: object) -> ReachedExpectation:
+    r = s.reader
+    doc = r.mapping(value, ("expect",), known=("reached",), what="pipeline expectations")
+    path: Path = ("expect", "reached")
+    table = r.fields.string_map(r.require(doc, "reached", ("expect",), "expect"), path, what="artifacts")
+    reached: dict[str, frozenset[str]] = {}
+    for artifact, envs in table.items():
+        s.defined(artifact, (*path, artifact), "artifact", s.artifacts)
+        names = r.strings(envs, (*path, artifact)) if envs != [] else ()
+        for i, env in enumerate(names):
+            s.defined(env, (*path, artifact, i), "environment", s.environments)
+        reached[artifact] = frozenset(names)
+    return ReachedExpectation(reached, s.where(path))

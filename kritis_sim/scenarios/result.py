@@ -1,0 +1,306 @@
+"""What a simulation produced: the timeline, each deploy's outcome, and checks.
+
+:class:`ScenarioResult` is the one value every renderer reads (text, JSON,
+HTML, JUnit, pytest failure reports). Expectation checking lives here too, so
+the in-process and webhook paths are judged by the same code: a deploy's
+:class:`Reply` (from a :class:`~kritis_sim.model.decision.Decision` or from a
+webhook's AdmissionReview reply) is compared with its
+:class:`~.schema.Expectation`. No I/O, no rendering.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kritis_sim.model.decision import Decision
+from kritis_sim.scenarios.schema import Deploy, Expectation, Outcome, Scenario, Where
+
+__all__ = [
+    "DeployResult",
+    "Reply",
+    "RunSummary",
+    "ScenarioResult",
+    "TimelineEntry",
+    "check_deploy",
+    "outcome_of",
+]
+
+
+def outcome_of(decision: Decision) -> Outcome:
+    """Classify a decision: allowed, denied, admitted by dry-run or by breakglass."""
+    if not decision.allowed:
+        return Outcome.DENIED
+    if decision.verdict_allowed:
+        return Outcome.ALLOWED
+    return Outcome.DRY_RUN if decision.dry_run else Outcome.BREAKGLASS
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The answer to one admission request.
+
+    Attributes:
+        kind: the object's kind.
+        name: the object's name.
+        outcome: what happened.
+        message: the one-paragraph summary.
+        decision: the full decision (in-process path only); reasons and
+            details are derived from it on demand.
+        wire_reasons: reasons read from a webhook reply.
+        wire_details: warnings and audit annotations of a webhook reply.
+    """
+
+    kind: str
+    name: str | None
+    outcome: Outcome
+    message: str
+    decision: Decision | None = None
+    wire_reasons: tuple[str, ...] = ()
+    wire_details: tuple[str, ...] = ()
+
+    @classmethod
+    def from_decision(cls, kind: str, name: str | None, decision: Decision) -> Reply:
+        """The reply of an in-process decision."""
+        return cls(kind, name, outcome_of(decision), decision.message, decision)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why images were (or would have been) denied."""
+        if self.decision is None:
+            return self.wire_reasons
+        return tuple(v.reason for v in self.decision.images if not v.allowed)
+
+    @property
+    def details(self) -> tuple[str, ...]:
+        """Per-attestor details of unsatisfied attestors (or wire details)."""
+        if self.decision is None:
+            return self.wire_details
+        return tuple(
+            f"{v.image}: {a.attestor}: {a.reason.value}: {a.detail}"
+            for v in self.decision.images
+            for a in v.attestors
+            if not a.satisfied
+        )
+
+    @property
+    def text(self) -> str:
+        """Everything a ``reason`` pattern is matched against."""
+        return "\n".join((self.message, *self.reasons, *self.details))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "name": self.name,
+            "outcome": self.outcome.value,
+            "message": self.message,
+            "reasons": list(self.reasons),
+            "details": list(self.details),
+        }
+        if self.decision is not None:
+            out["decision"] = self.decision.to_dict()
+        return out
+
+
+def _check_one(what: str, want: Outcome | None, expect: Expectation, reply: Reply) -> list[str]:
+    problems = []
+    if want is not None and reply.outcome is not want:
+        problems.append(f"{what}: expected {want.value}, got {reply.outcome.value}")
+    if expect.reason is not None and not expect.reason.search(reply.text):
+        problems.append(
+            f"{what}: expected a reason matching /{expect.reason.pattern}/, got: "
+            + ("; ".join(reply.reasons) or reply.message)
+        )
+    return problems
+
+
+def check_deploy(event: Deploy, reply: Reply, pods: tuple[Reply, ...]) -> tuple[str, ...]:
+    """The expectation failures of one deploy (empty when it holds)."""
+    expect = event.expect
+    if expect is None:
+        return ()
+    if expect.reason is None and not pods and reply.outcome is expect.outcome:
+        return ()  # the common case, without building any text
+    problems = _check_one(event.kind, expect.outcome, expect, reply)
+    for i, pod in enumerate(pods):
+        problems += _check_one(f"Pod {i + 1} of {len(pods)}", expect.pods, expect, pod)
+    return tuple(problems)
+
+
+# DeployResult and TimelineEntry are made once per event, so a long run makes
+# many; they are not frozen because a frozen dataclass's __init__ costs about
+# three times as much. Treat them as read-only.
+@dataclass(slots=True)
+class DeployResult:
+    """One deploy event, its replies and the failed expectations (read-only)."""
+
+    event: Deploy
+    at: datetime.datetime
+    reply: Reply
+    pods: tuple[Reply, ...] = ()
+    failures: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Every expectation on this deploy holds."""
+        return not self.failures
+
+    def explain(self) -> str:
+        """A multi-line failure report: where, expected vs actual, reasons."""
+        lines = [f"{self.event.where}: deploy {self.event.label!r} at {self.at.isoformat()}"]
+        lines += [f"  {f}" for f in self.failures]
+        lines.append(f"  decision: {self.reply.message}")
+        lines += [f"  reason: {r}" for r in self.reply.reasons]
+        lines += [f"  detail: {d}" for d in self.reply.details]
+        for i, pod in enumerate(self.pods):
+            lines.append(f"  pod {i + 1}: {pod.outcome.value}: {pod.message}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        expect = self.event.expect
+        return {
+            "name": self.event.label,
+            "line": self.event.where.line,
+            "at": self.at.isoformat(),
+            "environment": self.event.environment,
+            "artifacts": list(self.event.artifacts),
+            "images": list(self.event.images),
+            "kind": self.event.kind,
+            "breakglassRequested": self.event.request.breakglass,
+            "expected": None if expect is None or expect.outcome is None else expect.outcome.value,
+            "expectedReason": None if expect is None or expect.reason is None else expect.reason.pattern,
+            "outcome": self.reply.outcome.value,
+            "ok": self.ok,
+            "failures": list(self.failures),
+            "reply": self.reply.to_dict(),
+            "pods": [p.to_dict() for p in self.pods],
+        }
+
+
+@dataclass(slots=True)
+class TimelineEntry:
+    """One event as it happened: when, where it was written, what it did (read-only)."""
+
+    at: datetime.datetime
+    where: Where
+    verb: str
+    label: str
+    deploy: DeployResult | None = None
+    stage: str | None = None
+    artifact: str | None = None
+    passed: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        out: dict[str, Any] = {
+            "at": self.at.isoformat(),
+            "line": self.where.line,
+            "event": self.verb,
+            "label": self.label,
+        }
+        if self.stage is not None:
+            out["stage"] = self.stage
+            out["artifact"] = self.artifact
+            out["passed"] = self.passed
+        if self.deploy is not None:
+            out["deploy"] = self.deploy.to_dict()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioResult:
+    """The outcome of simulating one scenario.
+
+    Attributes:
+        scenario: what was simulated.
+        via: ``inprocess`` or ``webhook``.
+        timeline: every event in order.
+        reached: for each artifact, the environments that admitted it.
+        reached_failures: failed pipeline (``expect.reached``) expectations.
+    """
+
+    scenario: Scenario
+    via: str
+    timeline: tuple[TimelineEntry, ...]
+    reached: Mapping[str, frozenset[str]]
+    reached_failures: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def deploys(self) -> tuple[DeployResult, ...]:
+        """Deploy results, in order."""
+        return tuple(e.deploy for e in self.timeline if e.deploy is not None)
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        """Every failed expectation, rendered with its location."""
+        out = [d.explain() for d in self.deploys if not d.ok]
+        where = self.scenario.reached.where if self.scenario.reached else self.scenario.where
+        out += [f"{where}: {f}" for f in self.reached_failures]
+        return tuple(out)
+
+    @property
+    def ok(self) -> bool:
+        """Every expectation holds."""
+        return not self.reached_failures and all(d.ok for d in self.deploys)
+
+    def count(self, outcome: Outcome) -> int:
+        """How many deploys ended with ``outcome``."""
+        return sum(1 for d in self.deploys if d.reply.outcome is outcome)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (one entry of the report's ``scenarios`` list)."""
+        s = self.scenario
+        return {
+            "name": s.name,
+            "description": s.description,
+            "file": s.where.source,
+            "via": self.via,
+            "ok": self.ok,
+            "seconds": round(self.seconds, 4),
+            "stages": [
+                {"name": st.name, "environment": st.environment, "attestor": st.attestor}
+                for st in s.stages
+            ],
+            "environments": {
+                e.name: {"cluster": e.cluster, "namespace": e.namespace, "serviceAccount": e.service_account}
+                for e in s.environments.values()
+            },
+            "counts": {o.value: self.count(o) for o in Outcome} | {"deploys": len(self.deploys)},
+            "reached": {a: sorted(envs) for a, envs in sorted(self.reached.items())},
+            "reachedFailures": list(self.reached_failures),
+            "failures": list(self.failures),
+            "timeline": [e.to_dict() for e in self.timeline],
+        }
+
+
+@dataclass
+class RunSummary:
+    """Totals over many scenario results (the CLI's summary table)."""
+
+    results: list[ScenarioResult] = field(default_factory=list)
+
+    @property
+    def deploys(self) -> int:
+        """Deploy events simulated."""
+        return sum(len(r.deploys) for r in self.results)
+
+    def count(self, outcome: Outcome) -> int:
+        """Deploys with ``outcome``, over every scenario."""
+        return sum(r.count(outcome) for r in self.results)
+
+    @property
+    def expectation_failures(self) -> int:
+        """Failed deploy and pipeline expectations."""
+        return sum(
+            sum(1 for d in r.deploys if not d.ok) + len(r.reached_failures) for r in self.results
+        )
+
+    @property
+    def ok(self) -> bool:
+        """Every expectation of every scenario holds."""
+        return all(r.ok for r in self.results)

@@ -178,8 +178,12 @@ class Enforcer:
         self._count_lock = threading.Lock()
 
     def close(self) -> None:
-        """Stop the worker threads (without waiting for hung store calls)."""
+        """Stop the worker threads (without waiting for hung store calls) and
+        close the source when it holds resources (``close()``, e.g. a client)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        close = getattr(self._source, "close", None)
+        if callable(close):
+            close()
 
     def _count_store_errors(self, n: int) -> None:
         if n:

@@ -197,6 +197,10 @@ class GrafeasAttestationSource(AttestationSource):
         self.page_size = page_size
         self.also_without_scheme = also_without_scheme
 
+    def close(self) -> None:
+        """Close the underlying client's connections."""
+        self.client.close()
+
     def occurrences(
         self, resource_url: str, note_name: str
     ) -> Sequence[AttestationOccurrence]:

@@ -1,14 +1,19 @@
-"""Repository-wide pytest configuration: Hypothesis profiles.
+"""Repository-wide pytest configuration: Hypothesis profiles and ``--with-e2e``.
 
 Profiles are chosen by the ``HYPOTHESIS_PROFILE`` environment variable:
 ``dev`` (fast local runs), ``ci`` (the default in ``.ci/run``) and
 ``thorough`` (many examples, for occasional deep runs).
+
+Tests marked ``e2e`` (``tests/e2e/``, a real kind cluster) are skipped unless
+``--with-e2e`` is given, and skipped with the list of what is missing when a
+Docker engine, ``kind`` or ``kubectl`` is not available.
 """
 
 from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=25, deadline=None)
@@ -26,3 +31,38 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+WITH_E2E = "--with-e2e"
+E2E_DISABLED = (
+    "E2E tests are not enabled. Use --with-e2e "
+    "(needs a Docker engine, kind and kubectl)"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        WITH_E2E,
+        action="store_true",
+        default=False,
+        help="run tests/e2e against a kind cluster "
+        "(needs a Docker engine, kind and kubectl on PATH)",
+    )
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    e2e = [item for item in items if "e2e" in item.keywords]
+    if not e2e:
+        return
+    if not config.getoption(WITH_E2E):
+        reason = E2E_DISABLED
+    else:
+        from kritis_sim.harness._process import REQUIREMENTS, missing_requirements
+
+        missing = missing_requirements()
+        if not missing:
+            return
+        reason = f"E2E tests need {REQUIREMENTS}; missing: " + "; ".join(missing)
+    for item in e2e:
+        item.add_marker(pytest.mark.skip(reason=reason))

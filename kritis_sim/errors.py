@@ -15,7 +15,9 @@
      │    └── WebhookRequestError        a malformed AdmissionReview / ImageReview (HTTP 400)
      ├── GrafeasError                    the attestation store failed; decisions fail closed
      │    └── GrafeasApiError            the store answered with a Google-style error
-     └── ConformanceError                the implementation under test misbehaved (protocol)
+     ├── ConformanceError                the implementation under test misbehaved (protocol)
+     └── HarnessError                    the kind harness could not run (tools, cluster)
+          └── CommandError               a kind/kubectl/docker command failed or timed out
 
 A *denial* is never an exception: :func:`kritis_sim.core.decide.decide` returns a
 :class:`~kritis_sim.model.decision.Decision` whose reasons say why. Exceptions are
@@ -27,9 +29,11 @@ from __future__ import annotations
 
 __all__ = [
     "AttestorError",
+    "CommandError",
     "ConformanceError",
     "GrafeasApiError",
     "GrafeasError",
+    "HarnessError",
     "ImageRefError",
     "InputError",
     "KeyFormatError",
@@ -158,3 +162,35 @@ class GrafeasApiError(GrafeasError):
 
 class ConformanceError(KritisSimError):
     """The implementation under test broke the conformance protocol."""
+
+
+class HarnessError(KritisSimError):
+    """The kind harness could not do its work (missing tools, a cluster problem)."""
+
+
+class CommandError(HarnessError):
+    """A command the harness ran failed, timed out or could not be started.
+
+    Args:
+        argv: the command line.
+        message: what went wrong (exit status, timeout, not found).
+        stderr: what the command wrote to stderr, if anything.
+        returncode: its exit status (None when it did not finish).
+    """
+
+    def __init__(
+        self,
+        argv: tuple[str, ...],
+        message: str,
+        *,
+        stderr: str = "",
+        returncode: int | None = None,
+    ) -> None:
+        self.argv = argv
+        self.message = message
+        self.stderr = stderr
+        self.returncode = returncode
+        text = f"`{' '.join(argv)}` {message}"
+        if stderr.strip():
+            text += f"; stderr:\n{stderr.strip()}"
+        super().__init__(text)

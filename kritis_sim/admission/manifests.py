@@ -1,8 +1,8 @@
 """Kubernetes manifests that install the webhook in a cluster.
 
 :func:`webhook_manifests` returns, as plain dicts in apply order: a Namespace,
-optionally a ConfigMap with the policy and attestors and a ``kubernetes.io/tls``
-Secret, a Deployment (2 replicas, probes on ``/readyz`` and ``/healthz``,
+optionally a ConfigMap with the policy, attestors and occurrences and a
+``kubernetes.io/tls`` Secret, a Deployment (2 replicas, probes on ``/readyz`` and ``/healthz``,
 locked-down security context), a Service, optionally a PodDisruptionBudget,
 and the ValidatingWebhookConfiguration that follows the good practice of
 wire-formats 7.5: ``failurePolicy: Fail``, ``sideEffects: None``,
@@ -16,7 +16,8 @@ This module builds values; it neither talks to a cluster nor writes YAML.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["ManifestOptions", "webhook_manifests"]
@@ -53,11 +54,17 @@ class ManifestOptions:
         project: ...for this project; otherwise from the ConfigMap.
         policy_yaml: policy text for the ConfigMap (file mode).
         attestors_yaml: attestors text for the ConfigMap (file mode).
+        occurrences_json: attestation occurrences for the ConfigMap (file
+            mode); when given, the webhook reads them with ``--occurrences``.
         tls_cert_pem: serving certificate for the Secret (omitted when None).
         tls_key_pem: its key.
         timeout_seconds: the webhook call timeout (1 to 30).
         replicas: Deployment replicas.
         pdb: also emit a PodDisruptionBudget (minAvailable 1).
+        image_pull_policy: the container's ``imagePullPolicy`` (None leaves
+            the Kubernetes default; ``Never`` for an image loaded into kind).
+        pod_annotations: annotations on the pod template (a changed value
+            rolls the Deployment, e.g. a hash of the configuration).
     """
 
     namespace: str = "kritis-sim"
@@ -70,11 +77,14 @@ class ManifestOptions:
     project: str | None = None
     policy_yaml: str | None = None
     attestors_yaml: str | None = None
+    occurrences_json: str | None = None
     tls_cert_pem: bytes | None = None
     tls_key_pem: bytes | None = None
     timeout_seconds: int = 10
     replicas: int = 2
     pdb: bool = True
+    image_pull_policy: str | None = None
+    pod_annotations: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 1 <= self.timeout_seconds <= 30:
@@ -108,6 +118,8 @@ def _args(opts: ManifestOptions) -> list[str]:
     else:
         args += ["--policy", f"{_CONFIG_DIR}/policy.yaml"]
         args += ["--attestors", f"{_CONFIG_DIR}/attestors.yaml"]
+        if opts.occurrences_json is not None:
+            args += ["--occurrences", f"{_CONFIG_DIR}/occurrences.json"]
     if opts.cluster:
         args += ["--cluster", opts.cluster]
     return [*args, "--audit-log", "-"]
@@ -129,7 +141,7 @@ def _deployment(opts: ManifestOptions) -> Manifest:
     if opts.emulator_url is None:
         mounts.append({"name": "config", "mountPath": _CONFIG_DIR, "readOnly": True})
         volumes.append({"name": "config", "configMap": {"name": f"{opts.name}-config"}})
-    container = {
+    container: dict[str, Any] = {
         "name": "webhook",
         "image": opts.image,
         "args": _args(opts),
@@ -147,6 +159,11 @@ def _deployment(opts: ManifestOptions) -> Manifest:
         },
         "volumeMounts": mounts,
     }
+    if opts.image_pull_policy is not None:
+        container["imagePullPolicy"] = opts.image_pull_policy
+    template_meta: dict[str, Any] = {"labels": _labels(opts)}
+    if opts.pod_annotations:
+        template_meta["annotations"] = dict(opts.pod_annotations)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -155,7 +172,7 @@ def _deployment(opts: ManifestOptions) -> Manifest:
             "replicas": opts.replicas,
             "selector": {"matchLabels": _labels(opts)},
             "template": {
-                "metadata": {"labels": _labels(opts)},
+                "metadata": template_meta,
                 "spec": {
                     "securityContext": {
                         "runAsNonRoot": True,
@@ -229,15 +246,18 @@ def webhook_manifests(opts: ManifestOptions) -> list[Manifest]:
         }
     ]
     if opts.emulator_url is None:
+        data = {
+            "policy.yaml": opts.policy_yaml or "",
+            "attestors.yaml": opts.attestors_yaml or "[]\n",
+        }
+        if opts.occurrences_json is not None:
+            data["occurrences.json"] = opts.occurrences_json
         out.append(
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
                 "metadata": _meta(opts, f"{opts.name}-config"),
-                "data": {
-                    "policy.yaml": opts.policy_yaml or "",
-                    "attestors.yaml": opts.attestors_yaml or "[]\n",
-                },
+                "data": data,
             }
         )
     if opts.tls_cert_pem is not None and opts.tls_key_pem is not None:

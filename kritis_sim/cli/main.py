@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kritis_sim.cli.manifests",
         "print Kubernetes manifests that install the webhook",
     ),
+    "kind": ("kritis_sim.cli.kind", "run the webhook in a local kind cluster"),
     "run": (
         "kritis_sim.cli.run",
         "simulate release-pipeline scenarios and check their expectations",

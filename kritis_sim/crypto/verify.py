@@ -29,7 +29,6 @@ the decision core does that with these results.
 from __future__ import annotations
 
 import functools
-
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass

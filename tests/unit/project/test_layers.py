@@ -32,6 +32,7 @@ ORDER = [
     "admission",
     "scenarios",
     "conformance",
+    "harness",
     "cli",
 ]
 
@@ -69,7 +70,9 @@ def test_pure_layers_import_no_io_libraries(layer: str) -> None:
         assert not bad, f"{path.name} imports {bad}"
 
 
-@pytest.mark.parametrize("layer", ["model", "crypto", "core"])
+@pytest.mark.parametrize(
+    "layer", ["model", "crypto", "core", "grafeas", "admission", "scenarios", "harness"]
+)
 def test_lower_layers_never_import_higher_ones(layer: str) -> None:
     rank = ORDER.index(layer)
     for path in (PACKAGE / layer).glob("*.py"):
@@ -79,3 +82,10 @@ def test_lower_layers_never_import_higher_ones(layer: str) -> None:
                 assert ORDER.index(other) <= rank, (
                     f"{layer}/{path.name} imports {module}"
                 )
+
+
+def test_grafeas_and_admission_are_independent() -> None:
+    for layer, other in (("grafeas", "admission"), ("admission", "grafeas")):
+        for path in (PACKAGE / layer).glob("*.py"):
+            bad = {m for m in _imports(path) if _layer(m) == other}
+            assert not bad, f"{layer}/{path.name} imports {bad}"

@@ -1,29 +1,43 @@
 """Public Hypothesis strategies for Binary Authorization worlds.
 
-For property tests and for the conformance kit's differential mode:
+For property tests and for the conformance kit's differential mode. They are
+tuned to land on the boundaries where enforcers go wrong, not to be uniform:
 
-* :func:`images`: image references by digest (sometimes with a tag) or by tag;
-* :func:`patterns`: allowlist name patterns (exact, ``*``, ``**``) that often
-  match the generated images and sometimes only look alike;
-* :func:`attestors`: Attestor resources with ECDSA P-256 keys from a small pool
-  (keys are generated once per process; generation is slow, drawing is not);
-* :func:`attestations`: Grafeas occurrence JSON for an image: valid, signed by
-  a stranger, for another digest, on another note, or corrupted;
-* :func:`policies`: policy documents over given attestors (default rule, an
-  optional namespace rule, an optional allowlist);
-* :func:`workloads`: Pod objects with containers and init containers;
-* :func:`worlds`: all of the above, consistent, as one :class:`GeneratedWorld`.
+* :func:`images`: references by digest, by tag and digest, or by tag only, over
+  repositories that look alike (``app`` / ``app-tools``, ``gen`` / ``gen-x``)
+  and one nested a level deeper (``*`` vs ``**``);
+* :func:`patterns`: allowlist patterns that match those images, or nearly do;
+* :func:`attestors`: 1-3 attestors, each trusting 1-2 keys of a small ECDSA
+  P-256 pool under the default or a custom key id (keys are generated once per
+  process; generation is slow, drawing is not);
+* :func:`attestations`: occurrences for one image and attestor: valid, or
+  signed by a foreign key, under the wrong key id, by an impostor claiming a
+  trusted id, over another digest, on another note, corrupted, with a bad
+  signature before a good one; of an age that matters under freshness;
+* :func:`policies`: a default rule plus optional namespace and cluster rules,
+  often requiring *every* attestor, sometimes dry-run or with a maximum age,
+  and an optional allowlist;
+* :func:`workloads`: Pods (init and ephemeral containers, the
+  ``ephemeralcontainers`` subresource) and controllers, sometimes with a
+  breakglass marker, valid or almost;
+* :func:`worlds` and :func:`world_batches`: all of the above, consistent, as
+  :class:`GeneratedWorld` values; a batch shares one configuration (policy,
+  attestors, cluster) so an enforcer under test is configured once for many
+  requests.
 
-Everything generated is plain JSON-ready data in the wire formats, so it can
-be written as a conformance case. The strategies do not decide; the reference
-decision comes from :mod:`kritis_sim.core`.
+For every image and attestor, :func:`worlds` draws the attestations
+independently, so several required attestors with exactly one missing is a
+common world, not a rare one. Everything generated is plain JSON-ready data in
+the wire formats. The strategies do not decide; the reference decision comes
+from :mod:`kritis_sim.core`.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
@@ -37,9 +51,13 @@ from kritis_sim.crypto.keys import (
 from kritis_sim.crypto.payload import make_payload
 from kritis_sim.crypto.sign import sign
 from kritis_sim.model.attestor import SignatureAlgorithm
-from kritis_sim.model.occurrence import encode_bytes
+from kritis_sim.model.occurrence import encode_bytes, format_timestamp
 
 __all__ = [
+    "CLUSTER",
+    "NEAR_MISSES",
+    "PROJECT",
+    "TIME",
     "GeneratedWorld",
     "attestations",
     "attestors",
@@ -47,18 +65,61 @@ __all__ = [
     "patterns",
     "policies",
     "workloads",
+    "world_batches",
     "worlds",
 ]
 
 PROJECT = "projects/generated"
+#: The reference time of every generated world (occurrence ages count from it).
+TIME = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+#: The cluster a generated configuration may guard (and its cluster rule's key).
+CLUSTER = "us-east1-b.gen"
 _REPOS = (
     "gcr.io/gen/app",
-    "gcr.io/gen/app-tools",
-    "gcr.io/gen/tools/cli",
+    "gcr.io/gen/app-tools",  # looks like app; matched by "app*"
+    "gcr.io/gen/tools/cli",  # one level deeper: "*" must not reach it, "**" must
+    "gcr.io/gen-x/app",  # looks like gen/app
     "docker.io/library/busybox",
 )
 _ALG = SignatureAlgorithm.ECDSA_P256_SHA256
-_POOL = 4
+_POOL = 5
+_MAX_AGE = "24h"
+_AGES_H = (1, 1, 6, 23, 25, 72)
+#: How an occurrence can fail to count, besides being absent.
+NEAR_MISSES = (
+    "foreign-key",
+    "wrong-key-id",
+    "impostor",
+    "digest-mismatch",
+    "wrong-note",
+    "corrupt",
+    "bad-then-good",
+)
+#: Per image and attestor: satisfied (often), nothing, or only near misses.
+_STATES = ("valid", "valid", "valid", "none", "near-miss")
+#: How a world's attestations are planned: every (image, attestor) pair
+#: satisfied, all but exactly one (the boundary most bugs sit on), none (so
+#: the allowlist and the rules alone decide), or each pair drawn on its own.
+_NEAR_MISS_SETS = st.lists(
+    st.sampled_from(NEAR_MISSES), min_size=1, max_size=3, unique=True
+)
+_PLANS = ("one-gap", "complete", "one-gap", "one-gap", "bare", "independent")
+_BG_LABEL = "image-policy.k8s.io/break-glass"
+_BREAKGLASS: tuple[tuple[str, str, str] | None, ...] = (
+    *(None,) * 14,
+    ("labels", _BG_LABEL, "true"),
+    ("labels", _BG_LABEL, "false"),  # near miss: the value must be "true"
+    ("annotations", "alpha.image-policy.k8s.io/break-glass", "true"),
+    ("annotations", "kritis.grafeas.io/breakglass", "any"),  # presence counts
+)
+_CONTROLLERS = {
+    "Deployment": "apps/v1",
+    "StatefulSet": "apps/v1",
+    "DaemonSet": "apps/v1",
+    "ReplicaSet": "apps/v1",
+    "Job": "batch/v1",
+    "CronJob": "batch/v1",
+}
 
 
 @functools.cache
@@ -70,151 +131,254 @@ def _digest(label: int) -> str:
     return "sha256:" + hashlib.sha256(f"generated/{label}".encode()).hexdigest()
 
 
+@functools.cache
+def _pem(index: int) -> str:
+    return public_key_pem(_key(index))
+
+
+@functools.cache
+def _default_id(index: int) -> str:
+    return default_key_id(_key(index))
+
+
+@functools.cache
+def _payload(image: str) -> bytes:
+    return make_payload(image)
+
+
+def _key_entry(index: int, custom_id: bool) -> dict[str, Any]:
+    return {
+        "id": f"generated://keys/k{index}" if custom_id else _default_id(index),
+        "pkixPublicKey": {
+            "publicKeyPem": _pem(index),
+            "signatureAlgorithm": _ALG.value,
+        },
+    }
+
+
 def images(*, tags: bool = True) -> st.SearchStrategy[str]:
     """Image references: ``repo@sha256:...``, ``repo:tag@sha256:...`` or ``repo:tag``."""
     repo = st.sampled_from(_REPOS)
     digest = st.integers(0, 3).map(_digest)
     by_digest = st.builds(lambda r, d: f"{r}@{d}", repo, digest)
     with_tag = st.builds(lambda r, d: f"{r}:1.0@{d}", repo, digest)
-    choices = [by_digest, by_digest, with_tag]
+    choices = [by_digest, by_digest, by_digest, with_tag]
     if tags:
         choices.append(st.builds(lambda r: f"{r}:1.0", repo))
     return st.one_of(choices)
 
 
 def patterns() -> st.SearchStrategy[str]:
-    """Allowlist patterns over the generated repositories."""
+    """Allowlist patterns over the generated repositories: exact names, ``*``
+    and ``**`` at several depths, and near misses (a prefix, a look-alike)."""
     repo = st.sampled_from(_REPOS)
+    parent = repo.map(lambda r: r.rsplit("/", 1)[0])
     return st.one_of(
         repo,
         repo.map(lambda r: r + "*"),
-        repo.map(lambda r: r.rsplit("/", 1)[0] + "/**"),
-        repo.map(lambda r: r.rsplit("/", 1)[0] + "/*"),
+        parent.map(lambda p: p + "/*"),
+        parent.map(lambda p: p + "/**"),
+        repo.map(lambda r: r[:-1]),  # a wildcard-free prefix: must not match
         repo.map(lambda r: r[:-1] + "*"),
+        # "*" stops at "/", "**" does not: each pairs with a deeper image
+        st.sampled_from(("gcr.io/gen/*", "gcr.io/gen*", "gcr.io/*")),
+        st.sampled_from(("gcr.io/gen/*", "gcr.io/gen/tools*", "gcr.io/gen/ap*")),
     )
 
 
 def attestors(max_size: int = 3) -> st.SearchStrategy[list[dict[str, Any]]]:
-    """1..max_size attestors named a0, a1, ...; each trusts 0-2 pool keys."""
+    """1..max_size attestors named a0, a1, ...; each trusts 1-2 pool keys
+    (rarely none), under the default key id or a custom URI."""
 
-    def build(key_sets: list[list[int]]) -> list[dict[str, Any]]:
-        out = []
-        for i, keys in enumerate(key_sets):
-            public = [
-                {
-                    "id": default_key_id(_key(k)),
-                    "pkixPublicKey": {
-                        "publicKeyPem": public_key_pem(_key(k)),
-                        "signatureAlgorithm": _ALG.value,
-                    },
-                }
-                for k in sorted(set(keys))
-            ]
-            out.append(
-                {
-                    "name": f"{PROJECT}/attestors/a{i}",
-                    "userOwnedGrafeasNote": {
-                        "noteReference": f"{PROJECT}/notes/a{i}",
-                        "publicKeys": public,
-                    },
-                }
-            )
-        return out
+    def build(specs: list[tuple[list[int], bool]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": f"{PROJECT}/attestors/a{i}",
+                "userOwnedGrafeasNote": {
+                    "noteReference": f"{PROJECT}/notes/a{i}",
+                    "publicKeys": [_key_entry(k, custom) for k in sorted(set(keys))],
+                },
+            }
+            for i, (keys, custom) in enumerate(specs)
+        ]
 
-    keys = st.lists(st.integers(0, _POOL - 1), min_size=0, max_size=2)
-    return st.lists(keys, min_size=1, max_size=max_size).map(build)
+    some = st.lists(st.integers(0, _POOL - 1), min_size=1, max_size=2)
+    keyless = st.sampled_from((False,) * 9 + (True,))  # never satisfiable
+    keys = st.builds(lambda k, none: [] if none else k, some, keyless)
+    spec = st.tuples(keys, st.sampled_from((False, False, True)))
+    return st.lists(spec, min_size=1, max_size=max_size).map(build)
 
 
-def attestations(image: str, attestor_count: int) -> st.SearchStrategy[dict[str, Any]]:
-    """One occurrence for ``image`` (which must carry a digest)."""
+def _trusted(attestor: dict[str, Any]) -> list[tuple[int, str]]:
+    """(pool index, key id) of each key the attestor trusts."""
+    pems = {_pem(k): k for k in range(_POOL)}
+    return [
+        (pems[entry["pkixPublicKey"]["publicKeyPem"]], entry["id"])
+        for entry in attestor["userOwnedGrafeasNote"]["publicKeys"]
+    ]
+
+
+@functools.cache
+def _sign(key: int, payload: bytes) -> bytes:
+    """ECDSA signatures are randomised; one per (key, payload) keeps a drawn
+    world identical when Hypothesis replays the same choices."""
+    return sign(_key(key), _ALG, payload)
+
+
+def _signature(
+    key: int, key_id: str, payload: bytes, *, corrupt: bool = False
+) -> dict[str, str]:
+    sig = _sign(key, payload)
+    if corrupt:
+        sig = sig[:8] + bytes([sig[8] ^ 1]) + sig[9:]
+    return {"signature": encode_bytes(sig), "publicKeyId": key_id}
+
+
+def attestations(
+    image: str, attestor: dict[str, Any], kinds: tuple[str, ...] | None = None
+) -> st.SearchStrategy[dict[str, Any]]:
+    """One occurrence for ``image`` (which must carry a digest) aimed at
+    ``attestor``, of one of ``kinds``: ``valid`` or one of
+    :data:`NEAR_MISSES` (default: any). ``createTime`` lies 1 hour to 3 days
+    before :data:`TIME`, so some are stale under a 24 h maximum age."""
+    note = attestor["userOwnedGrafeasNote"]["noteReference"]
+    return _attestations(image, tuple(_trusted(attestor)), note, kinds)
+
+
+@functools.lru_cache(maxsize=4096)
+def _attestations(
+    image: str,
+    trusted: tuple[tuple[int, str], ...],
+    note: str,
+    kinds: tuple[str, ...] | None,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """:func:`attestations`, built once per argument set (building and
+    validating strategies costs more than drawing from them)."""
     name, _, digest = image.partition("@")
     repo = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
-    kinds = st.sampled_from(
-        ("valid", "valid", "stranger", "other-digest", "other-note", "flip")
-    )
 
-    def build(kind: str, attestor: int, key: int, age_h: int) -> dict[str, Any]:
-        signed_digest = _digest(99) if kind == "other-digest" else digest
-        payload = make_payload(f"{repo}@{signed_digest}")
-        signer = _key((key + 1) % _POOL) if kind == "stranger" else _key(key)
-        sig = sign(signer, _ALG, payload)
-        if kind == "flip":
-            sig = sig[:8] + bytes([sig[8] ^ 1]) + sig[9:]
-        note = f"{PROJECT}/notes/{'other' if kind == 'other-note' else f'a{attestor}'}"
+    def build(kind: str, pick: int, age_h: int) -> dict[str, Any]:
+        own = {k for k, _ in trusted}
+        foreign = next(k for k in range(pick, pick + _POOL) if k % _POOL not in own)
+        key, key_id = trusted[pick % len(trusted)] if trusted else (0, "")
+        if not trusted or kind == "foreign-key":
+            key, key_id = foreign % _POOL, _default_id(foreign % _POOL)
+        signed = _digest(99) if kind == "digest-mismatch" else digest
+        payload = _payload(f"{repo}@{signed}")
+        sigs = [_signature(key, key_id, payload, corrupt=kind == "corrupt")]
+        if kind == "wrong-key-id":
+            others = [i for _, i in trusted if i != key_id]
+            sigs[0]["publicKeyId"] = others[0] if others else "generated://keys/none"
+        elif kind == "impostor":
+            sigs = [_signature(foreign % _POOL, key_id, payload)]
+        elif kind == "bad-then-good":
+            sigs.insert(0, _signature(key, key_id, payload, corrupt=True))
+        created = format_timestamp(TIME - timedelta(hours=age_h))
         return {
             "resourceUri": f"https://{repo}@{digest}",
-            "noteName": note,
+            "noteName": f"{PROJECT}/notes/other" if kind == "wrong-note" else note,
             "kind": "ATTESTATION",
-            "createTime": f"2026-01-15T{12 - age_h:02d}:00:00Z",
+            "createTime": created,
+            "updateTime": created,
             "attestation": {
                 "serializedPayload": encode_bytes(payload),
-                "signatures": [
-                    {
-                        "signature": encode_bytes(sig),
-                        "publicKeyId": default_key_id(_key(key)),
-                    }
-                ],
+                "signatures": sigs,
             },
         }
 
-    return st.builds(
-        build,
-        kinds,
-        st.integers(0, attestor_count - 1),
-        st.integers(0, _POOL - 1),
-        st.integers(0, 11),
-    )
+    kind = st.sampled_from(kinds or ("valid", *NEAR_MISSES))
+    return st.builds(build, kind, st.integers(0, _POOL - 1), st.sampled_from(_AGES_H))
 
 
 def _rule(attestor_names: list[str]) -> st.SearchStrategy[dict[str, Any]]:
     enforcement = st.sampled_from(
-        ("ENFORCED_BLOCK_AND_AUDIT_LOG",) * 3 + ("DRYRUN_AUDIT_LOG_ONLY",)
+        ("ENFORCED_BLOCK_AND_AUDIT_LOG",) * 5 + ("DRYRUN_AUDIT_LOG_ONLY",)
     )
     simple = st.builds(
         lambda m, e: {"evaluationMode": m, "enforcementMode": e},
-        st.sampled_from(("ALWAYS_ALLOW", "ALWAYS_DENY")), enforcement,
-    )  # fmt: skip
-    required = st.builds(
-        lambda names, e: {
-            "evaluationMode": "REQUIRE_ATTESTATION",
-            "enforcementMode": e,
-            "requireAttestationsBy": sorted(set(names)),
-        },
-        st.lists(
-            st.sampled_from(attestor_names), min_size=1, max_size=len(attestor_names)
-        ),
+        st.sampled_from(("ALWAYS_ALLOW", "ALWAYS_DENY")),
         enforcement,
     )
-    return st.one_of(simple, required, required)
+
+    def required(names: list[str], every: bool, e: str, fresh: bool) -> dict[str, Any]:
+        rule: dict[str, Any] = {
+            "evaluationMode": "REQUIRE_ATTESTATION",
+            "enforcementMode": e,
+            "requireAttestationsBy": list(attestor_names)
+            if every
+            else sorted(set(names)),
+        }
+        if fresh:
+            rule["kritisSimMaxAttestationAge"] = _MAX_AGE
+        return rule
+
+    some = st.lists(st.sampled_from(attestor_names), min_size=1)
+    every = st.sampled_from((True, True, False))  # several required, often
+    fresh = st.sampled_from((False, False, True))
+    requiring = st.builds(required, some, every, enforcement, fresh)
+    return st.one_of(simple, requiring, requiring)
 
 
 def policies(attestor_names: list[str]) -> st.SearchStrategy[dict[str, Any]]:
-    """Policies whose rules name only ``attestor_names``."""
+    """Policies whose rules name only ``attestor_names``: a default rule, at
+    most one kind of specific rule (for namespace ``prod`` or for cluster
+    :data:`CLUSTER`; a policy may not mix kinds), and 0-2 allowlist patterns."""
 
     def build(
-        default: dict[str, Any], ns: dict[str, Any] | None, allow: list[str]
+        default: dict[str, Any],
+        specific: tuple[str, str] | None,
+        rule: dict[str, Any],
+        allow: list[str],
     ) -> dict[str, Any]:
         out: dict[str, Any] = {"defaultAdmissionRule": default}
         if allow:
             out["admissionWhitelistPatterns"] = [{"namePattern": p} for p in allow]
-        if ns is not None:
-            out["kubernetesNamespaceAdmissionRules"] = {"prod": ns}
+        if specific is not None:
+            out[specific[0]] = {specific[1]: rule}
         return out
 
     rule = _rule(attestor_names)
-    return st.builds(
-        build, rule, st.none() | rule, st.lists(patterns(), max_size=2, unique=True)
+    specific = st.sampled_from(
+        (
+            None,
+            ("kubernetesNamespaceAdmissionRules", "prod"),
+            ("clusterAdmissionRules", CLUSTER),
+        )
     )
+    return st.builds(
+        build,
+        rule,
+        specific,
+        rule,
+        st.just([])
+        | st.just([])
+        | st.lists(patterns(), min_size=1, max_size=2, unique=True),
+    )
+
+
+def _mark(metadata: dict[str, Any], marker: tuple[str, str, str] | None) -> None:
+    if marker is not None:
+        where, key, value = marker
+        metadata.setdefault(where, {})[key] = value
 
 
 def workloads(
     image_strategy: st.SearchStrategy[str] | None = None,
 ) -> st.SearchStrategy[dict[str, Any]]:
-    """Pod objects in namespace ``prod`` or ``dev`` with 1-2 containers and 0-1 init containers."""
+    """Pods and controllers in namespace ``prod`` or ``dev`` with 1-2
+    containers, 0-1 init containers and (Pods only) 0-1 ephemeral containers;
+    sometimes a breakglass marker (valid or nearly) on the object or, for a
+    controller, on its pod template."""
     imgs = image_strategy or images()
 
     def build(
-        ns: str, containers: list[str], init: list[str], bg: bool
+        kind: str,
+        ns: str,
+        containers: list[str],
+        init: list[str],
+        ephemeral: list[str],
+        marker: tuple[str, str, str] | None,
+        on_template: bool,
     ) -> dict[str, Any]:
         spec: dict[str, Any] = {
             "containers": [
@@ -226,39 +390,128 @@ def workloads(
                 {"name": f"i{i}", "image": c} for i, c in enumerate(init)
             ]
         meta: dict[str, Any] = {"name": "gen", "namespace": ns}
-        if bg:
-            meta["labels"] = {"image-policy.k8s.io/break-glass": "true"}
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+        if kind == "Pod":
+            if ephemeral:
+                spec["ephemeralContainers"] = [
+                    {"name": f"e{i}", "image": c} for i, c in enumerate(ephemeral)
+                ]
+            _mark(meta, marker)
+            return {"apiVersion": "v1", "kind": kind, "metadata": meta, "spec": spec}
+        template: dict[str, Any] = {
+            "metadata": {"labels": {"app": "gen"}},
+            "spec": spec,
+        }
+        _mark(template["metadata"] if on_template else meta, marker)
+        body: dict[str, Any] = {"template": template}
+        if kind == "CronJob":
+            body = {"schedule": "@hourly", "jobTemplate": {"spec": body}}
+        return {
+            "apiVersion": _CONTROLLERS[kind],
+            "kind": kind,
+            "metadata": meta,
+            "spec": body,
+        }
 
+    kinds = st.sampled_from(("Pod", "Pod", "Pod", *_CONTROLLERS))
     return st.builds(
-        build, st.sampled_from(("prod", "dev")), st.lists(imgs, min_size=1, max_size=2),
-        st.lists(imgs, max_size=1), st.sampled_from((False,) * 5 + (True,)),
-    )  # fmt: skip
+        build,
+        kinds,
+        st.sampled_from(("prod", "dev")),
+        st.lists(imgs, min_size=1, max_size=2),
+        st.lists(imgs, max_size=1),
+        st.lists(imgs, max_size=1),
+        st.sampled_from(_BREAKGLASS),
+        st.booleans(),
+    )
 
 
 @dataclass(frozen=True)
 class GeneratedWorld:
-    """A consistent random case: policy, attestors, occurrences and a Pod."""
+    """A consistent random case.
+
+    Attributes:
+        policy: the policy document.
+        attestors: the Attestor resources.
+        occurrences: Grafeas occurrence JSON, times relative to :data:`TIME`.
+        workload: the Kubernetes object the AdmissionReview carries.
+        sub_resource: ``ephemeralcontainers`` or None.
+        cluster: the cluster the enforcer guards (:data:`CLUSTER`) or None.
+    """
 
     policy: dict[str, Any]
     attestors: list[dict[str, Any]]
     occurrences: list[dict[str, Any]]
-    pod: dict[str, Any]
+    workload: dict[str, Any]
+    sub_resource: str | None = None
+    cluster: str | None = field(default=None)
+
+    @property
+    def config(self) -> tuple[Any, ...]:
+        """What an enforcer is configured with (equal for one batch)."""
+        return (self.policy, self.attestors, self.cluster)
+
+
+def _pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = workload["spec"]
+    if workload["kind"] == "CronJob":
+        spec = spec["jobTemplate"]["spec"]
+    return spec if workload["kind"] == "Pod" else spec["template"]["spec"]
+
+
+def _configuration(
+    draw: st.DrawFn,
+) -> tuple[dict[str, Any], list[dict[str, Any]], str | None]:
+    atts = draw(attestors())
+    policy = draw(policies([a["name"] for a in atts]))
+    return policy, atts, draw(st.sampled_from((CLUSTER, None)))
+
+
+def _world(
+    draw: st.DrawFn, config: tuple[dict[str, Any], list[dict[str, Any]], str | None]
+) -> GeneratedWorld:
+    policy, atts, cluster = config
+    workload = draw(workloads())
+    spec = _pod_spec(workload)
+    sub = None
+    if spec.get("ephemeralContainers") and draw(st.booleans()):
+        sub = "ephemeralcontainers"
+    found = [
+        c["image"]
+        for key in ("containers", "initContainers", "ephemeralContainers")
+        for c in spec.get(key, [])
+    ]
+    pairs = [(i, a) for i in dict.fromkeys(i for i in found if "@" in i) for a in atts]
+    plan = draw(st.sampled_from(_PLANS))
+    gap = draw(st.integers(0, max(len(pairs) - 1, 0)))
+    occurrences: list[dict[str, Any]] = []
+    for n, (image, attestor) in enumerate(pairs):
+        if plan == "independent":
+            state = draw(st.sampled_from(_STATES))
+        elif plan == "one-gap" and n == gap:
+            state = draw(st.sampled_from(("near-miss", "near-miss", "none")))
+        elif plan == "bare":
+            state = "none"
+        else:
+            state = "valid"
+        if state == "valid":
+            occurrences.append(draw(attestations(image, attestor, ("valid",))))
+            if draw(st.booleans()):  # a near miss beside it changes nothing
+                occurrences.append(draw(attestations(image, attestor, NEAR_MISSES)))
+        elif state == "near-miss":  # up to three ways of almost counting
+            kinds = draw(_NEAR_MISS_SETS)
+            occurrences += [draw(attestations(image, attestor, (k,))) for k in kinds]
+    return GeneratedWorld(policy, atts, occurrences, workload, sub, cluster)
 
 
 @st.composite
 def worlds(draw: st.DrawFn) -> GeneratedWorld:
-    """A whole generated world."""
-    atts = draw(attestors())
-    names = [a["name"] for a in atts]
-    pod = draw(workloads())
-    images_ = [
-        c["image"]
-        for key in ("containers", "initContainers")
-        for c in pod["spec"].get(key, [])
-    ]
-    occurrences = []
-    for image in images_:
-        if "@" in image:
-            occurrences += draw(st.lists(attestations(image, len(atts)), max_size=3))
-    return GeneratedWorld(draw(policies(names)), atts, occurrences, pod)
+    """A whole generated world: one configuration, one request."""
+    return _world(draw, _configuration(draw))
+
+
+@st.composite
+def world_batches(draw: st.DrawFn, max_size: int = 8) -> list[GeneratedWorld]:
+    """1..max_size worlds sharing one configuration (policy, attestors, cluster)."""
+    config = _configuration(draw)
+    count = draw(st.integers(1, max_size))
+    return [_world(draw, config) for _ in range(count)]

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from kritis_sim.core.decide import DecisionOptions, decide
 from kritis_sim.core.source import AttestationSource
@@ -67,6 +68,8 @@ class StaticPolicy:
 
     policy: Policy
     attestors: tuple[Attestor, ...] = ()
+    #: Answers from memory: it can neither hang nor fail (see Enforcer.decide).
+    nonblocking: ClassVar[bool] = True
 
     def __call__(self) -> tuple[Policy, Iterable[Attestor]]:
         return self.policy, self.attestors
@@ -173,6 +176,7 @@ class Enforcer:
         self._clock = clock
         self._options = options or DecisionOptions()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="kritis-decide")
+        self._inline = _nonblocking(policy_provider) and _nonblocking(source)
         #: Store reads that failed or did not finish in time (for metrics).
         self.store_errors = 0
         self._count_lock = threading.Lock()
@@ -204,6 +208,8 @@ class Enforcer:
     ) -> Decision:
         """Decide within ``budget`` seconds; never raises for store failures."""
         job = _Job(target, tuple(images), breakglass, self._clock(), budget)
+        if self._inline:
+            return self._run_inline(job)
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._pool, self._run, job)
         try:
@@ -219,6 +225,20 @@ class Enforcer:
                 self._count_store_errors(1)
                 return policy_failure(images, breakglass, _describe(exc))
             return self._finish(job, timed_out=False)
+
+    def _run_inline(self, job: _Job) -> Decision:
+        """Policy and attestations are in memory: nothing can hang or time out,
+        so decide on this thread, once, with no worker-thread hop and no
+        prefetch pass (the prefetch exists only to bound slow stores)."""
+        try:
+            policy, attestors = self._provider()
+        except Exception as exc:
+            self._count_store_errors(1)
+            return policy_failure(job.images, job.breakglass, _describe(exc))
+        return decide(
+            policy, attestors, self._source, job.target, job.images,
+            now=job.now, breakglass=job.breakglass, options=self._options,
+        )  # fmt: skip
 
     def _run(self, job: _Job) -> Decision:
         try:
@@ -272,6 +292,11 @@ class Enforcer:
             world[0], world[1], source, job.target, job.images,
             now=job.now, breakglass=job.breakglass, options=self._options,
         )  # fmt: skip
+
+
+def _nonblocking(component: object) -> bool:
+    """Whether a provider or source declares that it answers from memory."""
+    return getattr(component, "nonblocking", False) is True
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,7 +1,8 @@
 """``kritis-sim conformance``: run the conformance kit against an adapter.
 
 Runs the case catalogue (``conformance/cases`` by default) and optionally
-``--generated N`` differential cases against the enforcer reached through
+generated differential cases (``--generated N`` cases and/or
+``--generated-seconds S`` of wall time) against the enforcer reached through
 ``--entrypoint``; prints a summary matrix by feature and exits 0 only when
 nothing failed unexpectedly (1 otherwise, 2 for unusable input).
 """
@@ -56,9 +57,20 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--generated",
         metavar="N",
-        type=int,
-        default=0,
-        help="also run N generated differential cases",
+        type=_non_negative(int),
+        default=None,
+        help="also run N generated differential cases (a cap with --generated-seconds)",
+    )
+    p.add_argument(
+        "--generated-seconds",
+        metavar="S",
+        type=_non_negative(float),
+        default=None,
+        help=(
+            "also run generated differential cases until S seconds are spent "
+            "(shrinking a disagreement may take up to S more); with --generated N, "
+            "stop at whichever comes first"
+        ),
     )
     p.add_argument(
         "--generated-out",
@@ -70,6 +82,26 @@ def register(sub: Any) -> None:
     p.add_argument("--json", metavar="FILE", help="write a JSON report")
     p.add_argument("--quiet", action="store_true", help="no per-case lines")
     p.set_defaults(func=run)
+
+
+def _non_negative(kind: type[int] | type[float]) -> Any:
+    def parse(text: str) -> int | float:
+        value = kind(text)
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its errors
+    return parse
+
+
+def generated_budget(
+    examples: int | None, seconds: float | None
+) -> tuple[int, float | None] | None:
+    """(case cap, seconds) for the differential run, or None for no run."""
+    if examples == 0 or seconds == 0 or (examples is None and seconds is None):
+        return None
+    return (examples if examples is not None else 2**31 - 1), seconds
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,11 +131,19 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"{mark} {r.name}{detail}", highlight=False, markup=False)
 
     result = run_cases(args.entrypoint, cases, xfail=xfail, on_result=show)
-    if args.generated:
+    budget = generated_budget(args.generated, args.generated_seconds)
+    if budget is not None:
         from kritis_sim.conformance.differential import run_differential
 
         out = args.generated_out or Path("conformance-counterexamples")
-        diff = run_differential(args.entrypoint, examples=args.generated, out_dir=out)
+        examples, seconds = budget
+        diff = run_differential(
+            args.entrypoint,
+            examples=examples,
+            seconds=seconds,
+            shrink_seconds=seconds if seconds is not None else 30.0,
+            out_dir=out,
+        )
         result.results.append(diff)
         show(diff)
     console.print(matrix(result))

@@ -37,7 +37,7 @@ from kritis_sim.conformance.defects import Defect, get_defect
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.grafeas.client import GrafeasAttestationSource, GrafeasRestClient
-from kritis_sim.model.attestor import load_attestors
+from kritis_sim.model.attestor import Attestor, load_attestors
 from kritis_sim.model.decision import Decision
 from kritis_sim.model.policy import load_policy
 from kritis_sim.serving import ServerThread
@@ -120,6 +120,18 @@ class _RequestRewriter:
         await self.app(dict(scope, headers=headers), replay, send)
 
 
+def _source(
+    settings: dict[str, Any], defect: Defect | None, attestors: Sequence[Attestor]
+) -> AttestationSource:
+    """A fresh attestation source on the suite's Grafeas (the defect's wrapper
+    applied): each enforcer owns, and closes, its own."""
+    client = GrafeasRestClient(settings["grafeas"])
+    source: AttestationSource = GrafeasAttestationSource(client)
+    if defect is not None and defect.source is not None:
+        source = defect.source(source, attestors, client)
+    return source
+
+
 def build_webhook(config_dir: Path) -> tuple[Any, Any]:
     """The webhook app for one ``setup`` output directory, and its enforcer."""
     settings = json.loads((config_dir / "adapter.json").read_text(encoding="utf-8"))
@@ -128,22 +140,19 @@ def build_webhook(config_dir: Path) -> tuple[Any, Any]:
     attestors = load_attestors(
         (config_dir / "attestors.yaml").read_text(encoding="utf-8")
     )
-    client = GrafeasRestClient(settings["grafeas"])
-    source: AttestationSource = GrafeasAttestationSource(client)
     if defect is not None and defect.policy is not None:
         policy = defect.policy(policy)
-    if defect is not None and defect.source is not None:
-        source = defect.source(source, attestors, client)
     config = WebhookConfig(
         policy_provider=StaticPolicy(policy, attestors),
-        source=source,
+        source=_source(settings, defect, attestors),
         cluster=settings.get("cluster"),
         istio_trust_domain=settings.get("istioTrustDomain"),
     )
     app = create_app(config)
     hook = app.state.webhook
     if defect is not None and (defect.before or defect.after):
-        hook.enforcer.close()
+        hook.enforcer.close()  # closes its source too: the replacement gets its own
+        source = _source(settings, defect, attestors)
         ctx = {"policy": policy, "attestors": attestors, "source": source}
         hook.enforcer = _DefectiveEnforcer(
             defect, ctx, config.policy_provider, source,

@@ -43,6 +43,7 @@ __all__ = [
     "RequestSpec",
     "TargetSpec",
     "World",
+    "case_from_documents",
     "iter_case_dirs",
     "load_case",
     "load_catalogue",
@@ -312,16 +313,42 @@ def load_case(path: str | Path) -> Case:
     world, _ = _read(root / "world.yaml")
     request, _ = _read(root / "request.yaml")
     expect, _ = _read(root / "expect.yaml")
-    req, target = _request(request, str(root / "request.yaml"))
-    return Case(
-        name=root.name,
-        path=root,
+    return case_from_documents(
+        root,
         policy_text=(root / "policy.yaml").read_text(encoding="utf-8"),
         attestors_text=(root / "attestors.yaml").read_text(encoding="utf-8"),
-        world=_world(world, str(root / "world.yaml")),
+        world=world,
+        request=request,
+        expect=expect,
+    )
+
+
+def case_from_documents(
+    path: Path,
+    *,
+    policy_text: str,
+    attestors_text: str,
+    world: Any,
+    request: Any,
+    expect: Any,
+) -> Case:
+    """A case from already parsed ``world``, ``request`` and ``expect``
+    documents, validated as :func:`load_case` does (nothing is read from
+    ``path``; it names the case and its would-be files in errors).
+
+    Raises:
+        InputError: a document is malformed.
+    """
+    req, target = _request(request, str(path / "request.yaml"))
+    return Case(
+        name=path.name,
+        path=path,
+        policy_text=policy_text,
+        attestors_text=attestors_text,
+        world=_world(world, str(path / "world.yaml")),
         request=req,
         target=target,
-        expect=_expect(expect, str(root / "expect.yaml")),
+        expect=_expect(expect, str(path / "expect.yaml")),
     )
 
 

@@ -132,6 +132,23 @@ def _spawn(config: Path, state_path: Path) -> dict[str, Any]:
     raise RuntimeError(f"adapter server did not start: {tail}")
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` still runs. The server is not our child (the ``start``
+    process that spawned it has exited), so it cannot be waited for; once it
+    exits it stays a zombie until some init process reaps it, which can take
+    seconds, so a zombie counts as ended (read from ``/proc`` where there is one).
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
 def stop(config: Path) -> None:
     """Shut the server down (a no-op when none runs)."""
     state_path = _state_file(config)
@@ -146,11 +163,9 @@ def stop(config: Path) -> None:
     if isinstance(pid, int):
         deadline = time.monotonic() + 10.0
         while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)  # the server is not our child: poll for its end
-            except ProcessLookupError:
+            if not _running(pid):
                 break
-            time.sleep(0.05)
+            time.sleep(0.02)
         else:
             try:
                 os.kill(pid, signal.SIGTERM)

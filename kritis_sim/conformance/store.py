@@ -137,6 +137,7 @@ class SuiteGrafeas:
         )
         self._client: httpx.Client | None = None
         self._notes: set[str] = set()
+        self._seeded: list[str] = []
         self.url = ""
 
     def __enter__(self) -> SuiteGrafeas:
@@ -175,12 +176,16 @@ class SuiteGrafeas:
             )
 
     def seed(self, world: World, now: datetime) -> int:
-        """Store the world's notes and occurrences (times shifted to ``now``).
+        """Store the world's notes and occurrences (times shifted to ``now``),
+        replacing the occurrences of the previous :meth:`seed`.
 
         Returns:
             How many occurrences were stored.
         """
         self.set_fault(None)
+        for name in self._seeded:
+            self._store.delete("occurrences", name)
+        self._seeded = []
         for note in world.notes:
             if note in self._notes:
                 continue
@@ -197,4 +202,5 @@ class SuiteGrafeas:
         # Straight into the store: createTime is output-only over REST, and
         # freshness cases need occurrences of a chosen age.
         self._store.insert("occurrences", records)
+        self._seeded = [r.name for r in records]
         return len(records)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 from kritis_sim.model.occurrence import AttestationOccurrence
 
@@ -46,6 +46,10 @@ class InMemorySource:
     without it, while Kritis and the Grafeas docs use it, and both name the same
     image.
     """
+
+    #: Answers from memory: it can neither hang nor fail. Adapters (the
+    #: webhook) may skip their deadline machinery for such sources.
+    nonblocking: ClassVar[bool] = True
 
     def __init__(self, occurrences: Iterable[AttestationOccurrence] = ()) -> None:
         self._index: dict[tuple[str, str], list[AttestationOccurrence]] = defaultdict(

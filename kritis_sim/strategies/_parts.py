@@ -1,159 +1,37 @@
-"""Public Hypothesis strategies for Binary Authorization worlds.
-
-For property tests and for the conformance kit's differential mode. They are
-tuned to land on the boundaries where enforcers go wrong, not to be uniform:
-
-* :func:`images`: references by digest, by tag and digest, or by tag only, over
-  repositories that look alike (``app`` / ``app-tools``, ``gen`` / ``gen-x``)
-  and one nested a level deeper (``*`` vs ``**``);
-* :func:`patterns`: allowlist patterns that match those images, or nearly do;
-* :func:`attestors`: 1-3 attestors, each trusting 1-2 keys of a small ECDSA
-  P-256 pool under the default or a custom key id (keys are generated once per
-  process; generation is slow, drawing is not);
-* :func:`attestations`: occurrences for one image and attestor: valid, or
-  signed by a foreign key, under the wrong key id, by an impostor claiming a
-  trusted id, over another digest, on another note, corrupted, with a bad
-  signature before a good one; of an age that matters under freshness;
-* :func:`policies`: a default rule plus optional namespace and cluster rules,
-  often requiring *every* attestor, sometimes dry-run or with a maximum age,
-  and an optional allowlist;
-* :func:`workloads`: Pods (init and ephemeral containers, the
-  ``ephemeralcontainers`` subresource) and controllers, sometimes with a
-  breakglass marker, valid or almost;
-* :func:`worlds` and :func:`world_batches`: all of the above, consistent, as
-  :class:`GeneratedWorld` values; a batch shares one configuration (policy,
-  attestors, cluster) so an enforcer under test is configured once for many
-  requests.
-
-For every image and attestor, :func:`worlds` draws the attestations
-independently, so several required attestors with exactly one missing is a
-common world, not a rare one. Everything generated is plain JSON-ready data in
-the wire formats. The strategies do not decide; the reference decision comes
-from :mod:`kritis_sim.core`.
+"""Strategies for the parts of a world: images, allowlist patterns, attestors,
+attestations, policies and workloads. Internal to :mod:`kritis_sim.strategies`
+(which re-exports the public ones).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from hypothesis import strategies as st
 
-from kritis_sim.crypto.keys import (
-    PrivateKey,
-    default_key_id,
-    generate_private_key,
-    public_key_pem,
-)
-from kritis_sim.crypto.payload import make_payload
 from kritis_sim.crypto.sign import sign
-from kritis_sim.model.attestor import SignatureAlgorithm
 from kritis_sim.model.occurrence import encode_bytes, format_timestamp
-
-__all__ = [
-    "CLUSTER",
-    "NEAR_MISSES",
-    "PROJECT",
-    "TIME",
-    "GeneratedWorld",
-    "attestations",
-    "attestors",
-    "images",
-    "patterns",
-    "policies",
-    "workloads",
-    "world_batches",
-    "worlds",
-]
-
-PROJECT = "projects/generated"
-#: The reference time of every generated world (occurrence ages count from it).
-TIME = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-#: The cluster a generated configuration may guard (and its cluster rule's key).
-CLUSTER = "us-east1-b.gen"
-_REPOS = (
-    "gcr.io/gen/app",
-    "gcr.io/gen/app-tools",  # looks like app; matched by "app*"
-    "gcr.io/gen/tools/cli",  # one level deeper: "*" must not reach it, "**" must
-    "gcr.io/gen-x/app",  # looks like gen/app
-    "docker.io/library/busybox",
+from kritis_sim.strategies._pool import (
+    _AGES_H,
+    _ALG,
+    _BREAKGLASS,
+    _CONTROLLERS,
+    _MAX_AGE,
+    _POOL,
+    _REPOS,
+    CLUSTER,
+    NEAR_MISSES,
+    PROJECT,
+    TIME,
+    _default_id,
+    _digest,
+    _key,
+    _key_entry,
+    _payload,
+    _pem,
 )
-_ALG = SignatureAlgorithm.ECDSA_P256_SHA256
-_POOL = 5
-_MAX_AGE = "24h"
-_AGES_H = (1, 1, 6, 23, 25, 72)
-#: How an occurrence can fail to count, besides being absent.
-NEAR_MISSES = (
-    "foreign-key",
-    "wrong-key-id",
-    "impostor",
-    "digest-mismatch",
-    "wrong-note",
-    "corrupt",
-    "bad-then-good",
-)
-#: Per image and attestor: satisfied (often), nothing, or only near misses.
-_STATES = ("valid", "valid", "valid", "none", "near-miss")
-#: How a world's attestations are planned: every (image, attestor) pair
-#: satisfied, all but exactly one (the boundary most bugs sit on), none (so
-#: the allowlist and the rules alone decide), or each pair drawn on its own.
-_NEAR_MISS_SETS = st.lists(
-    st.sampled_from(NEAR_MISSES), min_size=1, max_size=3, unique=True
-)
-_PLANS = ("one-gap", "complete", "one-gap", "one-gap", "bare", "independent")
-_BG_LABEL = "image-policy.k8s.io/break-glass"
-_BREAKGLASS: tuple[tuple[str, str, str] | None, ...] = (
-    *(None,) * 14,
-    ("labels", _BG_LABEL, "true"),
-    ("labels", _BG_LABEL, "false"),  # near miss: the value must be "true"
-    ("annotations", "alpha.image-policy.k8s.io/break-glass", "true"),
-    ("annotations", "kritis.grafeas.io/breakglass", "any"),  # presence counts
-)
-_CONTROLLERS = {
-    "Deployment": "apps/v1",
-    "StatefulSet": "apps/v1",
-    "DaemonSet": "apps/v1",
-    "ReplicaSet": "apps/v1",
-    "Job": "batch/v1",
-    "CronJob": "batch/v1",
-}
-
-
-@functools.cache
-def _key(index: int) -> PrivateKey:
-    return generate_private_key(_ALG)
-
-
-def _digest(label: int) -> str:
-    return "sha256:" + hashlib.sha256(f"generated/{label}".encode()).hexdigest()
-
-
-@functools.cache
-def _pem(index: int) -> str:
-    return public_key_pem(_key(index))
-
-
-@functools.cache
-def _default_id(index: int) -> str:
-    return default_key_id(_key(index))
-
-
-@functools.cache
-def _payload(image: str) -> bytes:
-    return make_payload(image)
-
-
-def _key_entry(index: int, custom_id: bool) -> dict[str, Any]:
-    return {
-        "id": f"generated://keys/k{index}" if custom_id else _default_id(index),
-        "pkixPublicKey": {
-            "publicKeyPem": _pem(index),
-            "signatureAlgorithm": _ALG.value,
-        },
-    }
 
 
 def images(*, tags: bool = True) -> st.SearchStrategy[str]:
@@ -423,95 +301,3 @@ def workloads(
         st.sampled_from(_BREAKGLASS),
         st.booleans(),
     )
-
-
-@dataclass(frozen=True)
-class GeneratedWorld:
-    """A consistent random case.
-
-    Attributes:
-        policy: the policy document.
-        attestors: the Attestor resources.
-        occurrences: Grafeas occurrence JSON, times relative to :data:`TIME`.
-        workload: the Kubernetes object the AdmissionReview carries.
-        sub_resource: ``ephemeralcontainers`` or None.
-        cluster: the cluster the enforcer guards (:data:`CLUSTER`) or None.
-    """
-
-    policy: dict[str, Any]
-    attestors: list[dict[str, Any]]
-    occurrences: list[dict[str, Any]]
-    workload: dict[str, Any]
-    sub_resource: str | None = None
-    cluster: str | None = field(default=None)
-
-    @property
-    def config(self) -> tuple[Any, ...]:
-        """What an enforcer is configured with (equal for one batch)."""
-        return (self.policy, self.attestors, self.cluster)
-
-
-def _pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
-    spec: dict[str, Any] = workload["spec"]
-    if workload["kind"] == "CronJob":
-        spec = spec["jobTemplate"]["spec"]
-    return spec if workload["kind"] == "Pod" else spec["template"]["spec"]
-
-
-def _configuration(
-    draw: st.DrawFn,
-) -> tuple[dict[str, Any], list[dict[str, Any]], str | None]:
-    atts = draw(attestors())
-    policy = draw(policies([a["name"] for a in atts]))
-    return policy, atts, draw(st.sampled_from((CLUSTER, None)))
-
-
-def _world(
-    draw: st.DrawFn, config: tuple[dict[str, Any], list[dict[str, Any]], str | None]
-) -> GeneratedWorld:
-    policy, atts, cluster = config
-    workload = draw(workloads())
-    spec = _pod_spec(workload)
-    sub = None
-    if spec.get("ephemeralContainers") and draw(st.booleans()):
-        sub = "ephemeralcontainers"
-    found = [
-        c["image"]
-        for key in ("containers", "initContainers", "ephemeralContainers")
-        for c in spec.get(key, [])
-    ]
-    pairs = [(i, a) for i in dict.fromkeys(i for i in found if "@" in i) for a in atts]
-    plan = draw(st.sampled_from(_PLANS))
-    gap = draw(st.integers(0, max(len(pairs) - 1, 0)))
-    occurrences: list[dict[str, Any]] = []
-    for n, (image, attestor) in enumerate(pairs):
-        if plan == "independent":
-            state = draw(st.sampled_from(_STATES))
-        elif plan == "one-gap" and n == gap:
-            state = draw(st.sampled_from(("near-miss", "near-miss", "none")))
-        elif plan == "bare":
-            state = "none"
-        else:
-            state = "valid"
-        if state == "valid":
-            occurrences.append(draw(attestations(image, attestor, ("valid",))))
-            if draw(st.booleans()):  # a near miss beside it changes nothing
-                occurrences.append(draw(attestations(image, attestor, NEAR_MISSES)))
-        elif state == "near-miss":  # up to three ways of almost counting
-            kinds = draw(_NEAR_MISS_SETS)
-            occurrences += [draw(attestations(image, attestor, (k,))) for k in kinds]
-    return GeneratedWorld(policy, atts, occurrences, workload, sub, cluster)
-
-
-@st.composite
-def worlds(draw: st.DrawFn) -> GeneratedWorld:
-    """A whole generated world: one configuration, one request."""
-    return _world(draw, _configuration(draw))
-
-
-@st.composite
-def world_batches(draw: st.DrawFn, max_size: int = 8) -> list[GeneratedWorld]:
-    """1..max_size worlds sharing one configuration (policy, attestors, cluster)."""
-    config = _configuration(draw)
-    count = draw(st.integers(1, max_size))
-    return [_world(draw, config) for _ in range(count)]

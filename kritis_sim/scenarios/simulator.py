@@ -79,7 +79,7 @@ class InProcess:
         now = world.clock.now()
         decision = decide(
             world.policy,
-            world.attestors(),
+            world.attestors_by_name(),
             world.source,
             world.target(environment, request.namespace, request.service_account),
             request.images,

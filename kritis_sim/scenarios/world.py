@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from kritis_sim.core.decide import DecisionOptions, decide
@@ -125,6 +125,7 @@ class World:
             cache=cache if cache is not None else VerificationCache(),
         )
         self._attestors: tuple[Attestor, ...] | None = None
+        self._by_name: dict[str, Attestor] | None = None
         self._targets: dict[tuple[str, str | None, str | None], DeployTarget] = {}
         self._seq = 0
         #: Bumped on every change a decision can see (keys, policy, store);
@@ -148,6 +149,12 @@ class World:
             )
         return self._attestors
 
+    def attestors_by_name(self) -> Mapping[str, Attestor]:
+        """:meth:`attestors` keyed by resource name (what ``decide`` indexes by)."""
+        if self._by_name is None:
+            self._by_name = {a.name: a for a in self.attestors()}
+        return self._by_name
+
     def policy_and_attestors(self) -> tuple[Policy, Iterable[Attestor]]:
         """The webhook's policy provider."""
         return self.policy, self.attestors()
@@ -158,6 +165,7 @@ class World:
         trusted.extend(k for k in add if k not in trusted)
         self.trusted[attestor] = [k for k in trusted if k not in set(remove)]
         self._attestors = None
+        self._by_name = None
         self.generation += 1
 
     def set_policy(self, policy: Policy) -> None:
@@ -252,7 +260,7 @@ class World:
         """The Core decision for ``images`` deployed to ``environment`` now."""
         return decide(
             self.policy,
-            self.attestors(),
+            self.attestors_by_name(),
             self.source,
             self.target(environment, namespace, service_account),
             images,

@@ -10,6 +10,9 @@
   actual outcome and the decision's reasons; a malformed scenario is a
   collection error naming file, line and field.
 * ``--kritis-sim-via webhook`` sends deploys to the real webhook over HTTPS.
+* ``--conformance-entrypoint`` / ``--conformance-cases`` / ``--conformance-xfail``
+  configure the conformance suite run as pytest
+  (``pytest --pyargs kritis_sim.conformance.test_suite``).
 * Fixtures for users' own tests: ``kritis_keys``, ``kritis_clock``,
   ``kritis_now``, ``grafeas_store``, ``make_attestation``, ``kritis_enforcer``.
 
@@ -37,6 +40,9 @@ if TYPE_CHECKING:
 GLOB_INI = "kritis_sim_scenarios"
 DEFAULT_GLOB = "scenarios/**/*.yaml"
 VIA_OPTION = "--kritis-sim-via"
+CONFORMANCE_ENTRYPOINT = "--conformance-entrypoint"
+CONFORMANCE_CASES = "--conformance-cases"
+CONFORMANCE_XFAIL = "--conformance-xfail"
 _WEBHOOK = pytest.StashKey[Any]()
 
 
@@ -54,6 +60,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("inprocess", "webhook"),
         default="inprocess",
         help="decide scenario deploys in-process (default) or via the webhook over HTTPS",
+    )
+    group.addoption(
+        CONFORMANCE_ENTRYPOINT,
+        metavar="COMMAND LINE",
+        help="run kritis_sim.conformance.test_suite against this adapter "
+        "(pytest --pyargs kritis_sim.conformance.test_suite --conformance-entrypoint ...)",
+    )
+    group.addoption(
+        CONFORMANCE_CASES,
+        metavar="DIR",
+        help="conformance case catalogue (default: the bundled one)",
+    )
+    group.addoption(
+        CONFORMANCE_XFAIL,
+        metavar="FILE",
+        help="strict expected-failure list: one case-name glob per line, '# reason' optional",
     )
 
 

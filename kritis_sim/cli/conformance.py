@@ -1,6 +1,6 @@
 """``kritis-sim conformance``: run the conformance kit against an adapter.
 
-Runs the case catalogue (``conformance/cases`` by default) and optionally
+Runs the case catalogue (``kritis_sim/conformance/cases`` by default) and optionally
 generated differential cases (``--generated N`` cases and/or
 ``--generated-seconds S`` of wall time) against the enforcer reached through
 ``--entrypoint``; prints a summary matrix by feature and exits 0 only when
@@ -14,10 +14,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from kritis_sim.conformance.case import CATALOGUE
+
 __all__ = ["DEFAULT_CASES", "register", "run"]
 
 #: The catalogue shipped in the repository.
-DEFAULT_CASES = Path(__file__).resolve().parents[2] / "conformance" / "cases"
+DEFAULT_CASES = CATALOGUE
 
 
 def register(sub: Any) -> None:

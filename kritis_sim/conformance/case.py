@@ -37,6 +37,7 @@ from kritis_sim.model.policy import Policy, load_policy
 
 __all__ = [
     "CASE_FILES",
+    "CATALOGUE",
     "Case",
     "Expectation",
     "Fault",
@@ -50,6 +51,10 @@ __all__ = [
 ]
 
 #: The files every case directory must hold.
+#: The bundled catalogue (shipped inside the package, so an installed
+#: kritis-sim can run it without a checkout).
+CATALOGUE = Path(__file__).resolve().parent / "cases"
+
 CASE_FILES = (
     "policy.yaml",
     "attestors.yaml",

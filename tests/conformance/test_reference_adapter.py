@@ -11,16 +11,15 @@ cases, read directly rather than by loading the catalogue.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 
-from kritis_sim.conformance.case import Case, load_case, load_catalogue
+from kritis_sim.conformance.case import CATALOGUE, Case, load_case, load_catalogue
 from kritis_sim.conformance.defects import DEFECTS
 from kritis_sim.conformance.report import to_json, to_junit
 from kritis_sim.conformance.runner import run_cases
 
-CASES = Path(__file__).resolve().parents[2] / "conformance" / "cases"
+CASES = CATALOGUE
 ADAPTER = f"{sys.executable} -m kritis_sim.conformance.reference_adapter"
 SHARDS = 2
 XFAIL_PROBE = "default_always_allow"  # passes, so listing it must fail the run

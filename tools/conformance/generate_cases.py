@@ -1,8 +1,8 @@
-"""Generate the conformance catalogue (conformance/cases/) from its table.
+"""Generate the conformance catalogue (kritis_sim/conformance/cases/) from its table.
 
 Usage::
 
-    python tools/conformance/generate_cases.py [--out conformance/cases]
+    python tools/conformance/generate_cases.py [--out kritis_sim/conformance/cases]
 
 The table lives in ``_table_rules.py``, ``_table_attest.py`` and
 ``_table_workloads.py`` next to this file: one :class:`_build.Row` per case,
@@ -13,7 +13,7 @@ expectation the reference does not meet makes the run fail.
 
 Provenance: keys come from ``_keys.py`` (derived from their labels; RSA keys
 cached in ``keys/``), images get digests ``sha256(case/label)``, and the case
-time is fixed (``_build.TIME``). ``conformance/cases/PROVENANCE.md`` records
+time is fixed (``_build.TIME``). ``kritis_sim/conformance/cases/PROVENANCE.md`` records
 this with the row count.
 """
 
@@ -185,7 +185,7 @@ def _provenance(count: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "conformance" / "cases")
+    parser.add_argument("--out", type=Path, default=ROOT / "kritis_sim" / "conformance" / "cases")
     args = parser.parse_args(argv)
     return generate(args.out)
 

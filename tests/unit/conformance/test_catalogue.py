@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import pytest
 
-from kritis_sim.conformance.case import CASE_FILES, Case, load_catalogue
+from kritis_sim.conformance.case import CASE_FILES, CATALOGUE, Case, load_catalogue
 from kritis_sim.conformance.features import ALL_FEATURES
 from kritis_sim.conformance.reference import reference_result
 from kritis_sim.conformance.reviews import compare
 
-CASES = Path(__file__).resolve().parents[3] / "conformance" / "cases"
+CASES = CATALOGUE
 
 
 @functools.cache

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from kritis_sim.cli.main import main
+from kritis_sim.conformance.case import CATALOGUE
 from kritis_sim.conformance.defects import DEFECTS
 
-CASES = Path(__file__).resolve().parents[3] / "conformance" / "cases"
+CASES = CATALOGUE
 
 
 def test_at_least_twenty_defects() -> None:

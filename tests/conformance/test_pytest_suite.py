@@ -1,0 +1,52 @@
+"""The conformance suite run the pytest way, as an implementer would:
+``pytest --pyargs kritis_sim.conformance.test_suite --conformance-entrypoint CMD``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ADAPTER = f"{sys.executable} -m kritis_sim.conformance.reference_adapter"
+SUBSET = "attestors_two or default_always_allow"
+
+
+def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+         "--pyargs", "kritis_sim.conformance.test_suite", "-k", SUBSET, *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_pytest_suite_passes_against_the_reference(tmp_path: Path) -> None:
+    run = _pytest(tmp_path, "--conformance-entrypoint", ADAPTER)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert " passed" in run.stdout and "failed" not in run.stdout
+
+
+def test_pytest_suite_fails_a_defective_adapter(tmp_path: Path) -> None:
+    run = _pytest(
+        tmp_path,
+        "--conformance-entrypoint",
+        f"{ADAPTER} --defect any-attestor-suffices",
+    )
+    assert run.returncode == 1
+    assert "attestors_two_first_missing_deny" in run.stdout
+
+
+def test_pytest_suite_xfail_list_is_strict(tmp_path: Path) -> None:
+    xfail = tmp_path / "adapter.xfails"
+    xfail.write_text("default_always_allow  # pretend it fails\n")
+    run = _pytest(
+        tmp_path, "--conformance-entrypoint", ADAPTER, "--conformance-xfail", str(xfail)
+    )
+    assert run.returncode == 1
+    assert "XPASS(strict)" in run.stdout or "XPASS" in run.stdout
+
+
+def test_pytest_suite_without_entrypoint_skips_with_reason(tmp_path: Path) -> None:
+    run = _pytest(tmp_path, "-rs")
+    assert run.returncode == 0
+    assert "no --conformance-entrypoint given" in run.stdout

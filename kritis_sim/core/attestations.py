@@ -73,10 +73,13 @@ def fetch_occurrences(
     Raises:
         GrafeasError: the source failed.
     """
+    urls = image.resource_urls()
+    if len(urls) == 1:
+        return tuple(source.occurrences(urls[0], note_name))
     # The same occurrence may come back under two URL forms; drop only exact
     # repeats (a differently signed copy of the same payload must be kept).
     seen: dict[AttestationOccurrence, None] = {}
-    for url in image.resource_urls():
+    for url in urls:
         for occ in source.occurrences(url, note_name):
             seen.setdefault(occ, None)
     return tuple(seen)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -45,7 +46,7 @@ from kritis_sim.crypto.keys import (
     load_public_key,
 )
 from kritis_sim.errors import KeyFormatError
-from kritis_sim.model.attestor import PkixPublicKey
+from kritis_sim.model.attestor import PkixPublicKey, SignatureAlgorithm
 
 __all__ = [
     "PublicKeyCache",
@@ -139,6 +140,67 @@ class PublicKeyCache:
     def __len__(self) -> int:
         return len(self._lru)
 
+    def verifier(self, pem: str, algorithm: SignatureAlgorithm) -> _Verifier:
+        """A ready-to-use check for ``pem`` under ``algorithm`` (memoised):
+        the key loaded, fitted to the algorithm, hash and padding built once."""
+        found = self._verifiers.get((pem, algorithm))
+        if found is None:
+            found = _prepare(self, pem, algorithm)
+            self._verifiers.put((pem, algorithm), found)
+        return found
+
+    @functools.cached_property
+    def _verifiers(self) -> _LRU[tuple[str, SignatureAlgorithm], _Verifier]:
+        return _LRU(self._lru.maxsize)
+
+
+@dataclass(frozen=True, slots=True)
+class _Verifier:
+    """Either a key with its verification arguments (``check``), or ``problem``:
+    why it cannot verify, as text built from the key's label."""
+
+    check: Callable[[bytes, bytes], None] | None
+    problem: Callable[[str], str] | None = None
+
+
+def _prepare(
+    cache: PublicKeyCache, pem: str, algorithm: SignatureAlgorithm
+) -> _Verifier:
+    try:
+        alg_spec = spec(algorithm)
+    except KeyFormatError as exc:
+        reason = exc.message
+        return _Verifier(None, lambda label: f"key {label} cannot verify: {reason}")
+    try:
+        public = cache.load(pem)
+    except KeyFormatError as exc:
+        reason = exc.message
+        return _Verifier(None, lambda label: f"key {label} cannot be loaded: {reason}")
+    mismatch = key_mismatch(alg_spec.algorithm, public)
+    if mismatch is not None:
+        return _Verifier(None, lambda label: f"{mismatch}; key id {label}")
+    if alg_spec.key_type is KeyType.EC and isinstance(
+        public, ec.EllipticCurvePublicKey
+    ):
+        ecdsa = ec.ECDSA(alg_spec.hash_algorithm())
+        ec_key = public
+
+        def check_ec(signature: bytes, data: bytes) -> None:
+            ec_key.verify(signature, data, ecdsa)
+
+        return _Verifier(check_ec)
+    if isinstance(public, rsa.RSAPublicKey):
+        pad, digest = alg_spec.rsa_padding(verifying=True), alg_spec.hash_algorithm()
+        rsa_key = public
+
+        def check_rsa(signature: bytes, data: bytes) -> None:
+            rsa_key.verify(signature, data, pad, digest)
+
+        return _Verifier(check_rsa)
+    return _Verifier(  # pragma: no cover - key_mismatch rules this out
+        None, lambda label: f"key {label} does not fit {algorithm.value}"
+    )
+
 
 _DEFAULT_KEYS = PublicKeyCache()
 
@@ -167,38 +229,24 @@ def verify_signature_detail(
     Never raises for bad signatures, bad keys or unsupported algorithms: each
     is a ``False`` result whose reason explains it.
     """
-    label = _key_label(key)
-    alg_name = key.signature_algorithm.value
+    prepared = (key_cache or _DEFAULT_KEYS).verifier(
+        key.public_key_pem, key.signature_algorithm
+    )
+    if prepared.check is None:
+        assert prepared.problem is not None
+        return VerificationResult(False, prepared.problem(_key_label(key)))
     try:
-        alg_spec = spec(key.signature_algorithm)
-    except KeyFormatError as exc:
-        return VerificationResult(False, f"key {label} cannot verify: {exc.message}")
-    try:
-        public = (key_cache or _DEFAULT_KEYS).load(key.public_key_pem)
-    except KeyFormatError as exc:
-        return VerificationResult(False, f"key {label} cannot be loaded: {exc.message}")
-    mismatch = key_mismatch(alg_spec.algorithm, public)
-    if mismatch is not None:
-        return VerificationResult(False, f"{mismatch}; key id {label}")
-    try:
-        if alg_spec.key_type is KeyType.EC and isinstance(
-            public, ec.EllipticCurvePublicKey
-        ):
-            public.verify(signature, data, ec.ECDSA(alg_spec.hash_algorithm()))
-        elif isinstance(public, rsa.RSAPublicKey):
-            public.verify(
-                signature,
-                data,
-                alg_spec.rsa_padding(verifying=True),
-                alg_spec.hash_algorithm(),
-            )
-        else:  # pragma: no cover - key_mismatch rules this out
-            return VerificationResult(False, f"key {label} does not fit {alg_name}")
+        prepared.check(signature, data)
     except (InvalidSignature, ValueError, OverflowError):
         return VerificationResult(
-            False, f"signature does not verify with key {label} ({alg_name})"
+            False,
+            f"signature does not verify with key {_key_label(key)} "
+            f"({key.signature_algorithm.value})",
         )
-    return VerificationResult(True, f"signature verifies with key {label} ({alg_name})")
+    return VerificationResult(
+        True,
+        f"signature verifies with key {_key_label(key)} ({key.signature_algorithm.value})",
+    )
 
 
 def verify_signature(key: PkixPublicKey, data: bytes, signature: bytes) -> bool:

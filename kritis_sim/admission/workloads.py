@@ -87,6 +87,8 @@ class NotApplicable:
 
 
 def _mapping(value: Any, path: str) -> Mapping[str, Any]:
+    if type(value) is dict:  # decoded JSON: skip the slower ABC check
+        return value
     if value is None:
         return {}
     if not isinstance(value, Mapping):

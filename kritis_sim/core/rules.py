@@ -14,6 +14,7 @@ Authorization (wire-formats.md section 1.4):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -85,7 +86,9 @@ def exemption(
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _ref(kind: str, key: str | None, rule: AdmissionRule) -> GoverningRule:
+    # Memoised: rules are immutable values and this runs once per decision.
     return GoverningRule(
         rule,
         RuleRef(

@@ -257,7 +257,7 @@ def verify_signature(key: PkixPublicKey, data: bytes, signature: bytes) -> bool:
     return verify_signature_detail(key, data, signature).verified
 
 
-_CacheKey = tuple[str, str, str | None, bytes, bytes]
+_CacheKey = tuple[str, SignatureAlgorithm, str | None, bytes, bytes]
 
 
 class VerificationCache:
@@ -285,7 +285,7 @@ class VerificationCache:
         """Like :func:`verify_signature_detail`, memoised."""
         cache_key: _CacheKey = (
             key.public_key_pem,
-            key.signature_algorithm.value,
+            key.signature_algorithm,
             key.key_id,
             bytes(data),
             bytes(signature),

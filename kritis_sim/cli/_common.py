@@ -12,9 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from kritis_sim.errors import InputError
-from kritis_sim.model.occurrence import parse_timestamp
+from kritis_sim.model.attestor import Attestor, load_attestors
+from kritis_sim.model.occurrence import (
+    AttestationOccurrence,
+    load_occurrences,
+    parse_timestamp,
+)
+from kritis_sim.model.policy import Policy, load_policy
 
-__all__ = ["parse_now", "print_json", "read_text"]
+__all__ = ["load_files", "parse_now", "print_json", "read_text"]
 
 
 def read_text(path: str) -> str:
@@ -43,3 +49,16 @@ def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON to stdout."""
     json.dump(data, sys.stdout, indent=2, sort_keys=False)
     sys.stdout.write("\n")
+
+
+def load_files(
+    policy: str, attestors: str, occurrences: str | None, *, strict: bool = False
+) -> tuple[Policy, tuple[Attestor, ...], tuple[AttestationOccurrence, ...]]:
+    """The ``--policy``, ``--attestors`` and optional ``--occurrences`` files."""
+    return (
+        load_policy(read_text(policy), source=policy, strict=strict),
+        tuple(load_attestors(read_text(attestors), source=attestors)),
+        load_occurrences(read_text(occurrences), source=occurrences)
+        if occurrences
+        else (),
+    )

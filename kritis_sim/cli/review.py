@@ -15,6 +15,7 @@ import sys
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from kritis_sim._yaml import load_documents
@@ -32,15 +33,14 @@ from kritis_sim.admission.workloads import (
     workload_from_admission,
     workload_from_image_review,
 )
-from kritis_sim.cli._common import parse_now, print_json, read_text
+from kritis_sim.cli._common import load_files, parse_now, print_json, read_text
 from kritis_sim.core.decide import DecisionOptions, decide
 from kritis_sim.core.explain import explain
 from kritis_sim.core.source import AttestationSource, InMemorySource
 from kritis_sim.errors import InputError, ManifestError, WebhookRequestError
-from kritis_sim.model.attestor import Attestor, load_attestors
+from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.decision import Decision
-from kritis_sim.model.occurrence import load_occurrences
-from kritis_sim.model.policy import Policy, load_policy
+from kritis_sim.model.policy import Policy
 
 __all__ = ["register", "run"]
 
@@ -108,6 +108,7 @@ class _World:
     policy: Policy
     attestors: tuple[Attestor, ...]
     source: AttestationSource
+    now: datetime  # read once, so every document is judged at the same time
 
 
 def _load_world(args: argparse.Namespace) -> _World:
@@ -116,17 +117,13 @@ def _load_world(args: argparse.Namespace) -> _World:
             raise InputError("--emulator needs --project", path="review")
         from kritis_sim.grafeas.client import load_world
 
-        return _World(*load_world(args.emulator, args.project))
+        return _World(*load_world(args.emulator, args.project), parse_now(args.now))
     if not args.policy or not args.attestors:
         raise InputError("--policy and --attestors are required", path="review")
-    policy = load_policy(read_text(args.policy), source=args.policy, strict=args.strict)
-    attestors = load_attestors(read_text(args.attestors), source=args.attestors)
-    occurrences = (
-        load_occurrences(read_text(args.occurrences), source=args.occurrences)
-        if args.occurrences
-        else ()
+    policy, attestors, occurrences = load_files(
+        args.policy, args.attestors, args.occurrences, strict=args.strict
     )
-    return _World(policy, attestors, InMemorySource(occurrences))
+    return _World(policy, attestors, InMemorySource(occurrences), parse_now(args.now))
 
 
 def _as_review(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
@@ -170,7 +167,7 @@ def _judge(world: _World, workload: Workload, args: argparse.Namespace) -> Decis
         world.source,
         target,
         workload.images,
-        now=parse_now(args.now),
+        now=world.now,
         breakglass=bool(workload.breakglass),
         options=DecisionOptions(check_docker_reference=args.check_docker_reference),
     )

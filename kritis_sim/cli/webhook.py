@@ -22,14 +22,13 @@ from typing import Any
 from kritis_sim.admission.audit import AuditLog
 from kritis_sim.admission.enforcer import PolicyProvider, StaticPolicy
 from kritis_sim.admission.webhook import WebhookConfig, create_app
-from kritis_sim.cli._common import read_text
+from kritis_sim.cli._common import load_files
 from kritis_sim.core.decide import DecisionOptions
 from kritis_sim.core.source import AttestationSource, InMemorySource
 from kritis_sim.crypto.verify import VerificationCache
 from kritis_sim.errors import InputError
-from kritis_sim.model.attestor import Attestor, load_attestors
-from kritis_sim.model.occurrence import load_occurrences
-from kritis_sim.model.policy import Policy, load_policy
+from kritis_sim.model.attestor import Attestor
+from kritis_sim.model.policy import Policy
 
 __all__ = ["CachedProvider", "register", "run"]
 
@@ -94,14 +93,10 @@ class CachedProvider:
 
 
 def _files(args: argparse.Namespace) -> tuple[PolicyProvider, AttestationSource]:
-    policy = load_policy(read_text(args.policy), source=args.policy)
-    attestors = load_attestors(read_text(args.attestors), source=args.attestors)
-    occurrences = (
-        load_occurrences(read_text(args.occurrences), source=args.occurrences)
-        if args.occurrences
-        else ()
+    policy, attestors, occurrences = load_files(
+        args.policy, args.attestors, args.occurrences
     )
-    return StaticPolicy(policy, tuple(attestors)), InMemorySource(occurrences)
+    return StaticPolicy(policy, attestors), InMemorySource(occurrences)
 
 
 def _emulator(args: argparse.Namespace) -> tuple[PolicyProvider, AttestationSource]:

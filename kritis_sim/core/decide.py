@@ -76,15 +76,8 @@ class DecisionOptions:
 _DEFAULT_OPTIONS = DecisionOptions()
 #: Image parsing memoised on the string (ImageRef values are immutable).
 _parse_image = functools.lru_cache(maxsize=8192)(ImageRef.parse)
-_SYSTEM_CACHE: dict[tuple[str, ...], Allowlist] = {}
-
-
-def _system(patterns: tuple[str, ...]) -> Allowlist:
-    # Compiled once per distinct pattern tuple; patterns are immutable values.
-    compiled = _SYSTEM_CACHE.get(patterns)
-    if compiled is None:
-        compiled = _SYSTEM_CACHE.setdefault(patterns, system_allowlist(patterns))
-    return compiled
+#: System-policy exemptions compiled once per distinct pattern tuple (bounded).
+_system = functools.lru_cache(maxsize=64)(system_allowlist)
 
 
 def _index(

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -177,6 +177,7 @@ class Enforcer:
         self._options = options or DecisionOptions()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="kritis-decide")
         self._inline = _nonblocking(policy_provider) and _nonblocking(source)
+        self._indexed: tuple[Iterable[Attestor], Mapping[str, Attestor]] | None = None
         #: Store reads that failed or did not finish in time (for metrics).
         self.store_errors = 0
         self._count_lock = threading.Lock()
@@ -207,9 +208,9 @@ class Enforcer:
         budget: float,
     ) -> Decision:
         """Decide within ``budget`` seconds; never raises for store failures."""
-        job = _Job(target, tuple(images), breakglass, self._clock(), budget)
         if self._inline:
-            return self._run_inline(job)
+            return self._run_inline(target, images, breakglass, self._clock())
+        job = _Job(target, tuple(images), breakglass, self._clock(), budget)
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._pool, self._run, job)
         try:
@@ -226,7 +227,13 @@ class Enforcer:
                 return policy_failure(images, breakglass, _describe(exc))
             return self._finish(job, timed_out=False)
 
-    def _run_inline(self, job: _Job) -> Decision:
+    def _run_inline(
+        self,
+        target: DeployTarget,
+        images: Sequence[str],
+        breakglass: bool,
+        now: datetime,
+    ) -> Decision:
         """Policy and attestations are in memory: nothing can hang or time out,
         so decide on this thread, once, with no worker-thread hop and no
         prefetch pass (the prefetch exists only to bound slow stores)."""
@@ -234,11 +241,26 @@ class Enforcer:
             policy, attestors = self._provider()
         except Exception as exc:
             self._count_store_errors(1)
-            return policy_failure(job.images, job.breakglass, _describe(exc))
+            return policy_failure(images, breakglass, _describe(exc))
         return decide(
-            policy, attestors, self._source, job.target, job.images,
-            now=job.now, breakglass=job.breakglass, options=self._options,
+            policy, self._by_name(attestors), self._source, target, images,
+            now=now, breakglass=breakglass, options=self._options,
         )  # fmt: skip
+
+    def _by_name(self, attestors: Iterable[Attestor]) -> Mapping[str, Attestor]:
+        """The attestors by name, re-indexed only when the provider hands out
+        a different collection (a static provider hands out the same tuple;
+        only tuples are reused, since a list could change in place)."""
+        last = self._indexed
+        if last is not None and last[0] is attestors:
+            return last[1]
+        by_name = {a.name: a for a in attestors}
+        if type(attestors) is not tuple:
+            return by_name
+        # Keep ``attestors`` itself alive with its index, so the identity test
+        # above can never match a recycled object.
+        self._indexed = (attestors, by_name)
+        return by_name
 
     def _run(self, job: _Job) -> Decision:
         try:

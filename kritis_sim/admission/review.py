@@ -12,9 +12,10 @@ does not decide anything.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, NotRequired, Required, TypedDict, cast, get_args
+
+import orjson
 
 from kritis_sim.errors import WebhookRequestError
 
@@ -44,6 +45,7 @@ Operation = Literal["CREATE", "UPDATE", "DELETE", "CONNECT"]
 
 #: AdmissionReview apiVersions the webhook answers (it replies in the one sent).
 ADMISSION_VERSIONS: tuple[str, ...] = get_args(AdmissionVersion)
+_OPERATIONS: tuple[str, ...] = get_args(Operation)
 IMAGE_REVIEW_VERSION = "imagepolicy.k8s.io/v1alpha1"
 #: Longest warning the API server passes on unshortened.
 MAX_WARNING_LENGTH = 120
@@ -211,7 +213,9 @@ def decode_json(body: bytes) -> dict[str, Any]:
         WebhookRequestError: not UTF-8 JSON, or not an object.
     """
     try:
-        data = json.loads(body)
+        # orjson: strict RFC 8259 (no NaN), UTF-8 only, and several times
+        # faster than the standard library on the bodies an API server sends.
+        data = orjson.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookRequestError(f"request body is not JSON: {exc}") from None
     if not isinstance(data, dict):
@@ -276,9 +280,9 @@ def parse_admission_review(data: dict[str, Any]) -> ParsedAdmission:
         )
     _expect_type(group, str, "request.kind.group")
     operation = request.get("operation")
-    if operation not in get_args(Operation):
+    if operation not in _OPERATIONS:
         raise WebhookRequestError(
-            f"expected one of {list(get_args(Operation))}, got {operation!r}",
+            f"expected one of {list(_OPERATIONS)}, got {operation!r}",
             path="request.operation",
         )
     obj = request.get("object")

@@ -131,20 +131,29 @@ def pod_spec_images(
     images: list[str] = []
     lists = ("ephemeralContainers",) if ephemeral_only else _CONTAINER_LISTS
     for list_name in lists:
-        for i, container in enumerate(
-            _list(spec.get(list_name), f"{path}.{list_name}")
-        ):
-            where = f"{path}.{list_name}[{i}]"
-            image = _mapping(container, where).get("image")
-            if not isinstance(image, str) or not image:
+        containers = spec.get(list_name)
+        if containers is None:
+            continue
+        # Paths for messages are built only when something is wrong: this
+        # runs for every admission request.
+        for i, container in enumerate(_list(containers, f"{path}.{list_name}")):
+            image = (
+                container.get("image")
+                if type(container) is dict
+                else _mapping(container, f"{path}.{list_name}[{i}]").get("image")
+            )
+            if type(image) is not str or not image:
                 raise ManifestError(
                     f"expected a non-empty image string, got {image!r}",
-                    path=f"{where}.image",
+                    path=f"{path}.{list_name}[{i}].image",
                 )
             images.append(image)
     if ephemeral_only:
         return tuple(images)
-    for i, volume in enumerate(_list(spec.get("volumes"), f"{path}.volumes")):
+    volumes = spec.get("volumes")
+    if volumes is None:
+        return tuple(images)
+    for i, volume in enumerate(_list(volumes, f"{path}.volumes")):
         where = f"{path}.volumes[{i}]"
         source = _mapping(_mapping(volume, where).get("image"), f"{where}.image")
         reference = source.get("reference")

@@ -19,15 +19,14 @@ raises :class:`~kritis_sim.errors.GrafeasError` and is handled by ``decide``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.crypto.payload import parse_payload
 from kritis_sim.crypto.verify import VerificationCache, verify_signature
 from kritis_sim.errors import OccurrenceError
-from kritis_sim.model.attestor import Attestor
+from kritis_sim.model.attestor import Attestor, SignatureAlgorithm
 from kritis_sim.model.decision import AttestorOutcome, OutcomeReason
 from kritis_sim.model.imageref import ImageRef
 from kritis_sim.model.occurrence import AttestationOccurrence
@@ -55,25 +54,45 @@ NO_VALID = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Attempt:
-    reason: OutcomeReason
-    detail: str
+#: One signature check's result: the reason and its human detail. A plain tuple
+#: (not a dataclass) because a warm decision builds one per signature checked.
+_Attempt = tuple[OutcomeReason, str]
 
-    @property
-    def rank(self) -> tuple[int, str]:
-        return (_RANK[self.reason], self.detail)
+
+def _rank(attempt: _Attempt) -> tuple[int, str]:
+    return (_RANK[attempt[0]], attempt[1])
+
+
+@functools.lru_cache(maxsize=1024)
+def _verified(key_id: str, algorithm: SignatureAlgorithm) -> _Attempt:
+    # Memoised: the same few keys verify every warm decision.
+    return (
+        OutcomeReason.VERIFIED,
+        f"verified with key {key_id!r} ({algorithm.value})",
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _satisfied(attestor: str, detail: str, checked: int) -> AttestorOutcome:
+    # Memoised: outcomes are immutable values, and a warm decision would
+    # otherwise build the same few again for every image and attestor.
+    return AttestorOutcome(attestor, True, OutcomeReason.VERIFIED, detail, checked)
 
 
 def fetch_occurrences(
-    source: AttestationSource, image: ImageRef, note_name: str
+    source: AttestationSource,
+    image: ImageRef,
+    note_name: str,
+    urls: tuple[str, ...] | None = None,
 ) -> tuple[AttestationOccurrence, ...]:
-    """All occurrences of ``note_name`` for any resource URL form of ``image``.
+    """All occurrences of ``note_name`` for any resource URL form of ``image``
+    (``urls``: ``image.resource_urls()``, when the caller already has them).
 
     Raises:
         GrafeasError: the source failed.
     """
-    urls = image.resource_urls()
+    if urls is None:
+        urls = image.resource_urls()
     if len(urls) == 1:
         return tuple(source.occurrences(urls[0], note_name))
     # The same occurrence may come back under two URL forms; drop only exact
@@ -85,7 +104,7 @@ def fetch_occurrences(
     return tuple(seen)
 
 
-def _verify(
+def _attempts(
     cache: VerificationCache | None,
     attestor: Attestor,
     occ: AttestationOccurrence,
@@ -94,38 +113,33 @@ def _verify(
     now: datetime,
     max_age: timedelta | None,
     check_docker_reference: bool,
-) -> list[_Attempt]:
+) -> Iterator[_Attempt]:
+    """One attempt per signature of ``occ`` (or one saying why there is none)."""
     if occ.note_name != attestor.note_reference:
-        return [
-            _Attempt(
-                OutcomeReason.WRONG_NOTE,
-                f"occurrence {occ.name or '?'} hangs off note {occ.note_name!r}, "
-                f"not the attestor's note {attestor.note_reference!r}",
-            )
-        ]
-    if not occ.signatures:
-        return [
-            _Attempt(
-                OutcomeReason.BAD_SIGNATURE,
-                f"occurrence {occ.name or '?'} has no signatures",
-            )
-        ]
-    attempts = []
-    for sig in occ.signatures:
-        attempts.append(
-            _verify_one(
-                cache,
-                attestor,
-                occ,
-                sig.public_key_id,
-                sig.signature,
-                image,
-                now=now,
-                max_age=max_age,
-                check_docker_reference=check_docker_reference,
-            )
+        yield (
+            OutcomeReason.WRONG_NOTE,
+            f"occurrence {occ.name or '?'} hangs off note {occ.note_name!r}, "
+            f"not the attestor's note {attestor.note_reference!r}",
         )
-    return attempts
+        return
+    if not occ.signatures:
+        yield (
+            OutcomeReason.BAD_SIGNATURE,
+            f"occurrence {occ.name or '?'} has no signatures",
+        )
+        return
+    for sig in occ.signatures:
+        yield _verify_one(
+            cache,
+            attestor,
+            occ,
+            sig.public_key_id,
+            sig.signature,
+            image,
+            now=now,
+            max_age=max_age,
+            check_docker_reference=check_docker_reference,
+        )
 
 
 def _verify_one(
@@ -142,13 +156,13 @@ def _verify_one(
 ) -> _Attempt:
     key = attestor.key_by_id(key_id)
     if key is None:
-        return _Attempt(
+        return (
             OutcomeReason.UNKNOWN_KEY_ID,
             f"signature names key id {key_id!r}; attestor {attestor.name} "
             "has no key with that id (ids must match exactly)",
         )
     if key.pkix_public_key is None:
-        return _Attempt(
+        return (
             OutcomeReason.BAD_SIGNATURE,
             f"key {key_id!r} is a PGP key; kritis-sim verifies PKIX keys only",
         )
@@ -159,7 +173,7 @@ def _verify_one(
         else verify_signature(pkix, occ.serialized_payload, signature)
     )
     if not ok:
-        return _Attempt(
+        return (
             OutcomeReason.BAD_SIGNATURE,
             f"signature does not verify with key {key_id!r} "
             f"({pkix.signature_algorithm.value})",
@@ -167,17 +181,17 @@ def _verify_one(
     try:
         payload = _parse_payload(occ.serialized_payload)
     except OccurrenceError as exc:
-        return _Attempt(
+        return (
             OutcomeReason.BAD_PAYLOAD, f"signed payload is unusable: {exc.message}"
         )
     if payload.manifest_digest != image.digest:
-        return _Attempt(
+        return (
             OutcomeReason.DIGEST_MISMATCH,
             f"signed payload names digest {payload.manifest_digest!r}, "
             f"the image has {image.digest!r}",
         )
     if check_docker_reference and payload.docker_reference != image.name:
-        return _Attempt(
+        return (
             OutcomeReason.REFERENCE_MISMATCH,
             f"signed payload names repository {payload.docker_reference!r}, "
             f"the image is {image.name!r}",
@@ -185,21 +199,18 @@ def _verify_one(
     if max_age is not None:
         created = occ.create_time
         if created is None:
-            return _Attempt(
+            return (
                 OutcomeReason.TOO_OLD,
                 "occurrence has no createTime, so its age cannot be proven "
                 f"(the rule requires attestations younger than {max_age})",
             )
         age = now - created
         if age > max_age:
-            return _Attempt(
+            return (
                 OutcomeReason.TOO_OLD,
                 f"attestation is {age} old; the rule accepts at most {max_age}",
             )
-    return _Attempt(
-        OutcomeReason.VERIFIED,
-        f"verified with key {key_id!r} ({pkix.signature_algorithm.value})",
-    )
+    return _verified(key_id, pkix.signature_algorithm)
 
 
 def check_attestor(
@@ -223,7 +234,7 @@ def check_attestor(
         )
     best: _Attempt | None = None
     for occ in occurrences:
-        for attempt in _verify(
+        for attempt in _attempts(
             cache,
             attestor,
             occ,
@@ -232,22 +243,16 @@ def check_attestor(
             max_age=max_age,
             check_docker_reference=check_docker_reference,
         ):
-            if attempt.reason is OutcomeReason.VERIFIED:
-                return AttestorOutcome(
-                    attestor.name,
-                    True,
-                    attempt.reason,
-                    attempt.detail,
-                    len(occurrences),
-                )
-            if best is None or attempt.rank > best.rank:
+            if attempt[0] is OutcomeReason.VERIFIED:
+                return _satisfied(attestor.name, attempt[1], len(occurrences))
+            if best is None or _rank(attempt) > _rank(best):
                 best = attempt
     if best is None:
-        best = _Attempt(
+        best = (
             OutcomeReason.NO_ATTESTATION,
             f"no attestation by {attestor.name} (note {attestor.note_reference}) "
             f"for {image.original}",
         )
     return AttestorOutcome(
-        attestor.name, False, best.reason, best.detail, len(occurrences)
+        attestor.name, False, best[0], best[1], len(occurrences)
     )

@@ -74,8 +74,12 @@ class DecisionOptions:
 
 
 _DEFAULT_OPTIONS = DecisionOptions()
-#: Image parsing memoised on the string (ImageRef values are immutable).
-_parse_image = functools.lru_cache(maxsize=8192)(ImageRef.parse)
+@functools.lru_cache(maxsize=8192)
+def _parse_image(text: str) -> tuple[ImageRef, tuple[str, ...]]:
+    """The parsed image and its resource URLs, memoised on the string (both
+    are immutable values; every decision about the same image needs them)."""
+    image = ImageRef.parse(text)
+    return image, image.resource_urls()
 #: System-policy exemptions compiled once per distinct pattern tuple (bounded).
 _system = functools.lru_cache(maxsize=64)(system_allowlist)
 
@@ -88,8 +92,14 @@ def _index(
     return {a.name: a for a in attestors}
 
 
+@functools.lru_cache(maxsize=64)
+def _attested_by_all(n: int) -> str:
+    return f"attested by all {n} required attestor(s)"
+
+
 def _require_attestation(
     image: ImageRef,
+    urls: tuple[str, ...],
     governing: GoverningRule,
     attestors: Mapping[str, Attestor],
     source: AttestationSource,
@@ -119,7 +129,9 @@ def _require_attestation(
             )
             continue
         try:
-            occurrences = fetch_occurrences(source, image, attestor.note_reference)
+            occurrences = fetch_occurrences(
+                source, image, attestor.note_reference, urls
+            )
         except GrafeasError as exc:
             store_failed = True
             outcomes_list.append(
@@ -145,8 +157,7 @@ def _require_attestation(
     outcomes = tuple(outcomes_list)
     missing = [o for o in outcomes if not o.satisfied]
     if not missing:
-        n = len(outcomes)
-        return True, f"attested by all {n} required attestor(s)", outcomes, False
+        return True, _attested_by_all(len(outcomes)), outcomes, False
     first = missing[0]
     text = NO_VALID if first.reason is OutcomeReason.NO_ATTESTATION else first.detail
     reason = (
@@ -170,7 +181,7 @@ def _judge(
 ) -> tuple[ImageVerdict, bool]:
     dry_run = governing.rule.enforcement_mode is EnforcementMode.DRYRUN_AUDIT_LOG_ONLY
     try:
-        image = _parse_image(text)
+        image, urls = _parse_image(text)
     except ImageRefError as exc:
         return ImageVerdict(
             text,
@@ -183,20 +194,20 @@ def _judge(
     if exempt is not None:
         return ImageVerdict(text, True, exempt, f"exempt by {exempt.describe()}"), False
     mode = governing.rule.evaluation_mode
+    if mode is EvaluationMode.REQUIRE_ATTESTATION:
+        allowed, reason, outcomes, failed = _require_attestation(
+            image, urls, governing, attestors, source, now, options
+        )
+        if not allowed:
+            reason = f"{reason} [{governing.ref.describe()}]"
+        return ImageVerdict(
+            text, allowed, governing.ref, reason, outcomes, dry_run=dry_run
+        ), failed
     where = governing.ref.describe()
     if mode is EvaluationMode.ALWAYS_ALLOW:
         return ImageVerdict(
             text, True, governing.ref, f"allowed by {where} (ALWAYS_ALLOW)"
         ), False
-    if mode is EvaluationMode.REQUIRE_ATTESTATION:
-        allowed, reason, outcomes, failed = _require_attestation(
-            image, governing, attestors, source, now, options
-        )
-        if not allowed:
-            reason = f"{reason} [{where}]"
-        return ImageVerdict(
-            text, allowed, governing.ref, reason, outcomes, dry_run=dry_run
-        ), failed
     return ImageVerdict(
         text,
         False,

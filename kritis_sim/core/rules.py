@@ -14,7 +14,6 @@ Authorization (wire-formats.md section 1.4):
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -86,10 +85,20 @@ def exemption(
     return None
 
 
-@functools.lru_cache(maxsize=4096)
+#: GoverningRule per (kind, key, rule object). Keyed on the rule's identity
+#: because hashing a rule (a dataclass of enums, tuples and a duration) costs
+#: more than the rest of the lookup; each entry holds its rule, so an id cannot
+#: be recycled while its entry exists. Cleared when it grows past a bound.
+_REFS: dict[tuple[str, str | None, int], tuple[AdmissionRule, GoverningRule]] = {}
+_REFS_MAX = 4096
+
+
 def _ref(kind: str, key: str | None, rule: AdmissionRule) -> GoverningRule:
-    # Memoised: rules are immutable values and this runs once per decision.
-    return GoverningRule(
+    memo_key = (kind, key, id(rule))
+    entry = _REFS.get(memo_key)
+    if entry is not None and entry[0] is rule:
+        return entry[1]
+    governing = GoverningRule(
         rule,
         RuleRef(
             kind,
@@ -98,6 +107,10 @@ def _ref(kind: str, key: str | None, rule: AdmissionRule) -> GoverningRule:
             rule.enforcement_mode.value,
         ),
     )
+    if len(_REFS) >= _REFS_MAX:
+        _REFS.clear()
+    _REFS[memo_key] = (rule, governing)
+    return governing
 
 
 def _istio_lookup(

@@ -9,7 +9,6 @@ turns that into a fail-closed denial.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import ClassVar, Protocol, runtime_checkable
 
@@ -52,22 +51,22 @@ class InMemorySource:
     nonblocking: ClassVar[bool] = True
 
     def __init__(self, occurrences: Iterable[AttestationOccurrence] = ()) -> None:
-        self._index: dict[tuple[str, str], list[AttestationOccurrence]] = defaultdict(
-            list
-        )
+        self._index: dict[tuple[str, str], tuple[AttestationOccurrence, ...]] = {}
         for occ in occurrences:
             self.add(occ)
 
     def add(self, occurrence: AttestationOccurrence) -> None:
         """Hold one more occurrence."""
         key = (_without_scheme(occurrence.resource_uri), occurrence.note_name)
-        self._index[key].append(occurrence)
+        # Tuples, rebuilt on add: reads (every decision) hand out the stored
+        # tuple as is; adds are rare and a key holds few occurrences.
+        self._index[key] = (*self._index.get(key, ()), occurrence)
 
     def occurrences(
         self, resource_url: str, note_name: str
     ) -> Sequence[AttestationOccurrence]:
         """See :meth:`AttestationSource.occurrences`."""
-        return tuple(self._index.get((_without_scheme(resource_url), note_name), ()))
+        return self._index.get((_without_scheme(resource_url), note_name), ())
 
     def all(self) -> tuple[AttestationOccurrence, ...]:
         """Every held occurrence."""

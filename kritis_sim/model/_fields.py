@@ -33,6 +33,11 @@ class ProtoEnum(enum.Enum):
     proto JSON parsers do.
     """
 
+    # Members are singletons compared by identity, so identity hashing agrees
+    # with equality; it is done in C, where Enum's default hashes the name in
+    # Python (members are dict keys on every decision's hot path).
+    __hash__ = object.__hash__
+
     @property
     def number(self) -> int:
         """The proto enum number."""

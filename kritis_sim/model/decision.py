@@ -31,6 +31,9 @@ AUDIT_PREFIX = "imagepolicywebhook.image-policy.k8s.io/"
 class OutcomeReason(enum.Enum):
     """Why one attestor was, or was not, satisfied for one image."""
 
+    # Identity hashing, in C (see ProtoEnum.__hash__ in model._fields).
+    __hash__ = object.__hash__
+
     VERIFIED = "verified"
     NO_ATTESTATION = "no-attestation"
     UNKNOWN_KEY_ID = "unknown-key-id"

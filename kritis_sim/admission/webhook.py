@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -174,8 +174,17 @@ class _Webhook:
         if declared is not None and declared.isdigit():
             if int(declared) > limit:
                 raise _BodyTooLargeError
-            # The server frames the body by Content-Length: it cannot run longer.
-            return await request.body()
+            # The server frames the body by Content-Length: it cannot run
+            # longer. Read the ASGI messages directly (Request.body() adds a
+            # visible share of a request's cost for the same bytes).
+            parts: list[bytes] = []
+            while True:
+                message = await request.receive()
+                if message["type"] != "http.request":
+                    raise ClientDisconnect
+                parts.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    return parts[0] if len(parts) == 1 else b"".join(parts)
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():

@@ -19,7 +19,7 @@ raises :class:`~kritis_sim.errors.GrafeasError` and is handled by ``decide``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from kritis_sim.core.source import AttestationSource
@@ -104,42 +104,20 @@ def fetch_occurrences(
     return tuple(seen)
 
 
-def _attempts(
-    cache: VerificationCache | None,
-    attestor: Attestor,
-    occ: AttestationOccurrence,
-    image: ImageRef,
-    *,
-    now: datetime,
-    max_age: timedelta | None,
-    check_docker_reference: bool,
-) -> Iterator[_Attempt]:
-    """One attempt per signature of ``occ`` (or one saying why there is none)."""
+def _unusable(attestor: Attestor, occ: AttestationOccurrence) -> _Attempt | None:
+    """Why ``occ`` cannot vouch for anything under ``attestor``, or None."""
     if occ.note_name != attestor.note_reference:
-        yield (
+        return (
             OutcomeReason.WRONG_NOTE,
             f"occurrence {occ.name or '?'} hangs off note {occ.note_name!r}, "
             f"not the attestor's note {attestor.note_reference!r}",
         )
-        return
     if not occ.signatures:
-        yield (
+        return (
             OutcomeReason.BAD_SIGNATURE,
             f"occurrence {occ.name or '?'} has no signatures",
         )
-        return
-    for sig in occ.signatures:
-        yield _verify_one(
-            cache,
-            attestor,
-            occ,
-            sig.public_key_id,
-            sig.signature,
-            image,
-            now=now,
-            max_age=max_age,
-            check_docker_reference=check_docker_reference,
-        )
+    return None
 
 
 def _verify_one(
@@ -234,15 +212,23 @@ def check_attestor(
         )
     best: _Attempt | None = None
     for occ in occurrences:
-        for attempt in _attempts(
-            cache,
-            attestor,
-            occ,
-            image,
-            now=now,
-            max_age=max_age,
-            check_docker_reference=check_docker_reference,
-        ):
+        unusable = _unusable(attestor, occ)
+        if unusable is not None:
+            if best is None or _rank(unusable) > _rank(best):
+                best = unusable
+            continue
+        for sig in occ.signatures:
+            attempt = _verify_one(
+                cache,
+                attestor,
+                occ,
+                sig.public_key_id,
+                sig.signature,
+                image,
+                now=now,
+                max_age=max_age,
+                check_docker_reference=check_docker_reference,
+            )
             if attempt[0] is OutcomeReason.VERIFIED:
                 return _satisfied(attestor.name, attempt[1], len(occurrences))
             if best is None or _rank(attempt) > _rank(best):

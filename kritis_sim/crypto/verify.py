@@ -283,17 +283,18 @@ class VerificationCache:
         self, key: PkixPublicKey, data: bytes, signature: bytes
     ) -> VerificationResult:
         """Like :func:`verify_signature_detail`, memoised."""
+        data, signature = bytes(data), bytes(signature)
         cache_key: _CacheKey = (
             key.public_key_pem,
             key.signature_algorithm,
             key.key_id,
-            bytes(data),
-            bytes(signature),
+            data,
+            signature,
         )
         result = self._results.get(cache_key)
         if result is None:
             result = verify_signature_detail(
-                key, cache_key[3], cache_key[4], key_cache=self.key_cache
+                key, data, signature, key_cache=self.key_cache
             )
             self._results.put(cache_key, result)
         return result

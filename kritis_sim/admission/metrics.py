@@ -17,6 +17,7 @@ general Prometheus client.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -68,10 +69,12 @@ class Metrics:
         """Count one decision and observe its latency."""
         with self._lock:
             self._decisions[(endpoint, verdict)] += 1
-            buckets = self._buckets.setdefault(endpoint, [0] * len(LATENCY_BUCKETS))
-            for i, bound in enumerate(LATENCY_BUCKETS):
-                if seconds <= bound:
-                    buckets[i] += 1
+            # One slot per bucket plus +Inf, counted singly here and summed
+            # into Prometheus' cumulative form only when rendered.
+            buckets = self._buckets.get(endpoint)
+            if buckets is None:
+                buckets = self._buckets[endpoint] = [0] * (len(LATENCY_BUCKETS) + 1)
+            buckets[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
             self._sums[endpoint] += seconds
             self._counts[endpoint] += 1
 
@@ -102,9 +105,12 @@ class Metrics:
             f"# TYPE {name} histogram",
         ]
         for endpoint, counts_le in sorted(buckets.items()):
-            for bound, n in zip(LATENCY_BUCKETS, counts_le, strict=True):
+            cumulative = 0
+            for bound, n in zip(LATENCY_BUCKETS, counts_le, strict=False):
+                cumulative += n
                 lines.append(
-                    f'{name}_bucket{{endpoint="{endpoint}",le="{_format(bound)}"}} {n}'
+                    f'{name}_bucket{{endpoint="{endpoint}",le="{_format(bound)}"}} '
+                    f"{cumulative}"
                 )
             total = counts[endpoint]
             lines.append(f'{name}_bucket{{endpoint="{endpoint}",le="+Inf"}} {total}')

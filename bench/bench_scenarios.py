@@ -76,7 +76,9 @@ def scenario_text(deploys: int, artifacts: int = 20) -> str:
 def direct(scenario: Scenario, occurrences: list[AttestationOccurrence]) -> float:
     """Seconds for one direct Core decision per deploy event."""
     world = World(scenario, keys=KEYS)
-    attestors = world.attestors()
+    # By name, as the simulator passes them (a tuple would make decide() build
+    # the mapping on every call, flattering the simulator).
+    attestors = {a.name: a for a in world.attestors()}
     source = InMemorySource(occurrences)
     options = DecisionOptions(cache=VerificationCache())
     calls = []

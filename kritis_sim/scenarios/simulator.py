@@ -19,10 +19,12 @@ import contextlib
 import datetime
 import gc
 import time
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 from kritis_sim.core.decide import decide
+from kritis_sim.core.target import DeployTarget
 from kritis_sim.crypto.verify import VerificationCache
 from kritis_sim.scenarios.keys import DEFAULT_FACTORY, KeyFactory
 from kritis_sim.scenarios.result import (
@@ -51,6 +53,10 @@ from kritis_sim.scenarios.world import World
 
 __all__ = ["Deployer", "InProcess", "simulate"]
 
+#: Everything about a request that its reply depends on, in one world state:
+#: environment, kind, name, namespace, service account, images, breakglass.
+_RequestKey = tuple[str, str, str | None, str, str, tuple[str, ...], bool]
+
 
 class Deployer(Protocol):
     """Something that answers admission requests for a world."""
@@ -63,35 +69,74 @@ class Deployer(Protocol):
 class InProcess:
     """Answers with :func:`kritis_sim.core.decide.decide`, in this thread.
 
-    Every deploy is decided afresh. When the same request meets the same world
-    state (same :attr:`World.generation`, same instant) again, the Core, being
-    a pure function of its inputs, returns an equal decision; the reply
-    recorded the first time is then kept instead of a second copy, so a long
-    scenario's timeline does not grow with duplicates (which also keeps the
-    simulation fast: memory is reused instead of grown).
+    Every request is decided afresh. The Core is a pure function of its inputs,
+    and while the world state does not change (same :attr:`World.generation`,
+    same instant) those inputs are fixed by the request's :data:`_RequestKey`.
+    When an equal request comes again in the same state, its decision is
+    therefore equal to the first one, and the reply recorded then is returned
+    instead of a second copy: a long scenario's timeline shares one reply per
+    distinct request and state instead of keeping a decision tree per deploy,
+    which keeps the simulation fast (memory is reused instead of grown) and
+    its result small.
+
+    Replies are kept for the current world and state only; a fail-closed
+    decision (the attestation store could not be read) is never kept, since a
+    later read may succeed. The world is held weakly, so an ended run's world
+    is freed even while this deployer lives on.
     """
 
     def __init__(self) -> None:
-        self._replies: dict[tuple[int, str, int, datetime.datetime], Reply] = {}
+        self._world: weakref.ref[World] | None = None
+        self._generation = -1
+        self._now: datetime.datetime | None = None
+        self._known: dict[_RequestKey, tuple[DeployTarget, Reply]] = {}
 
     def submit(self, world: World, environment: str, request: Request) -> Reply:
         """See :meth:`Deployer.submit`."""
         now = world.clock.now()
+        # The clock hands out the same object until it moves, so an identity
+        # test suffices (a new but equal instant only costs a fresh reply).
+        if (
+            now is not self._now
+            or world.generation != self._generation
+            or self._world is None
+            or self._world() is not world
+        ):
+            self._world = weakref.ref(world)
+            self._generation = world.generation
+            self._now = now
+            self._known = {}
+        key = (
+            environment,
+            request.kind,
+            request.name,
+            request.namespace,
+            request.service_account,
+            request.images,
+            request.breakglass,
+        )
+        known = self._known.get(key)
+        if known is None:
+            target = world.target(
+                environment, request.namespace, request.service_account
+            )
+        else:
+            target = known[0]
         decision = decide(
             world.policy,
             world.attestors_by_name(),
             world.source,
-            world.target(environment, request.namespace, request.service_account),
+            target,
             request.images,
             now=now,
             breakglass=request.breakglass,
             options=world.options,
         )
-        key = (id(request), environment, world.generation, now)
-        known = self._replies.get(key)
         if known is not None:
-            return known
-        reply = self._replies[key] = Reply.from_decision(request.kind, request.name, decision)
+            return known[1]  # an equal decision was made and recorded before
+        reply = Reply.from_decision(request.kind, request.name, decision)
+        if not decision.failed_closed:
+            self._known[key] = (target, reply)
         return reply
 
 
@@ -110,30 +155,55 @@ _VERBS: dict[type, str] = {
 class _Run:
     def __init__(self, world: World, deployer: Deployer) -> None:
         self.world = world
-        self.deployer = deployer
+        self.submit = deployer.submit
         self.reached: dict[str, set[str]] = {a: set() for a in world.scenario.artifacts}
         self.timeline: list[TimelineEntry] = []
 
-    def step(self, event: Event) -> None:
+    def run(
+        self, events: Iterable[Event], on_event: Callable[[TimelineEntry], None] | None
+    ) -> None:
+        """Apply ``events`` in order, recording one timeline entry each."""
+        timeline = self.timeline
+        for event in events:
+            if type(event) is Deploy:  # the hot path: most events are deploys
+                timeline.append(self.deploy(event))
+            else:
+                timeline.append(self.step(event))
+            if on_event is not None:
+                on_event(timeline[-1])
+
+    def step(self, event: Event) -> TimelineEntry:
+        """Apply a non-deploy event to the world."""
         world = self.world
         at = world.clock.now()
-        if type(event) is Deploy:  # the hot path: most events are deploys
-            result = self.deploy(event, at)
-            self.timeline.append(TimelineEntry(at, event.where, "deploy", event.label, result))
-            return
         label = event.label
-        deploy = None
         if isinstance(event, RunStage):
             stage = next(s for s in world.scenario.stages if s.name == event.stage)
             if event.passed and stage.attestor is not None:
-                key = world.trusted[stage.attestor][0] if world.trusted[stage.attestor] else None
+                key = (
+                    world.trusted[stage.attestor][0]
+                    if world.trusted[stage.attestor]
+                    else None
+                )
                 if key is None:
                     label += f"; {stage.attestor} trusts no key, so no attestation"
                 else:
                     image = world.scenario.artifacts[event.artifact].by_digest
                     world.attest(image, stage.attestor, KeyRef(stage.attestor, key))
-                    label += f"; {stage.attestor} attests with key {stage.attestor}/{key}"
-        elif isinstance(event, Attest):
+                    label += (
+                        f"; {stage.attestor} attests with key {stage.attestor}/{key}"
+                    )
+            return TimelineEntry(
+                at,
+                event.where,
+                "run",
+                label,
+                None,
+                event.stage,
+                event.artifact,
+                event.passed,
+            )
+        if isinstance(event, Attest):
             world.attest(
                 event.image,
                 event.attestor,
@@ -151,27 +221,32 @@ class _Run:
             label += f" ({world.delete_attestations(image, event.attestor)} deleted)"
         elif isinstance(event, ChangePolicy):
             world.set_policy(event.policy)
-        entry = TimelineEntry(at, event.where, _VERBS[type(event)], label, deploy)
-        if isinstance(event, RunStage):
-            entry = TimelineEntry(
-                at, event.where, "run", label, None, event.stage, event.artifact, event.passed
-            )
-        self.timeline.append(entry)
+        return TimelineEntry(at, event.where, _VERBS[type(event)], label)
 
-    def deploy(self, event: Deploy, at: datetime.datetime) -> DeployResult:
-        reply = self.deployer.submit(self.world, event.environment, event.request)
+    def deploy(self, event: Deploy) -> TimelineEntry:
+        """Submit a deploy's requests and check its expectation."""
+        world = self.world
+        at = world.clock.now()
+        environment = event.environment
+        reply = self.submit(world, environment, event.request)
         pods = (
-            tuple(self.deployer.submit(self.world, event.environment, p) for p in event.pods)
+            tuple(self.submit(world, environment, p) for p in event.pods)
             if event.pods
             else ()
         )
-        if reply.outcome is not Outcome.DENIED:
+        if reply.outcome is not _DENIED:
             for artifact in event.artifacts:
-                self.reached[artifact].add(event.environment)
+                self.reached[artifact].add(environment)
         expect = event.expect
-        if expect is None or (expect.outcome is reply.outcome and expect.reason is None and not pods):
-            return DeployResult(event, at, reply, pods)  # holds; no text needed
-        return DeployResult(event, at, reply, pods, check_deploy(event, reply, pods))
+        if expect is None or (
+            expect.outcome is reply.outcome and expect.reason is None and not pods
+        ):
+            result = DeployResult(event, at, reply, pods)  # holds; no text needed
+        else:
+            result = DeployResult(
+                event, at, reply, pods, check_deploy(event, reply, pods)
+            )
+        return TimelineEntry(at, event.where, "deploy", event.label, result)
 
     def reached_failures(self) -> tuple[str, ...]:
         expect = self.world.scenario.reached
@@ -188,16 +263,29 @@ class _Run:
         return tuple(out)
 
 
+_DENIED = Outcome.DENIED
+
+
 @contextlib.contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while events run.
 
-    A long scenario keeps every decision in its timeline, so the heap grows
-    steadily and each full collection re-walks all of it, which made a 10,000
-    deploy run several times slower than the decisions themselves. The
-    timeline holds no reference cycles (reference counting frees everything
-    else), so nothing accumulates while the collector waits; it is re-enabled
-    afterwards only if it was enabled before.
+    A long scenario keeps every deploy in its timeline, so the heap grows
+    steadily and each collection re-walks the growing part of it, which made
+    a 10,000 deploy run several times slower than the decisions themselves.
+    The timeline holds no reference cycles (reference counting frees
+    everything else), so nothing accumulates while the collector waits.
+
+    Afterwards, when the collector was enabled before, the young objects
+    (mostly the run's timeline, which the result keeps) are moved straight to
+    the oldest generation: ``gc.freeze()`` moves every tracked object to the
+    permanent generation and ``gc.unfreeze()`` moves them all back into the
+    oldest one, each in constant time. Otherwise the first young collection
+    after the run would walk the whole timeline (about half a microsecond per
+    deploy) only to find it alive. Full collections still examine these
+    objects, so a cycle among them is still freed. This is skipped when the
+    process has frozen objects of its own (``gc.freeze()`` before forking
+    workers), which ``gc.unfreeze()`` would release.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -205,6 +293,9 @@ def _cyclic_gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
@@ -231,10 +322,7 @@ def simulate(
     world = World(scenario, keys=keys, cache=cache)
     run = _Run(world, deployer or InProcess())
     with _cyclic_gc_paused():
-        for event in scenario.events:
-            run.step(event)
-            if on_event is not None:
-                on_event(run.timeline[-1])
+        run.run(scenario.events, on_event)
     return ScenarioResult(
         scenario=scenario,
         via=via,

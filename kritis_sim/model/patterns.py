@@ -245,6 +245,8 @@ class Allowlist:
         the any-version switch, then the wildcard pattern with the longest
         prefix (``*`` before ``**`` for equal prefixes).
         """
+        if not self._patterns:
+            return None
         found = self._match_raw(image)
         if found is None:
             normal = _docker_hub_form(image)

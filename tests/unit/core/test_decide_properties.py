@@ -13,6 +13,7 @@ from functools import cache
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kritis_sim.core import attestations
 from kritis_sim.core.decide import decide
 from kritis_sim.core.source import InMemorySource
 from kritis_sim.core.target import DeployTarget
@@ -222,3 +223,33 @@ def test_signature_by_a_key_outside_the_attestor_never_verifies(
     )
     d = _decide(doc, [image], [forged, unknown_id])
     assert not d.verdict_allowed
+
+
+def _cold(doc: dict, images: list[str], occs: list[AttestationOccurrence]):
+    """decide() with no judgement remembered from earlier decisions."""
+    attestations._OUTCOMES.clear()
+    return decide(
+        policy(doc), world().attestors, InMemorySource(occs), TARGET, images, now=NOW
+    )
+
+
+@given(
+    rules(),
+    st.lists(images_st, min_size=1, max_size=3),
+    pairs_st,
+    st.lists(st.tuples(st.sampled_from(NAMES), images_st), max_size=3),
+)
+def test_reused_judgements_equal_fresh_ones(rule, images, pairs, forged) -> None:
+    """Warm decisions (the same in-memory tuples judged again) equal cold
+    ones, and an attestation added to the store is seen at once."""
+    doc = {"defaultAdmissionRule": rule}
+    occs = _occs(pairs) + [foreign_attestation(a, i) for a, i in forged]
+    source = InMemorySource(occs)
+    first = decide(policy(doc), world().attestors, source, TARGET, images, now=NOW)
+    again = decide(policy(doc), world().attestors, source, TARGET, images, now=NOW)
+    assert first == again == _cold(doc, images, occs)
+    added = [valid_attestation(n, i) for n in NAMES for i in images]
+    for occ in added:
+        source.add(occ)
+    warm = decide(policy(doc), world().attestors, source, TARGET, images, now=NOW)
+    assert warm == _cold(doc, images, occs + added)

@@ -22,6 +22,8 @@ __all__ = ["decision_verdict", "not_applicable_verdict"]
 
 
 def _annotations(decision: Decision) -> dict[str, str]:
+    if decision.verdict_allowed and not (decision.breakglass or decision.failed_closed):
+        return {}  # the common case: nothing to record
     out = {
         key.removeprefix(AUDIT_PREFIX): value
         for key, value in decision.audit_annotations().items()

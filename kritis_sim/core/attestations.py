@@ -191,16 +191,17 @@ def _verify_one(
     return _verified(key_id, pkix.signature_algorithm)
 
 
-#: Outcomes already judged, keyed on the *identity* of the attestor and of the
-#: occurrence tuple (plus the image text and the reference switch). An
-#: in-memory store hands out the same tuple until its contents change, so a
-#: warm decision skips re-walking signatures it judged before; a store that
-#: builds new objects per read simply never hits. Both objects are immutable
-#: and each entry holds them, so an id cannot be recycled while its entry
-#: exists. Only time-independent judgements (no freshness rule) are kept.
+#: An attestor's outcome already judged, kept in the caller's
+#: VerificationCache (``cache.judgements``) and keyed on the *identity* of the
+#: attestor and of the occurrence tuple, plus the image text and the
+#: reference switch. An in-memory store hands out the same tuple until its
+#: contents change, so a warm decision skips re-walking signatures it judged
+#: before; a store that builds new objects per read simply never hits. Both
+#: objects are immutable and each entry holds them, so an id cannot be
+#: recycled while its entry exists. Only time-independent judgements (no
+#: freshness rule) are kept, and only with a cache (no cache: always cold).
 _Memo = tuple[Attestor, tuple[AttestationOccurrence, ...], AttestorOutcome]
-_OUTCOMES: dict[tuple[int, int, str, bool], _Memo] = {}
-_OUTCOMES_MAX = 4096
+_MEMO_MAX = 4096
 
 
 def check_attestor(
@@ -214,20 +215,21 @@ def check_attestor(
     cache: VerificationCache | None = None,
 ) -> AttestorOutcome:
     """Judge ``occurrences`` for ``image`` against ``attestor``'s keys."""
-    if max_age is not None or type(occurrences) is not tuple:
+    if cache is None or max_age is not None or type(occurrences) is not tuple:
         return _check(
             attestor, image, occurrences, now, max_age, check_docker_reference, cache
         )
+    memos: dict[tuple[int, int, str, bool], _Memo] = cache.judgements
     key = (id(attestor), id(occurrences), image.original, check_docker_reference)
-    memo = _OUTCOMES.get(key)
+    memo = memos.get(key)
     if memo is not None and memo[0] is attestor and memo[1] is occurrences:
         return memo[2]
     outcome = _check(
         attestor, image, occurrences, now, None, check_docker_reference, cache
     )
-    if len(_OUTCOMES) >= _OUTCOMES_MAX:
-        _OUTCOMES.clear()
-    _OUTCOMES[key] = (attestor, occurrences, outcome)
+    if len(memos) >= _MEMO_MAX:
+        memos.clear()
+    memos[key] = (attestor, occurrences, outcome)
     return outcome
 
 

@@ -33,7 +33,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -280,6 +280,11 @@ class VerificationCache:
         # Parsed keys are shared process-wide by default: keys are configuration.
         self.key_cache = key_cache or _DEFAULT_KEYS
         self._results = functools.lru_cache(maxsize=maxsize)(self._compute)
+        #: Judgements a caller derives from these results (the decision core
+        #: keeps per-attestor outcomes here, see ``core.attestations``). They
+        #: live and die with this cache: a new cache starts cold, and
+        #: :meth:`clear` forgets them too.
+        self.judgements: dict[Any, Any] = {}
 
     def _compute(
         self,
@@ -319,8 +324,9 @@ class VerificationCache:
         return self._results.cache_info().misses
 
     def clear(self) -> None:
-        """Forget every result (and the hit/miss counts)."""
+        """Forget every result (and the hit/miss counts) and every judgement."""
         self._results.cache_clear()
+        self.judgements.clear()
 
     def __len__(self) -> int:
         return self._results.cache_info().currsize

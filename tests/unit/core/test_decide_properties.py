@@ -13,10 +13,11 @@ from functools import cache
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kritis_sim.core import attestations
-from kritis_sim.core.decide import decide
+from kritis_sim.core.decide import DecisionOptions, decide
 from kritis_sim.core.source import InMemorySource
 from kritis_sim.core.target import DeployTarget
+from kritis_sim.crypto.verify import VerificationCache
+from kritis_sim.model.decision import Decision
 from kritis_sim.model.occurrence import AttestationOccurrence
 from tests.unit.core.world import NOW, World, new_key, policy
 
@@ -227,7 +228,6 @@ def test_signature_by_a_key_outside_the_attestor_never_verifies(
 
 def _cold(doc: dict, images: list[str], occs: list[AttestationOccurrence]):
     """decide() with no judgement remembered from earlier decisions."""
-    attestations._OUTCOMES.clear()
     return decide(
         policy(doc), world().attestors, InMemorySource(occs), TARGET, images, now=NOW
     )
@@ -245,11 +245,16 @@ def test_reused_judgements_equal_fresh_ones(rule, images, pairs, forged) -> None
     doc = {"defaultAdmissionRule": rule}
     occs = _occs(pairs) + [foreign_attestation(a, i) for a, i in forged]
     source = InMemorySource(occs)
-    first = decide(policy(doc), world().attestors, source, TARGET, images, now=NOW)
-    again = decide(policy(doc), world().attestors, source, TARGET, images, now=NOW)
-    assert first == again == _cold(doc, images, occs)
+    cache = VerificationCache()
+
+    def warm() -> Decision:
+        return decide(
+            policy(doc), world().attestors, source, TARGET, images, now=NOW,
+            options=DecisionOptions(cache=cache),
+        )  # fmt: skip
+
+    assert warm() == warm() == _cold(doc, images, occs)
     added = [valid_attestation(n, i) for n in NAMES for i in images]
     for occ in added:
         source.add(occ)
-    warm = decide(policy(doc), world().attestors, source, TARGET, images, now=NOW)
-    assert warm == _cold(doc, images, occs + added)
+    assert warm() == _cold(doc, images, occs + added)

@@ -198,8 +198,10 @@ def test_verification_cache_repeats_results_and_counts() -> None:
     assert not cache.verify(pkix, DATA + b" ", signature)
     assert (cache.hits, cache.misses, len(cache)) == (1, 2, 2)
     assert not cache.verify_detail(pkix, DATA, signature[:-1])
+    cache.judgements["derived"] = True
     cache.clear()
     assert (cache.hits, cache.misses, len(cache)) == (0, 0, 0)
+    assert cache.judgements == {}  # judgements derived from results go too
 
 
 def test_verification_cache_is_bounded_lru() -> None:

@@ -159,9 +159,7 @@ def _verify_one(
     try:
         payload = _parse_payload(occ.serialized_payload)
     except OccurrenceError as exc:
-        return (
-            OutcomeReason.BAD_PAYLOAD, f"signed payload is unusable: {exc.message}"
-        )
+        return (OutcomeReason.BAD_PAYLOAD, f"signed payload is unusable: {exc.message}")
     if payload.manifest_digest != image.digest:
         return (
             OutcomeReason.DIGEST_MISMATCH,
@@ -279,6 +277,4 @@ def _check(
             f"no attestation by {attestor.name} (note {attestor.note_reference}) "
             f"for {image.original}",
         )
-    return AttestorOutcome(
-        attestor.name, False, best[0], best[1], len(occurrences)
-    )
+    return AttestorOutcome(attestor.name, False, best[0], best[1], len(occurrences))

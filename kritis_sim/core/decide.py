@@ -74,12 +74,16 @@ class DecisionOptions:
 
 
 _DEFAULT_OPTIONS = DecisionOptions()
+
+
 @functools.lru_cache(maxsize=8192)
 def _parse_image(text: str) -> tuple[ImageRef, tuple[str, ...]]:
     """The parsed image and its resource URLs, memoised on the string (both
     are immutable values; every decision about the same image needs them)."""
     image = ImageRef.parse(text)
     return image, image.resource_urls()
+
+
 #: System-policy exemptions compiled once per distinct pattern tuple (bounded).
 _system = functools.lru_cache(maxsize=64)(system_allowlist)
 
@@ -90,11 +94,6 @@ def _index(
     if isinstance(attestors, Mapping):
         return attestors
     return {a.name: a for a in attestors}
-
-
-@functools.lru_cache(maxsize=64)
-def _attested_by_all(n: int) -> str:
-    return f"attested by all {n} required attestor(s)"
 
 
 def _require_attestation(
@@ -157,7 +156,8 @@ def _require_attestation(
     outcomes = tuple(outcomes_list)
     missing = [o for o in outcomes if not o.satisfied]
     if not missing:
-        return True, _attested_by_all(len(outcomes)), outcomes, False
+        n = len(outcomes)
+        return True, f"attested by all {n} required attestor(s)", outcomes, False
     first = missing[0]
     text = NO_VALID if first.reason is OutcomeReason.NO_ATTESTATION else first.detail
     reason = (

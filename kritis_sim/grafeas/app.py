@@ -7,6 +7,12 @@ adds ``GET /healthz``, turns every refusal into a Google-style error body
 ``kritis_sim.grafeas`` logger. The most recent requests are also kept in
 ``app.state.request_log`` (method, path, status) for tests to assert on.
 
+The outermost layer (:class:`_Frame`) also refuses a query string that is not
+UTF-8 once percent-decoded (400), turns an unexpected exception into
+``500 INTERNAL`` in Google's shape (logged with its traceback, never sent),
+and adds ``Connection: close`` to every 5xx reply so a client never reuses a
+connection to a server in trouble.
+
 Run it in-process with ``httpx.ASGITransport``, or over HTTP with
 :class:`kritis_sim.serving.ServerThread` / ``kritis-sim emulator``.
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 import collections
 import logging
 import time
+import urllib.parse
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -62,16 +69,24 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(code, status, message), status_code=code)
 
 
-async def _internal_error(request: Request, exc: Exception) -> Response:
-    logger.exception("internal error on %s %s", request.method, request.url.path)
-    return JSONResponse(
-        error_body(500, "INTERNAL", f"internal error: {type(exc).__name__}"),
-        status_code=500,
-    )
+def _query_problem(query: bytes) -> str | None:
+    """Why the raw query string is unusable (not UTF-8 once decoded), or None."""
+    if b"%" not in query and query.isascii():
+        return None
+    try:
+        urllib.parse.unquote_to_bytes(query.replace(b"+", b" ")).decode()
+    except UnicodeDecodeError as exc:
+        return f"the query string is not valid UTF-8 once percent-decoded: {exc}"
+    return None
 
 
-class _RequestLog:
-    """Pure ASGI middleware: one log line and one ``request_log`` entry per request."""
+class _Frame:
+    """Pure ASGI middleware around the whole app.
+
+    One log line and one ``request_log`` entry per request; a query string that
+    is not UTF-8 gets 400; an unexpected exception becomes ``500 INTERNAL``
+    (Google's shape); every 5xx carries ``Connection: close``.
+    """
 
     def __init__(self, app: ASGIApp, log: collections.deque[RequestLogEntry]) -> None:
         self.app = app
@@ -83,15 +98,40 @@ class _RequestLog:
             return
         start = time.perf_counter()
         status = 500
+        started = False
 
         async def _send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started = True
+                if status >= 500:
+                    headers = [
+                        (k, v)
+                        for k, v in message.get("headers", [])
+                        if k.lower() != b"connection"
+                    ]
+                    headers.append((b"connection", b"close"))
+                    message = {**message, "headers": headers}
             await send(message)
 
         try:
-            await self.app(scope, receive, _send)
+            problem = _query_problem(scope.get("query_string", b""))
+            if problem is not None:
+                reply: Response = JSONResponse(
+                    error_body(400, "INVALID_ARGUMENT", problem), status_code=400
+                )
+                await reply(scope, receive, _send)
+            else:
+                await self.app(scope, receive, _send)
+        except Exception as exc:
+            logger.exception(
+                "internal error on %s %s", scope.get("method"), scope.get("path")
+            )
+            if started:
+                raise  # the server closes the connection
+            body = error_body(500, "INTERNAL", f"internal error: {type(exc).__name__}")
+            await JSONResponse(body, status_code=500)(scope, receive, _send)
         finally:
             path = scope.get("path", "")
             self.log.append((scope.get("method", ""), path, status))
@@ -132,7 +172,6 @@ def create_app(
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
-            Exception: _internal_error,
         },
     )
     app.state.emulator = Emulator(
@@ -140,5 +179,5 @@ def create_app(
     )
     log: collections.deque[RequestLogEntry] = collections.deque(maxlen=request_log_size)
     app.state.request_log = log
-    app.add_middleware(_RequestLog, log=log)
+    app.add_middleware(_Frame, log=log)
     return app

@@ -86,7 +86,13 @@ def AlreadyExists(message: str) -> ApiError:
 
 
 def error_body(code: int, status: str, message: str) -> dict[str, object]:
-    """The JSON body Google's REST front end sends for an error."""
+    """The JSON body Google's REST front end sends for an error.
+
+    A lone surrogate in ``message`` (quoted from bad input) is written as a
+    ``\\udXXX`` escape, so the error itself can always be sent as UTF-8.
+    """
+    if not message.isascii():
+        message = message.encode("utf-8", "backslashreplace").decode()
     return {"error": {"code": code, "message": message, "status": status}}
 
 

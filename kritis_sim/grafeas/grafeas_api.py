@@ -23,6 +23,8 @@ from kritis_sim.grafeas._http import emulator, ok, page_params, parent_of, read_
 from kritis_sim.grafeas.filters import parse_filter
 from kritis_sim.grafeas.googleerrors import InvalidArgument, NotFound
 from kritis_sim.grafeas.messages import (
+    NOTE_MASK,
+    OCCURRENCE_MASK,
     apply_update_mask,
     check_note,
     check_occurrence,
@@ -46,6 +48,11 @@ def _note_name(request: Request) -> str:
 def _occurrence_name(request: Request) -> str:
     occ = check_id(request.path_params["occurrence"], "occurrence")
     return f"{parent_of(request)}/occurrences/{occ}"
+
+
+def _update_mask(request: Request) -> str | None:
+    query = request.query_params
+    return query.get("updateMask", query.get("update_mask"))
 
 
 def _new_note(parent: str, note_id: str, body: Any, now: str) -> Record:
@@ -103,7 +110,7 @@ async def patch_note(request: Request) -> JSONResponse:
     if stored is None:
         raise NotFound(f"note {name} not found")
     merged = apply_update_mask(
-        stored, patch, request.query_params.get("updateMask"), _OUTPUT_ONLY
+        stored, patch, _update_mask(request), _OUTPUT_ONLY, NOTE_MASK
     )
     merged.pop("kind", None)
     note = check_note(merged)
@@ -205,7 +212,7 @@ async def patch_occurrence(request: Request) -> JSONResponse:
     if stored is None:
         raise NotFound(f"occurrence {name} not found")
     merged = apply_update_mask(
-        stored, patch, request.query_params.get("updateMask"), _OUTPUT_ONLY
+        stored, patch, _update_mask(request), _OUTPUT_ONLY, OCCURRENCE_MASK
     )
     merged.pop("kind", None)
     occ = check_occurrence(merged)

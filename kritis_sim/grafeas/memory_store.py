@@ -1,6 +1,6 @@
 """In-memory :class:`~kritis_sim.grafeas.store.Store`: the emulator's default.
 
-Rows are kept as compact JSON text (so callers can never alias stored data and
+Rows are kept as compact UTF-8 JSON (so callers can never alias stored data and
 a million occurrences stay small), numbered by a counter. Dict indexes map
 ``(collection, parent)``, ``(collection, parent, resourceUri)``,
 ``(collection, parent, resourceUri, kind)``, ``(collection, noteName)`` and
@@ -13,26 +13,26 @@ index it uses. One lock guards everything. Nothing survives the process; use
 from __future__ import annotations
 
 import bisect
-import json
 import threading
 from array import array
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+import orjson
+
 from kritis_sim.grafeas.googleerrors import AlreadyExists
-from kritis_sim.grafeas.store import Collection, Record, Scan, Store
+from kritis_sim.grafeas.store import Collection, Record, Scan, Store, encode_record
 
 __all__ = ["MemoryStore"]
 
 
-# A row is a plain tuple of strings: (name, parent, resource_uri, kind, note_name,
-# json text). Tuples of atomic values are untracked by the garbage collector and
+# A row is a plain tuple: (name, parent, resource_uri, kind, note_name, json bytes). Tuples of atomic values are untracked by the garbage collector and
 # index lists are ``array('q')``, so a million rows add almost nothing to GC work.
-_Row = tuple[str, str, str | None, str | None, str | None, str]
+_Row = tuple[str, str, str | None, str | None, str | None, bytes]
 
 
 def _row(record: Record) -> _Row:
-    text = json.dumps(record.data, separators=(",", ":"))
+    text = encode_record(record)
     return (
         record.name,
         record.parent,
@@ -98,7 +98,7 @@ class MemoryStore(Store):
         return row
 
     def insert(self, collection: Collection, records: Sequence[Record]) -> None:
-        rows = [_row(r) for r in records]  # serialise outside the lock
+        rows = [_row(r) for r in records]  # check and serialise outside the lock
         with self._lock:
             seen: set[str] = set()
             for row in rows:
@@ -159,7 +159,7 @@ class MemoryStore(Store):
             key = ("p", collection, where.parent)
         else:
             key = ("c", collection)
-        out: list[tuple[int, str]] = []
+        out: list[tuple[int, bytes]] = []
         with self._lock:
             seqs = self._index.get(key, array("q"))
             start = bisect.bisect_right(seqs, after)
@@ -173,6 +173,6 @@ class MemoryStore(Store):
         return [(seq, _loads(text)) for seq, text in out]
 
 
-def _loads(text: str) -> dict[str, Any]:
-    value: dict[str, Any] = json.loads(text)
+def _loads(text: bytes) -> dict[str, Any]:
+    value: dict[str, Any] = orjson.loads(text)
     return value

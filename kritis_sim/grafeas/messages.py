@@ -24,6 +24,9 @@ from kritis_sim.grafeas.names import split_note_name
 
 __all__ = [
     "NOTE_KINDS",
+    "NOTE_MASK",
+    "OCCURRENCE_MASK",
+    "MaskSchema",
     "apply_update_mask",
     "check_note",
     "check_occurrence",
@@ -218,18 +221,58 @@ def check_patch(data: object, what: str) -> dict[str, Any]:
     return obj
 
 
+#: What an update mask may name, per resource: a field maps to the fields
+#: inside it (``{}``: nothing below it can be named) or to ``None`` (a detail
+#: whose inner shape the emulator does not model: any path below it is taken).
+MaskSchema = Mapping[str, "MaskSchema | None"]
+_LEAF: MaskSchema = {}
+
+
+def _mask_schema(fields: frozenset[str], details: frozenset[str]) -> MaskSchema:
+    settable = fields - {"name", "createTime", "updateTime", "kind"}
+    return {f: (None if f in details else _LEAF) for f in settable}
+
+
+NOTE_MASK: MaskSchema = {
+    **_mask_schema(_NOTE_FIELDS, _NOTE_DETAILS),
+    "attestation": {"hint": {"humanReadableName": _LEAF}},
+}
+OCCURRENCE_MASK: MaskSchema = {
+    **_mask_schema(_OCC_FIELDS, _OCC_DETAILS),
+    "attestation": {"serializedPayload": _LEAF, "signatures": _LEAF, "jwts": _LEAF},
+    "envelope": {"payload": _LEAF, "payloadType": _LEAF, "signatures": _LEAF},
+}
+
+
+def _check_mask_path(path: list[str], raw: str, schema: MaskSchema) -> None:
+    level: MaskSchema | None = schema
+    for depth, part in enumerate(path):
+        if level is None:
+            return
+        if part not in level:
+            where = ".".join(path[:depth]) or "the resource"
+            known = ", ".join(sorted(level)) or "nothing"
+            raise InvalidArgument(
+                f"updateMask: unknown field path {raw!r}: {where} has no field "
+                f"{part!r} (it has: {known})"
+            )
+        level = level[part]
+
+
 def apply_update_mask(
     stored: Mapping[str, Any],
     patch: Mapping[str, Any],
     mask: str | None,
     output_only: frozenset[str],
+    schema: MaskSchema | None = None,
 ) -> dict[str, Any]:
     """Merge ``patch`` into ``stored`` as an AIP-134 PATCH would.
 
     With a mask, each comma-separated camelCase (or snake_case) path is copied
     from ``patch``, or removed when ``patch`` lacks it. Without one, every field
     present in ``patch`` replaces the stored one. Output-only fields are never
-    taken from ``patch``; naming them in the mask is an error.
+    taken from ``patch``; naming them in the mask is an error, and so is a path
+    that ``schema`` (:data:`NOTE_MASK`, :data:`OCCURRENCE_MASK`) does not know.
     """
     merged: dict[str, Any] = dict(stored)
     if mask is None or mask.strip() == "":
@@ -243,6 +286,8 @@ def apply_update_mask(
             raise InvalidArgument(
                 f"updateMask: path {raw_path.strip()!r} cannot be updated"
             )
+        if schema is not None:
+            _check_mask_path(path, raw_path.strip(), schema)
         _copy_path(merged, patch, path, raw_path.strip())
     return merged
 

@@ -25,10 +25,27 @@ __all__ = [
     "split_note_name",
 ]
 
-# Project ids are 6-30 lower-case characters on GCP; the emulator also takes
-# short and upper-case ids (tests like "p"), but never dots-only or slashes.
-_PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
+# Project ids: GCP's rule (lower-case letter first; lower-case letters, digits
+# and hyphens; no trailing hyphen; at most 30 characters), optionally
+# domain-scoped ("example.com:my-project"), or a project number. GCP's minimum
+# of 6 characters is not enforced, so short test ids like "p" work.
+_PROJECT = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9.-]{0,61}[a-z0-9])?:)?[a-z](?:[a-z0-9-]{0,28}[a-z0-9])?"
+    r"|[0-9]{1,20}"
+)
+# Locations: "global", "us-central1", "europe-west4", ...
+_LOCATION = re.compile(r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.~-]{0,127}")
+_PROJECT_RULE = (
+    "a project ID (lower-case letters, digits and hyphens, starting with a "
+    "letter, not ending with a hyphen, at most 30 characters, optionally "
+    "'example.com:' in front) or a project number"
+)
+_LOCATION_RULE = "lower-case letters, digits and hyphens, starting with a letter"
+_ID_RULE = (
+    "letters, digits, '_', '-', '~' or '.' (not starting with '.', '-' or '~'), "
+    "at most 128 characters"
+)
 _NOTE_NAME = re.compile(
     r"projects/(?P<project>[^/]+)(?:/locations/(?P<location>[^/]+))?/notes/(?P<note>[^/]+)"
 )
@@ -36,12 +53,14 @@ _NOTE_NAME = re.compile(
 
 def check_id(value: str, what: str) -> str:
     """Return ``value`` when it is a usable id segment, else raise 400."""
-    pattern = _PROJECT if what in {"project", "location"} else _ID
+    if what == "project":
+        pattern, expected = _PROJECT, _PROJECT_RULE
+    elif what == "location":
+        pattern, expected = _LOCATION, _LOCATION_RULE
+    else:
+        pattern, expected = _ID, _ID_RULE
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise InvalidArgument(
-            f"invalid {what} id {value!r}: expected letters, digits, '_', '-' "
-            f"or '.' (not starting with '.'), at most 128 characters"
-        )
+        raise InvalidArgument(f"invalid {what} id {value!r}: expected {expected}")
     return value
 
 

@@ -8,7 +8,11 @@ and no row is skipped or repeated while other clients insert, and the cost of
 a page depends on the rows in that index, not on the size of the store.
 
 Backends (:mod:`.memory_store`, :mod:`.sqlite_store`) implement five small
-primitives; this module does the rest. They must be thread-safe.
+primitives; this module does the rest. They must be thread-safe, and they
+serialise rows with :func:`encode_record`, which refuses (``INVALID_ARGUMENT``,
+before anything is written) data that could not be served back: strings that
+are not valid UTF-8 (lone surrogates), non-string keys, integers beyond 64
+bits, nesting past 254 levels.
 
 Not here: HTTP, validation of JSON shapes, or filter syntax.
 """
@@ -24,6 +28,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
+import orjson
+
 from kritis_sim.grafeas.filters import Filter
 from kritis_sim.grafeas.googleerrors import InvalidArgument
 
@@ -35,6 +41,7 @@ __all__ = [
     "Record",
     "Scan",
     "Store",
+    "encode_record",
 ]
 
 Collection = Literal["notes", "occurrences", "attestors", "policies"]
@@ -88,6 +95,33 @@ class Page:
 
     items: list[dict[str, Any]]
     next_page_token: str
+
+
+def encode_record(record: Record) -> bytes:
+    """``record.data`` as compact UTF-8 JSON, after checking every indexed string.
+
+    Raises:
+        ApiError: INVALID_ARGUMENT when the record could not be stored and
+            served back (see the module docstring).
+    """
+    for value in (
+        record.name,
+        record.parent,
+        record.resource_uri,
+        record.kind,
+        record.note_name,
+    ):
+        if value is not None and not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError as exc:
+                raise InvalidArgument(
+                    f"{value!r}: not valid UTF-8 ({exc.reason})"
+                ) from None
+    try:
+        return orjson.dumps(record.data)
+    except orjson.JSONEncodeError as exc:
+        raise InvalidArgument(f"{record.name!r} cannot be stored: {exc}") from None
 
 
 class Store(abc.ABC):

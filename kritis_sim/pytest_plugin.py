@@ -131,6 +131,7 @@ class ScenarioFile(pytest.File):
         from kritis_sim.scenarios.loader import load_scenario_file
 
         self.scenario = load_scenario_file(self.path)
+        _check_targets(self.scenario)
         for index, deploy in enumerate(self.scenario.deploys):
             yield DeployItem.from_parent(
                 self, name=f"{self.scenario.name}/{deploy.label}", index=index, deploy=deploy
@@ -158,6 +159,39 @@ class ScenarioFile(pytest.File):
             deployer = _webhook(self.config) if via == "webhook" else None
             self._result = simulate(self.scenario, deployer=deployer, via=via)
         return self._result
+
+
+def _check_targets(scenario: Scenario) -> None:
+    """Refuse environments whose deploy target the policy needs but lacks.
+
+    Raises:
+        ScenarioError: an environment without ``cluster`` (or with a malformed
+            one) while the policy has clusterAdmissionRules (``cluster: none``
+            says "not a cluster in the policy"), or Istio identity rules, which
+            scenario environments cannot select (they have no trust domain).
+    """
+    from kritis_sim.cli.target import resolve_target
+    from kritis_sim.errors import InputError, ScenarioError
+
+    policy = scenario.policy
+    if policy.istio_service_identity_admission_rules:
+        raise ScenarioError(
+            "istioServiceIdentityAdmissionRules cannot be simulated: scenario "
+            "environments have no Istio trust domain",
+            path="policy.istioServiceIdentityAdmissionRules",
+            source=scenario.where.source,
+        )
+    for env in scenario.environments.values():
+        flag = f"environments.{env.name}.cluster"
+        try:
+            resolve_target(policy, env.cluster, None, cluster_flag=flag)
+        except InputError as exc:
+            raise ScenarioError(
+                exc.message.replace(f"no {flag} was given", "the environment names no cluster"),
+                path=flag,
+                source=env.where.source,
+                line=env.where.line,
+            ) from None
 
 
 def _webhook(config: pytest.Config) -> Any:
@@ -275,7 +309,20 @@ def make_attestation(grafeas_store: Store, kritis_clock: VirtualClock) -> Attest
 
 @pytest.fixture
 def kritis_enforcer(grafeas_store: Store, kritis_clock: VirtualClock) -> LocalEnforcer:
-    """``kritis_enforcer(policy, attestors, images, cluster=..., ...) -> Decision``."""
+    """``kritis_enforcer(policy, attestors, images, cluster=..., ...) -> Decision``.
+
+    The deploy target is never guessed: with a policy that has
+    clusterAdmissionRules, ``cluster=`` must be given (``"LOCATION.NAME"``, or
+    ``"none"`` for a cluster the policy does not name), else InputError.
+    """
+    from kritis_sim.cli.target import resolve_target
     from kritis_sim.scenarios.fixtures import LocalEnforcer
 
-    return LocalEnforcer(grafeas_store, kritis_clock)
+    class CheckedEnforcer(LocalEnforcer):
+        def __call__(self, policy: Any, attestors: Any, images: Any, **kwargs: Any) -> Any:
+            target = resolve_target(
+                policy, kwargs.pop("cluster", None), None, cluster_flag="cluster="
+            )
+            return super().__call__(policy, attestors, images, cluster=target.cluster, **kwargs)
+
+    return CheckedEnforcer(grafeas_store, kritis_clock)

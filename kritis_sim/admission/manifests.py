@@ -49,7 +49,8 @@ class ManifestOptions:
         image: the container image running ``kritis-sim``.
         webhook_name: the fully qualified webhook name.
         ca_pem: the CA that signed the serving certificate (``caBundle``).
-        cluster: ``location.name`` passed to ``--cluster``.
+        cluster: ``location.name`` (or ``none``) passed to ``--cluster``.
+        istio_trust_domain: passed to ``--istio-trust-domain`` when set.
         emulator_url: read policy and attestations from a Grafeas emulator...
         project: ...for this project; otherwise from the ConfigMap.
         policy_yaml: policy text for the ConfigMap (file mode).
@@ -73,6 +74,7 @@ class ManifestOptions:
     webhook_name: str = "admission.kritis-sim.dev"
     ca_pem: bytes | None = None
     cluster: str | None = None
+    istio_trust_domain: str | None = None
     emulator_url: str | None = None
     project: str | None = None
     policy_yaml: str | None = None
@@ -122,6 +124,8 @@ def _args(opts: ManifestOptions) -> list[str]:
             args += ["--occurrences", f"{_CONFIG_DIR}/occurrences.json"]
     if opts.cluster:
         args += ["--cluster", opts.cluster]
+    if opts.istio_trust_domain:
+        args += ["--istio-trust-domain", opts.istio_trust_domain]
     return [*args, "--audit-log", "-"]
 
 

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kritis_sim.errors import InputError
 from kritis_sim.model.attestor import Attestor, load_attestors
-from kritis_sim.model.occurrence import (
-    AttestationOccurrence,
-    load_occurrences,
-    parse_timestamp,
-)
+from kritis_sim.model.occurrence import AttestationOccurrence, parse_timestamp
 from kritis_sim.model.policy import Policy, load_policy
 
 __all__ = ["load_files", "parse_now", "print_json", "read_text"]
@@ -52,13 +49,20 @@ def print_json(data: Any) -> None:
 
 
 def load_files(
-    policy: str, attestors: str, occurrences: str | None, *, strict: bool = False
+    policy: str,
+    attestors: str,
+    occurrences: str | Sequence[str] | None,
+    *,
+    strict: bool = False,
 ) -> tuple[Policy, tuple[Attestor, ...], tuple[AttestationOccurrence, ...]]:
-    """The ``--policy``, ``--attestors`` and optional ``--occurrences`` files."""
+    """The ``--policy`` and ``--attestors`` files, and the occurrences of every
+    ``--occurrences`` file or directory (see
+    :mod:`kritis_sim.cli.occurrence_files`), merged."""
+    from kritis_sim.cli.occurrence_files import read_occurrences
+
+    paths = [occurrences] if isinstance(occurrences, str) else list(occurrences or ())
     return (
         load_policy(read_text(policy), source=policy, strict=strict),
         tuple(load_attestors(read_text(attestors), source=attestors)),
-        load_occurrences(read_text(occurrences), source=occurrences)
-        if occurrences
-        else (),
+        read_occurrences(paths),
     )

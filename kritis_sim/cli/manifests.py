@@ -17,7 +17,9 @@ import yaml
 
 from kritis_sim.admission.manifests import ManifestOptions, webhook_manifests
 from kritis_sim.cli._common import read_text
+from kritis_sim.cli.target import resolve_target
 from kritis_sim.errors import InputError
+from kritis_sim.model.policy import load_policy
 
 __all__ = ["register", "run"]
 
@@ -41,7 +43,19 @@ def register(sub: Any) -> None:
     p.add_argument("--attestors", metavar="FILE", help="attestors for the ConfigMap")
     p.add_argument("--emulator", metavar="URL", help="read from an emulator instead")
     p.add_argument("--project", metavar="P")
-    p.add_argument("--cluster", metavar="LOCATION.NAME")
+    p.add_argument(
+        "--cluster",
+        metavar="LOCATION.NAME",
+        help="the cluster the webhook guards, passed to its --cluster; 'none' "
+        "for a cluster the policy does not name. Required when --policy has "
+        "clusterAdmissionRules",
+    )
+    p.add_argument(
+        "--istio-trust-domain",
+        metavar="DOMAIN",
+        help="passed to the webhook's --istio-trust-domain ('none': no mesh); "
+        "required when --policy has istioServiceIdentityAdmissionRules",
+    )
     p.add_argument("--timeout-seconds", type=int, default=10)
     p.add_argument("--replicas", type=int, default=2)
     p.add_argument("--no-pdb", action="store_true", help="omit the PodDisruptionBudget")
@@ -62,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
     if (args.tls_cert is None) != (args.tls_key is None):
         raise InputError("--tls-cert and --tls-key go together", path="manifests")
     policy_yaml = read_text(args.policy) if args.policy else None
+    policy = load_policy(policy_yaml, source=args.policy) if policy_yaml else None
+    target = resolve_target(policy, args.cluster, args.istio_trust_domain)
+    for note in target.notes:
+        print(f"kritis-sim manifests: note: {note}", file=sys.stderr)
     attestors_yaml = read_text(args.attestors) if args.attestors else None
     ca_pem, cert_pem, key_pem = (
         _bytes(args.ca_file),
@@ -76,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
             webhook_name=args.webhook_name,
             ca_pem=ca_pem,
             cluster=args.cluster,
+            istio_trust_domain=args.istio_trust_domain,
             emulator_url=args.emulator,
             project=args.project,
             policy_yaml=policy_yaml,

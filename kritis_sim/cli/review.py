@@ -1,11 +1,23 @@
-"""``kritis-sim review``: the decision for a manifest or an AdmissionReview.
+"""``kritis-sim review``: the decision for manifests or AdmissionReviews.
 
-INPUT is a Kubernetes manifest (Pod, Deployment, ReplicaSet, StatefulSet,
-DaemonSet, Job, CronJob, ReplicationController, PodTemplate; YAML or JSON, one
-or several documents), an AdmissionReview (v1 or v1beta1) or an ImageReview.
-The decision is printed as JSON on stdout (for an AdmissionReview: the
-AdmissionReview response) and explained in words on stderr. Exit status: 0
-allowed, 1 denied, 2 unusable input.
+INPUT (a file, or - for stdin) holds one or more items, in any of these
+shapes: a Kubernetes object (Pod, Deployment, ReplicaSet, StatefulSet,
+DaemonSet, Job, CronJob, ReplicationController, PodTemplate; other kinds are
+not applicable), several YAML documents, a JSON array, a ``kind: List`` (as
+``kubectl get -o yaml`` writes), an AdmissionReview (v1 or v1beta1) or an
+ImageReview. Every item is reviewed. Objects are first checked against the
+Kubernetes 1.33 OpenAPI schemas (strict: unknown fields are errors) and the
+types the API server serves; a manifest the API server would reject is
+unusable input (exit 2, naming file, line and field) and nothing is judged.
+
+The deploy target is never guessed: a policy with clusterAdmissionRules needs
+--cluster LOCATION.NAME (or --cluster none for a cluster the policy does not
+name); Istio identity rules need --istio-trust-domain (or none).
+
+Decisions are printed as JSON on stdout (one item: its decision, or the
+AdmissionReview response; several items: a list, in input order) and
+explained in words on stderr, each with its deploy target. Exit status: the
+worst item's, 0 allowed, 1 denied, 2 unusable input.
 """
 
 from __future__ import annotations
@@ -13,12 +25,10 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kritis_sim._yaml import load_documents
 from kritis_sim.admission.review import (
     admission_reply,
     image_review_reply,
@@ -34,6 +44,15 @@ from kritis_sim.admission.workloads import (
     workload_from_image_review,
 )
 from kritis_sim.cli._common import load_files, parse_now, print_json, read_text
+from kritis_sim.cli.k8s_schema import check_namespace
+from kritis_sim.cli.occurrence_files import OCCURRENCE_SUFFIXES
+from kritis_sim.cli.review_inputs import Item, load_items
+from kritis_sim.cli.target import (
+    NONE,
+    TargetSettings,
+    describe_target,
+    resolve_target,
+)
 from kritis_sim.core.decide import DecisionOptions, decide
 from kritis_sim.core.explain import explain
 from kritis_sim.core.source import AttestationSource, InMemorySource
@@ -54,7 +73,9 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "input", metavar="INPUT", help="manifest or review file (- for stdin)"
+        "input",
+        metavar="INPUT",
+        help="manifest(s), List, JSON array or review file (- for stdin)",
     )
     p.add_argument(
         "--policy", metavar="FILE", help="Binary Authorization policy (YAML/JSON)"
@@ -62,18 +83,27 @@ def register(sub: Any) -> None:
     p.add_argument("--attestors", metavar="FILE", help="Attestor resources (YAML/JSON)")
     p.add_argument(
         "--occurrences",
-        metavar="FILE",
-        help="attestation occurrences: a JSON/YAML list or {occurrences: [...]}",
+        metavar="FILE|DIR",
+        action="append",
+        help="attestation occurrences; repeatable. A file (- for stdin) holds "
+        "YAML/JSON: one occurrence, a list, {occurrences: [...]}, or several "
+        "YAML documents of these. A directory contributes every "
+        + ", ".join(f"*{s}" for s in OCCURRENCE_SUFFIXES)
+        + " file in it (sorted by name; none is an error). All are merged",
     )
     p.add_argument(
         "--cluster",
         metavar="LOCATION.NAME",
-        help="the cluster deployed to, for clusterAdmissionRules",
+        help="the cluster deployed to, as clusterAdmissionRules keys name it "
+        f"(e.g. us-east1-b.prod); '{NONE}' for a cluster the policy does not "
+        "name. Required when the policy has clusterAdmissionRules",
     )
     p.add_argument(
         "--istio-trust-domain",
         metavar="DOMAIN",
-        help="derive spiffe://DOMAIN/ns/NS/sa/SA for Istio identity rules",
+        help="derive spiffe://DOMAIN/ns/NS/sa/SA for Istio identity rules; "
+        f"'{NONE}' for workloads outside the mesh. Required when the policy "
+        "has istioServiceIdentityAdmissionRules",
     )
     p.add_argument(
         "--namespace",
@@ -108,7 +138,7 @@ class _World:
     policy: Policy
     attestors: tuple[Attestor, ...]
     source: AttestationSource
-    now: datetime  # read once, so every document is judged at the same time
+    now: datetime  # read once, so every item is judged at the same time
 
 
 def _load_world(args: argparse.Namespace) -> _World:
@@ -127,14 +157,10 @@ def _load_world(args: argparse.Namespace) -> _World:
 
 
 def _as_review(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
-    """Wrap a bare object in the AdmissionReview an API server would send."""
-    api_version = obj.get("apiVersion")
-    if not isinstance(api_version, str) or not isinstance(obj.get("kind"), str):
-        raise ManifestError("a Kubernetes object needs string apiVersion and kind")
-    group, _, version = api_version.rpartition("/")
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    assert isinstance(meta, dict)
-    ns = meta.get("namespace") or namespace
+    """Wrap a checked object in the AdmissionReview an API server would send."""
+    group, _, version = obj["apiVersion"].rpartition("/")
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}  # custom resources are unchecked
     return {
         "apiVersion": "admission.k8s.io/v1",
         "kind": "AdmissionReview",
@@ -146,7 +172,7 @@ def _as_review(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
                 "version": version,
                 "resource": obj["kind"].lower() + "s",
             },
-            "namespace": ns,
+            "namespace": meta.get("namespace") or namespace,
             "name": meta.get("name"),
             "operation": "CREATE",
             "userInfo": {"username": "kritis-sim-review"},
@@ -157,88 +183,96 @@ def _as_review(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
     }
 
 
-def _judge(world: _World, workload: Workload, args: argparse.Namespace) -> Decision:
-    target = deploy_target(
-        workload, cluster=args.cluster, trust_domain=args.istio_trust_domain
-    )
-    return decide(
-        world.policy,
-        world.attestors,
-        world.source,
-        target,
-        workload.images,
-        now=world.now,
-        breakglass=bool(workload.breakglass),
-        options=DecisionOptions(check_docker_reference=args.check_docker_reference),
-    )
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    output: Any
+    allowed: bool
+    text: str
 
 
-def _documents(args: argparse.Namespace) -> Iterable[tuple[dict[str, Any], str]]:
-    for index, (data, locator) in enumerate(
-        load_documents(read_text(args.input), source=args.input)
-    ):
-        if not isinstance(data, dict):
-            raise locator.error(
-                ManifestError, (), "expected a Kubernetes object (a mapping)"
-            )
-        yield data, f"{args.input}#{index}"
+class _Reviewer:
+    def __init__(
+        self, world: _World, settings: TargetSettings, args: argparse.Namespace
+    ) -> None:
+        self.world, self.settings, self.args = world, settings, args
 
-
-def _review_one(
-    world: _World, data: dict[str, Any], where: str, args: argparse.Namespace
-) -> tuple[Any, bool, str]:
-    """Returns (json output, allowed, explanation)."""
-    try:
-        if data.get("kind") == "ImageReview":
-            workload = workload_from_image_review(parse_image_review(data))
-            decision = _judge(world, workload, args)
-            reply = image_review_reply(decision_verdict(decision, workload))
-            return reply, decision.allowed, explain(decision)
-        is_review = data.get("kind") == "AdmissionReview"
-        review = data if is_review else _as_review(data, args.namespace)
-        parsed = parse_admission_review(review)
-        found = workload_from_admission(parsed)
-    except (WebhookRequestError, ManifestError) as exc:
-        raise type(exc)(exc.message, path=exc.path, source=where) from None
-    if isinstance(found, NotApplicable):
-        verdict = not_applicable_verdict(found)
-        out = (
-            admission_reply(parsed, verdict)
-            if is_review
-            else {"allowed": True, "notApplicable": found.reason}
+    def judge(self, workload: Workload) -> tuple[Decision, str]:
+        target = deploy_target(
+            workload,
+            cluster=self.settings.cluster,
+            trust_domain=self.settings.trust_domain,
         )
-        return out, True, found.reason
-    decision = _judge(world, found, args)
-    out = (
-        admission_reply(parsed, decision_verdict(decision, found))
-        if is_review
-        else {
-            "object": {
-                "kind": found.kind,
-                "namespace": found.namespace,
-                "name": found.name,
-            },
-            **decision.to_dict(),
-        }
-    )
-    return (
-        out,
-        decision.allowed,
-        f"{found.kind} {found.namespace}/{found.name}: {explain(decision)}",
-    )
+        decision = decide(
+            self.world.policy,
+            self.world.attestors,
+            self.world.source,
+            target,
+            workload.images,
+            now=self.world.now,
+            breakglass=bool(workload.breakglass),
+            options=DecisionOptions(
+                check_docker_reference=self.args.check_docker_reference
+            ),
+        )
+        return decision, describe_target(target, self.settings)
+
+    def review(self, item: Item) -> _Outcome:
+        data = item.data
+        try:
+            if data.get("kind") == "ImageReview":
+                workload = workload_from_image_review(parse_image_review(data))
+                decision, target = self.judge(workload)
+                reply = image_review_reply(decision_verdict(decision, workload))
+                text = f"ImageReview ({target}): {explain(decision)}"
+                return _Outcome(reply, decision.allowed, text)
+            is_review = data.get("kind") == "AdmissionReview"
+            review = data if is_review else _as_review(data, self.args.namespace)
+            parsed = parse_admission_review(review)
+            found = workload_from_admission(parsed)
+        except (WebhookRequestError, ManifestError) as exc:
+            raise type(exc)(exc.message, path=exc.path, source=item.where) from None
+        if isinstance(found, NotApplicable):
+            reason = found.reason
+            if item.custom:
+                reason += " (a custom resource: not checked against a schema)"
+            out = (
+                admission_reply(parsed, not_applicable_verdict(found))
+                if is_review
+                else {"allowed": True, "notApplicable": reason}
+            )
+            return _Outcome(out, True, f"{item.where}: {reason}")
+        decision, target = self.judge(found)
+        out = (
+            admission_reply(parsed, decision_verdict(decision, found))
+            if is_review
+            else {
+                "object": {
+                    "kind": found.kind,
+                    "namespace": found.namespace,
+                    "name": found.name,
+                },
+                **decision.to_dict(),
+            }
+        )
+        text = (
+            f"{found.kind} {found.namespace}/{found.name} ({item.where})\n"
+            f"{target}\n{explain(decision)}"
+        )
+        return _Outcome(out, decision.allowed, text)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Review every document of INPUT."""
+    """Check every item of INPUT, then review each; exit with the worst."""
+    check_namespace(args.namespace, "--namespace")
     world = _load_world(args)
-    outputs: list[Any] = []
-    all_allowed = True
-    for data, where in _documents(args):
-        out, allowed, text = _review_one(world, data, where, args)
-        outputs.append(out)
-        all_allowed = all_allowed and allowed
-        print(text, file=sys.stderr)
-    if not outputs:
-        raise InputError("no documents to review", source=args.input)
+    settings = resolve_target(world.policy, args.cluster, args.istio_trust_domain)
+    items = load_items(read_text(args.input), source=args.input)
+    for note in settings.notes:
+        print(f"kritis-sim review: note: {note}", file=sys.stderr)
+    reviewer = _Reviewer(world, settings, args)
+    outcomes = [reviewer.review(item) for item in items]
+    for outcome in outcomes:
+        print(outcome.text, file=sys.stderr)
+    outputs = [o.output for o in outcomes]
     print_json(outputs[0] if len(outputs) == 1 else outputs)
-    return 0 if all_allowed else 1
+    return max(0 if o.allowed else 1 for o in outcomes)

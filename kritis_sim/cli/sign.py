@@ -2,16 +2,19 @@
 
 The occurrence is Grafeas v1 JSON, as ``gcloud container binauthz attestations
 create`` would store it, ready for ``--occurrences`` files or the emulator.
+``--append FILE`` also adds it to an existing (or new) occurrences file.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from kritis_sim.cli._common import parse_now, print_json, read_text
+from kritis_sim.cli.occurrence_files import append_occurrence
 from kritis_sim.crypto.keys import load_private_key
 from kritis_sim.crypto.sign import make_attestation
 from kritis_sim.errors import InputError
@@ -56,6 +59,13 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--create-time", metavar="RFC3339", help="createTime to record (default: now)"
     )
+    p.add_argument(
+        "--append",
+        metavar="FILE",
+        help="also add the occurrence to this occurrences file (created when "
+        "missing; an existing file must load as occurrences and keeps its "
+        "list or {occurrences: [...]} shape; rewritten atomically)",
+    )
     p.set_defaults(func=run)
 
 
@@ -88,5 +98,12 @@ def run(args: argparse.Namespace) -> int:
         args.key_id,
         create_time=parse_now(args.create_time),
     )
-    print_json(occ.to_dict())
+    entry = occ.to_dict()
+    if args.append:
+        count = append_occurrence(args.append, entry)
+        print(
+            f"kritis-sim sign: appended to {args.append} ({count} occurrences)",
+            file=sys.stderr,
+        )
+    print_json(entry)
     return 0

@@ -23,10 +23,11 @@ from kritis_sim.admission.audit import AuditLog
 from kritis_sim.admission.enforcer import PolicyProvider, StaticPolicy
 from kritis_sim.admission.webhook import WebhookConfig, create_app
 from kritis_sim.cli._common import load_files
+from kritis_sim.cli.target import TargetSettings, resolve_target
 from kritis_sim.core.decide import DecisionOptions
 from kritis_sim.core.source import AttestationSource, InMemorySource
 from kritis_sim.crypto.verify import VerificationCache
-from kritis_sim.errors import InputError
+from kritis_sim.errors import GrafeasError, InputError
 from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.policy import Policy
 
@@ -54,8 +55,19 @@ def register(sub: Any) -> None:
         metavar="SECONDS",
         help="emulator mode: reuse policy and attestors this long (default 5)",
     )
-    p.add_argument("--cluster", metavar="LOCATION.NAME", help="the guarded cluster")
-    p.add_argument("--istio-trust-domain", metavar="DOMAIN")
+    p.add_argument(
+        "--cluster",
+        metavar="LOCATION.NAME",
+        help="the guarded cluster, as clusterAdmissionRules keys name it; "
+        "'none' for a cluster the policy does not name. Required when the "
+        "policy has clusterAdmissionRules",
+    )
+    p.add_argument(
+        "--istio-trust-domain",
+        metavar="DOMAIN",
+        help="the mesh trust domain for Istio identity rules ('none': no mesh); "
+        "required when the policy has istioServiceIdentityAdmissionRules",
+    )
     p.add_argument("--check-docker-reference", action="store_true")
     p.add_argument("--tls-cert", metavar="FILE", help="PEM serving certificate")
     p.add_argument("--tls-key", metavar="FILE", help="PEM key of --tls-cert")
@@ -120,6 +132,24 @@ def _emulator(args: argparse.Namespace) -> tuple[PolicyProvider, AttestationSour
     return CachedProvider(provider, args.policy_ttl), source
 
 
+def _target(args: argparse.Namespace, provider: PolicyProvider) -> TargetSettings:
+    """Check --cluster/--istio-trust-domain against the policy at start-up (in
+    emulator mode against the policy read now, if the emulator answers)."""
+    policy: Policy | None = None
+    try:
+        policy = provider()[0]
+    except GrafeasError as exc:
+        print(
+            f"kritis-sim webhook: warning: cannot read the policy now ({exc}); "
+            "the deploy target is not checked against it",
+            file=sys.stderr,
+        )
+    target = resolve_target(policy, args.cluster, args.istio_trust_domain)
+    for note in target.notes:
+        print(f"kritis-sim webhook: note: {note}", file=sys.stderr)
+    return target
+
+
 def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
     if args.emulator:
         if not args.project or args.policy or args.attestors:
@@ -135,11 +165,12 @@ def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
             "give --policy and --attestors, or --emulator and --project",
             path="webhook",
         )
+    target = _target(args, provider)
     return WebhookConfig(
         policy_provider=provider,
         source=source,
-        cluster=args.cluster,
-        istio_trust_domain=args.istio_trust_domain,
+        cluster=target.cluster,
+        istio_trust_domain=target.trust_domain,
         options=DecisionOptions(
             check_docker_reference=args.check_docker_reference,
             cache=VerificationCache(),

@@ -66,7 +66,7 @@ class KindSettings:
     image: str = "kritis-sim:kind"
     base_image: str = "python:3.11-slim"
     node_image: str | None = None
-    cluster: str | None = "kind.kritis-sim"
+    cluster: str | None = "us-central1.kind-kritis-sim"
     create_timeout: float = 300.0
     build_timeout: float = 900.0
     load_timeout: float = 300.0

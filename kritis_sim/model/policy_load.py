@@ -35,7 +35,7 @@ from kritis_sim.model.policy import (
     RuleMap,
 )
 
-__all__ = ["policy_from_dict"]
+__all__ = ["policy_from_dict", "rule_key_form"]
 
 _POLICY_FIELDS = frozenset(
     {
@@ -86,6 +86,13 @@ _KEY_RULES: Mapping[RuleKind, tuple[re.Pattern[str], str]] = {
         "(the 'spiffe://' scheme may be left off)",
     ),
 }
+
+
+def rule_key_form(kind: RuleKind, key: str) -> str | None:
+    """``None`` when ``key`` has the form of a ``kind`` rule key, else the
+    expected form in words (the same check the loader applies to map keys)."""
+    pattern, expected = _KEY_RULES[kind]
+    return None if pattern.fullmatch(key) else expected
 
 
 def policy_from_dict(

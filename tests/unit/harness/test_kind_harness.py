@@ -155,7 +155,7 @@ def test_install_applies_valid_manifests_and_waits(runner: FakeRunner) -> None:
     assert container["image"] == "kritis-sim:kind"
     assert "--occurrences" in container["args"]
     assert (
-        container["args"][container["args"].index("--cluster") + 1] == "kind.kritis-sim"
+        container["args"][container["args"].index("--cluster") + 1] == "us-central1.kind-kritis-sim"
     )
     assert len(pod["metadata"]["annotations"][CONFIG_ANNOTATION]) == 64
     namespaces = [d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"]

@@ -1,0 +1,156 @@
+"""Attestation occurrence files for the CLI: many files, directories, append.
+
+``--occurrences`` may be given several times; each value is a file or a
+directory. A file holds YAML or JSON: one occurrence, a list of them, a Grafeas
+list reply ``{"occurrences": [...]}``, or several such YAML documents. A
+directory contributes every ``*.json``, ``*.yaml`` and ``*.yml`` file directly
+inside it, in sorted name order; a directory with none is an error (nothing is
+skipped silently). Everything read is merged, in the order given.
+
+:func:`append_occurrence` adds one occurrence to an existing file (``sign
+--append``), keeping it a valid occurrences file: it is read with the same
+loader, the new entry added, and the whole rewritten through a temporary file
+renamed over the original.
+
+CLI-only; the model's :func:`~kritis_sim.model.occurrence.load_occurrences`
+does the validating.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kritis_sim._yaml import load_documents
+from kritis_sim.errors import InputError, OccurrenceError
+from kritis_sim.model.occurrence import AttestationOccurrence, load_occurrences
+
+__all__ = ["OCCURRENCE_SUFFIXES", "append_occurrence", "read_occurrences"]
+
+#: File name endings read from an ``--occurrences`` directory.
+OCCURRENCE_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def _text(path: Path, shown: str) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", source=shown) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", source=shown) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise OccurrenceError(
+            "not a JSON/YAML occurrences file (it is not UTF-8 text)", source=shown
+        ) from None
+
+
+def _files(value: str) -> list[tuple[Path, str]]:
+    path = Path(value)
+    if not path.is_dir():
+        return [(path, value)]
+    found = sorted(
+        p for p in path.iterdir() if p.is_file() and p.suffix in OCCURRENCE_SUFFIXES
+    )
+    if not found:
+        raise InputError(
+            "the directory holds no *.json, *.yaml or *.yml occurrence files",
+            source=value,
+        )
+    return [(p, str(p)) for p in found]
+
+
+def _load(text: str, shown: str) -> tuple[AttestationOccurrence, ...]:
+    try:
+        return load_occurrences(text, source=shown)
+    except OccurrenceError as exc:
+        if exc.path is None and exc.message.startswith("expected a list"):
+            raise OccurrenceError(
+                f"not a JSON/YAML occurrences file: {exc.message}",
+                source=exc.source,
+                line=exc.line,
+            ) from None
+        raise
+    except InputError as exc:
+        if exc.message.startswith("not valid YAML/JSON"):
+            raise InputError(
+                exc.message.replace("not valid YAML/JSON", "not a JSON/YAML file", 1),
+                source=exc.source,
+                line=exc.line,
+            ) from None
+        raise
+
+
+def read_occurrences(values: Iterable[str]) -> tuple[AttestationOccurrence, ...]:
+    """Every occurrence in the given files and directories, merged.
+
+    Raises:
+        InputError: a missing file, an empty directory, or a file that is not
+            a JSON/YAML occurrences document (file and line named).
+    """
+    out: list[AttestationOccurrence] = []
+    for value in values:
+        if value == "-":
+            out.extend(_load(sys.stdin.read(), "<stdin>"))
+            continue
+        for path, shown in _files(value):
+            out.extend(_load(_text(path, shown), shown))
+    return tuple(out)
+
+
+def _entries(text: str, shown: str) -> tuple[list[Any], bool]:
+    """The raw occurrence entries of a file and whether it is a Grafeas reply."""
+    docs = [data for data, _ in load_documents(text, source=shown) if data is not None]
+    if not docs:
+        return [], False
+    if len(docs) > 1:
+        return [e for d in docs for e in (d if isinstance(d, list) else [d])], False
+    doc = docs[0]
+    if isinstance(doc, dict) and "occurrences" in doc:
+        return list(doc["occurrences"] or []), True
+    return (doc if isinstance(doc, list) else [doc]), False
+
+
+def append_occurrence(path_text: str, occurrence: dict[str, Any]) -> int:
+    """Add ``occurrence`` to the file at ``path_text``; returns the new count.
+
+    A missing or empty file becomes a list of one. The file keeps its kind of
+    content (a list, or a ``{"occurrences": [...]}`` reply; several YAML
+    documents become one list) and its syntax (JSON for ``*.json``, YAML
+    otherwise). The existing content must load as occurrences first.
+
+    Raises:
+        InputError: the existing file is not a valid occurrences file.
+    """
+    path = Path(path_text)
+    text = _text(path, path_text) if path.exists() else ""
+    _load(text, path_text)  # refuse to extend a file that is not valid
+    entries, is_reply = _entries(text, path_text)
+    entries.append(occurrence)
+    doc: Any = {"occurrences": entries} if is_reply else entries
+    first = text.lstrip()[:1]
+    if path.suffix == ".json" or (
+        path.suffix not in (".yaml", ".yml") and first in ("[", "{")
+    ):
+        out = json.dumps(doc, indent=2) + "\n"
+    else:
+        out = yaml.safe_dump(doc, sort_keys=False)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(out)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(entries)

@@ -1,0 +1,166 @@
+"""The deploy target a command was told about: never guessed, always said.
+
+``review``, ``webhook``, ``manifests`` and the pytest plugin all take the
+cluster (``--cluster LOCATION.NAME``) and the Istio trust domain
+(``--istio-trust-domain DOMAIN``) from their user. :func:`resolve_target`
+checks those values against the policy in one place:
+
+* ``--cluster`` must have the ``location.clusterId`` form of
+  ``clusterAdmissionRules`` keys (the policy loader's own check), or be the
+  word ``none``: "this cluster is not one the policy names".
+* A policy with ``clusterAdmissionRules`` and no ``--cluster`` is refused
+  (naming the keys); so is a policy with ``istioServiceIdentityAdmissionRules``
+  and no ``--istio-trust-domain`` (``none`` again opts out explicitly).
+* A value that can never select a rule of a non-empty map is reported as a
+  note (for stderr): the default rule will govern every workload.
+
+Namespace and service-account rules need nothing here: those keys come from
+each object. This module only checks settings; it reads no files and decides
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kritis_sim.core.target import DeployTarget
+from kritis_sim.errors import InputError
+from kritis_sim.model.policy import Policy, RuleKind
+from kritis_sim.model.policy_load import rule_key_form
+
+__all__ = ["NONE", "TargetSettings", "describe_target", "resolve_target"]
+
+#: The explicit "not a cluster (or trust domain) in the policy" value.
+NONE = "none"
+
+CLUSTER_FLAG = "--cluster"
+TRUST_DOMAIN_FLAG = "--istio-trust-domain"
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSettings:
+    """The checked deploy-target settings of a command.
+
+    Attributes:
+        cluster: ``location.clusterId``, or None (``--cluster none`` or a
+            policy without cluster rules and no ``--cluster``).
+        trust_domain: the Istio trust domain, or None.
+        notes: human sentences about rule maps these settings can never match.
+        cluster_given: whether the user named a cluster (or ``none``).
+    """
+
+    cluster: str | None
+    trust_domain: str | None
+    notes: tuple[str, ...] = ()
+    cluster_given: bool = False
+
+
+def _keys(keys: Iterable[str]) -> str:
+    return ", ".join(sorted(keys))
+
+
+def _check_cluster(cluster: str, flag: str) -> None:
+    expected = rule_key_form(RuleKind.CLUSTER, cluster)
+    if expected is not None:
+        raise InputError(
+            f"expected {expected}, or '{NONE}' for a cluster the policy does not "
+            f"name; got {cluster!r}",
+            path=flag,
+        )
+
+
+def _check_trust_domain(domain: str, flag: str) -> None:
+    identity = f"{domain}/ns/default/sa/default"
+    if "://" in domain or rule_key_form(RuleKind.ISTIO, identity) is not None:
+        raise InputError(
+            "expected an Istio trust domain (lower-case letters, digits, '.', '_' "
+            f"and '-', e.g. cluster.local), or '{NONE}'; got {domain!r}",
+            path=flag,
+        )
+
+
+def resolve_target(
+    policy: Policy | None,
+    cluster: str | None,
+    trust_domain: str | None,
+    *,
+    cluster_flag: str = CLUSTER_FLAG,
+    trust_domain_flag: str = TRUST_DOMAIN_FLAG,
+) -> TargetSettings:
+    """Check ``cluster`` and ``trust_domain`` (as given, None when not given)
+    against ``policy`` (None when the command has no policy to look at).
+
+    Raises:
+        InputError: a malformed value, or a policy whose specific rules need a
+            value that was not given (the message names the rule keys).
+    """
+    notes: list[str] = []
+    if cluster is not None and cluster != NONE:
+        _check_cluster(cluster, cluster_flag)
+    if trust_domain is not None and trust_domain != NONE:
+        _check_trust_domain(trust_domain, trust_domain_flag)
+    cluster_rules = policy.cluster_admission_rules if policy is not None else {}
+    istio_rules = (
+        policy.istio_service_identity_admission_rules if policy is not None else {}
+    )
+    if cluster_rules:
+        if cluster is None:
+            raise InputError(
+                f"the policy has clusterAdmissionRules ({_keys(cluster_rules)}) and "
+                f"no {cluster_flag} was given; name the cluster deployed to "
+                f"({cluster_flag} LOCATION.NAME), or say {cluster_flag} {NONE} "
+                "for a cluster the policy does not name (the default rule applies)",
+                path=cluster_flag,
+            )
+        if cluster == NONE:
+            notes.append(
+                f"{cluster_flag} {NONE}: clusterAdmissionRules "
+                f"({_keys(cluster_rules)}) do not apply; the default rule governs"
+            )
+        elif cluster not in cluster_rules:
+            notes.append(
+                f"{cluster_flag} {cluster} matches none of the clusterAdmissionRules "
+                f"keys ({_keys(cluster_rules)}); the default rule governs"
+            )
+    if istio_rules:
+        if trust_domain is None:
+            raise InputError(
+                "the policy has istioServiceIdentityAdmissionRules "
+                f"({_keys(istio_rules)}) and no {trust_domain_flag} was given; "
+                f"give the mesh's trust domain ({trust_domain_flag} DOMAIN), or "
+                f"say {trust_domain_flag} {NONE} for workloads outside the mesh",
+                path=trust_domain_flag,
+            )
+        domains = {
+            key.removeprefix("spiffe://").split("/", 1)[0] for key in istio_rules
+        }
+        if trust_domain == NONE or trust_domain not in domains:
+            notes.append(
+                f"{trust_domain_flag} {trust_domain} matches the trust domain of "
+                f"no istioServiceIdentityAdmissionRules key ({_keys(istio_rules)}); "
+                "the default rule governs"
+            )
+    return TargetSettings(
+        cluster=None if cluster in (None, NONE) else cluster,
+        trust_domain=None if trust_domain in (None, NONE) else trust_domain,
+        notes=tuple(notes),
+        cluster_given=cluster is not None,
+    )
+
+
+def describe_target(target: DeployTarget, settings: TargetSettings) -> str:
+    """``deploy target: cluster C, namespace N, service account S[, istio ...]``."""
+    if target.cluster is not None:
+        cluster = f"cluster {target.cluster}"
+    elif settings.cluster_given:
+        cluster = f"cluster {NONE} (not one the policy names)"
+    else:
+        cluster = "no cluster given"
+    text = (
+        f"deploy target: {cluster}, namespace {target.namespace}, "
+        f"service account {target.service_account}"
+    )
+    if target.istio_identity is not None:
+        text += f", istio identity {target.istio_identity}"
+    return text

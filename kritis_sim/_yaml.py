@@ -1,32 +1,87 @@
-"""Load YAML or JSON documents while remembering the line of every field.
+"""Read YAML or JSON user files safely, remembering the line of every field.
 
 Errors about user files must name the file, the line and the field path. PyYAML
 knows the line of every node while composing; this module keeps that knowledge
 in a :class:`Locator` next to the plain Python data, so loaders can validate
 plain dicts and still point at ``policy.yaml:12``.
 
-It also bounds alias expansion ("billion laughs"): a document whose aliases
-would expand beyond :data:`MAX_NODES` nodes is refused.
+Every loader of user files (policies, attestors, occurrences, manifests,
+scenarios, conformance cases) goes through here, so this module also refuses
+hostile input with an :class:`~kritis_sim.errors.InputError` (exit 2 in the CLI)
+instead of a traceback or unbounded time or memory (``docs/limits.md``):
 
-This module does no validation of its own beyond YAML syntax.
+- :func:`read_input` reads at most :data:`MAX_INPUT_BYTES` (plus one) bytes of a
+  file or stdin and refuses anything larger before decoding it;
+  :func:`decode_input` refuses text that is not UTF-8 or holds NUL bytes;
+- :func:`load_documents` refuses more than :data:`MAX_DOCUMENTS` documents,
+  nesting deeper than :data:`MAX_DEPTH`, more than :data:`MAX_NODES` nodes
+  (counted over the whole input, after alias expansion: "billion laughs"),
+  YAML merge keys, tags other than the YAML core schema's (``!foo``,
+  ``!!python/object``, ``!!binary``, ``!!set``), control characters, and
+  scalars Python cannot hold (integers over 4300 digits).
+
+An empty document at the end of a stream (a trailing ``---`` or a last
+document of comments only) is no document, as Go's and Google's YAML readers
+treat it. This module does no validation of its own beyond that.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.resolver import Resolver
 
 from kritis_sim.errors import InputError
 
-__all__ = ["MAX_NODES", "Locator", "Path", "format_path", "load_documents", "load_one"]
+try:
+    from yaml import cyaml
 
-#: The most nodes (after alias expansion) one document may hold.
+    _CParser: Any = getattr(cyaml, "CParser", None)
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = None
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_DOCUMENTS",
+    "MAX_INPUT_BYTES",
+    "MAX_NODES",
+    "Locator",
+    "Path",
+    "decode_input",
+    "format_path",
+    "load_documents",
+    "load_one",
+    "read_input",
+]
+
+#: The largest file (or stdin) accepted, in bytes; also the most characters
+#: :func:`load_documents` accepts. A 10,000-pattern, 10,000-rule policy is
+#: about 2.4 MB.
+MAX_INPUT_BYTES = 8 * 1024 * 1024
+#: The most nodes (scalars, lists, mappings, after alias expansion) one input
+#: may hold, over all its documents.
 MAX_NODES = 200_000
+#: The deepest nesting of lists and mappings accepted.
+MAX_DEPTH = 100
+#: The most YAML documents one input may hold.
+MAX_DOCUMENTS = 10_000
 
 Path = tuple[str | int, ...]
+
+_TAG = "tag:yaml.org,2002:"
+#: Tags of the YAML core schema; anything else (``!foo``, ``!!python/...``,
+#: ``!!binary``, ``!!set``, ``!!omap``) is refused.
+_SCALAR_TAGS = frozenset(
+    _TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "value")
+)
+_MERGE_TAG = _TAG + "merge"
 
 
 def format_path(path: Path) -> str:
@@ -37,13 +92,77 @@ def format_path(path: Path) -> str:
     """
     out = ""
     for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.isidentifier():
+        if isinstance(part, str) and part.isidentifier():
             out += f".{part}" if out else part
+        elif isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
         else:
             out += f"[{part!r}]"
     return out
+
+
+def decode_input(data: bytes, source: str = "<input>") -> str:
+    """``data`` as text: UTF-8 (a leading BOM is dropped), no NUL bytes.
+
+    Raises:
+        InputError: too large, not UTF-8, or binary; names the byte offset.
+    """
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(
+            f"input is larger than the limit of {MAX_INPUT_BYTES} bytes",
+            source=source,
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not UTF-8 text (binary file?): byte 0x{data[exc.start]:02x} at "
+            f"offset {exc.start} is not valid UTF-8",
+            source=source,
+            line=data.count(b"\n", 0, exc.start) + 1,
+        ) from None
+    nul = text.find("\0")
+    if nul >= 0:
+        raise InputError(
+            f"not text (binary file?): NUL byte at character offset {nul}",
+            source=source,
+            line=text.count("\n", 0, nul) + 1,
+        )
+    return text.removeprefix("\ufeff")
+
+
+def read_input(path: str | os.PathLike[str]) -> str:
+    """Read the file ``path`` (``-`` is stdin) as text, within the limits.
+
+    At most :data:`MAX_INPUT_BYTES` + 1 bytes are ever read, so a huge file is
+    refused quickly and in little memory.
+
+    Raises:
+        InputError: the file is missing, unreadable, too large, or not text.
+    """
+    source = os.fspath(path)
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        else:
+            with open(source, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size > MAX_INPUT_BYTES:
+                    raise InputError(
+                        f"file is {size} bytes, larger than the limit of "
+                        f"{MAX_INPUT_BYTES} bytes",
+                        source=source,
+                    )
+                data = fh.read(MAX_INPUT_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError("file not found", source=source) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", source=source) from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot read file: {exc.strerror or exc}", source=source
+        ) from None
+    return decode_input(data, source)
 
 
 @dataclass
@@ -83,87 +202,248 @@ class Locator:
         return Locator(self.source, sub)
 
 
+class _Counting(Composer):
+    """PyYAML's composer, counting nodes and depth while it composes.
+
+    The composer is recursive; bounding the depth here keeps deep input from
+    reaching Python's recursion limit, and counting nodes here bounds memory
+    before any value is built.
+    """
+
+    source = "<input>"
+    depth = 0
+    nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        self.depth += 1
+        self.nodes += 1
+        if self.depth > MAX_DEPTH or self.nodes > MAX_NODES:
+            what = (
+                f"nesting deeper than {MAX_DEPTH} levels"
+                if self.depth > MAX_DEPTH
+                else f"more than {MAX_NODES} nodes"
+            )
+            raise InputError(
+                f"input refused: {what} (see docs/limits.md)",
+                source=self.source,
+                line=self.peek_event().start_mark.line + 1,  # type: ignore[attr-defined]
+            )
+        try:
+            node: yaml.Node = super().compose_node(parent, index)  # type: ignore[assignment]
+            return node
+        finally:
+            self.depth -= 1
+
+
+class _PyLoader(_Counting, yaml.SafeLoader):
+    """PyYAML's pure-Python parser feeding the counting composer (slow)."""
+
+    def __init__(self, text: str, source: str) -> None:
+        yaml.SafeLoader.__init__(self, text)
+        self.source = source
+
+
+if _CParser is not None:
+
+    class _CLoader(_Counting, _CParser, Resolver):  # type: ignore[misc]
+        """libyaml's parser (C, about 50 times faster) feeding the counting
+        composer."""
+
+        def __init__(self, text: str, source: str) -> None:
+            _CParser.__init__(self, text)
+            Resolver.__init__(self)
+            Composer.__init__(self)
+            self.source = source
+
+
+#: A JSON ``\\uD83D\\uDE00`` surrogate-pair escape (``json.dumps`` writes
+#: astral characters so); libyaml refuses those, PyYAML reads the halves.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _loader(text: str, source: str) -> Any:
+    if _CParser is None or _SURROGATE_ESCAPE.search(text):
+        return _PyLoader(text, source)
+    return _CLoader(text, source)
+
+
+def _join_surrogates(value: str) -> str:
+    """Join surrogate pairs left by ``\\uD83D\\uDE00`` escapes into one character."""
+    return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 class _Builder:
-    def __init__(self, locator: Locator) -> None:
-        self.locator = locator
+    """Turns composed nodes into plain data, recording lines in ``locator``.
+
+    One builder serves a whole input, so :data:`MAX_NODES` bounds alias
+    expansion over all documents together.
+    """
+
+    def __init__(self, source: str, *, joins: bool = False) -> None:
+        self.locator = Locator(source)
         self.count = 0
+        self.joins = joins
+
+    def fail(self, node: yaml.Node, message: str, path: Path = ()) -> InputError:
+        return InputError(
+            message,
+            path=format_path(path) or None,
+            source=self.locator.source,
+            line=node.start_mark.line + 1,
+        )
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise InputError(
-                f"document expands to more than {MAX_NODES} nodes "
+            raise self.fail(
+                node,
+                f"input expands to more than {MAX_NODES} nodes "
                 "(YAML aliases that expand too far are refused)",
-                source=self.locator.source,
-                line=node.start_mark.line + 1,
+            )
+        if len(path) > MAX_DEPTH:
+            raise self.fail(
+                node, f"input refused: nesting deeper than {MAX_DEPTH} levels "
+                "(through YAML aliases)"
             )
         self.locator.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
+            if node.tag != _TAG + "map":
+                raise self.fail(node, _tag_message(node.tag), path)
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = _scalar(key_node, self.locator)
-                if key == "<<":
-                    raise InputError(
-                        "YAML merge keys ('<<') are not supported",
-                        source=self.locator.source,
-                        line=key_node.start_mark.line + 1,
-                    )
+                if key_node.tag == _MERGE_TAG:
+                    raise self.fail(key_node, "YAML merge keys ('<<') are not supported")
+                key = self.scalar(key_node, path)
                 if key in out:
-                    raise InputError(
-                        f"duplicate key {key!r}",
-                        path=format_path((*path, key)),
-                        source=self.locator.source,
-                        line=key_node.start_mark.line + 1,
-                    )
+                    raise self.fail(key_node, f"duplicate key {key!r}", (*path, key))
                 out[key] = self.build(value_node, (*path, key))
             return out
         if isinstance(node, yaml.SequenceNode):
+            if node.tag != _TAG + "seq":
+                raise self.fail(node, _tag_message(node.tag), path)
             return [self.build(v, (*path, i)) for i, v in enumerate(node.value)]
-        return _scalar(node, self.locator)
+        return self.scalar(node, path)
+
+    def scalar(self, node: yaml.Node, path: Path) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, "mapping keys must be plain scalars")
+        tag = node.tag
+        if tag not in _SCALAR_TAGS:
+            raise self.fail(node, _tag_message(tag), path)
+        if tag == _TAG + "timestamp" or tag == _TAG + "value":
+            return node.value  # timestamps stay RFC 3339 strings, as in JSON
+        try:
+            # The constructor functions, not construct_object: that one keeps
+            # every node it ever built in a cache.
+            value = _SCALARS.yaml_constructors[tag](_SCALARS, node)
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            raise self.fail(
+                node, f"cannot read the value: {str(exc).splitlines()[0]}", path
+            ) from None
+        if self.joins and isinstance(value, str):
+            value = _join_surrogates(value)
+        return value
 
 
-def _scalar(node: yaml.Node, locator: Locator) -> Any:
-    if not isinstance(node, yaml.ScalarNode):
-        raise InputError(
-            "mapping keys must be plain scalars",
-            source=locator.source,
-            line=node.start_mark.line + 1,
-        )
-    if node.tag == "tag:yaml.org,2002:timestamp":
-        return node.value  # timestamps stay RFC 3339 strings, as in JSON
-    return _SCALARS.construct_object(node, deep=True)
+def _tag_message(tag: str) -> str:
+    shown = "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
+    return (
+        f"YAML tag {shown!r} is not supported (only plain YAML/JSON values: "
+        "strings, numbers, booleans, null, lists and mappings)"
+    )
 
 
-#: Constructs plain scalars (str, int, float, bool, null, timestamps stay str).
+#: Constructs plain scalars (str, int, float, bool, null).
 _SCALARS = yaml.SafeLoader("")
+
+
+def _is_empty(node: yaml.Node) -> bool:
+    """An empty document: nothing but comments after ``---``."""
+    return (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag == _TAG + "null"
+        and node.value == ""
+        and not node.style
+    )
+
+
+def _syntax_error(exc: yaml.YAMLError, text: str, source: str) -> InputError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        char = exc.character if isinstance(exc.character, int) else 0
+        at = text.find(chr(char))
+        return InputError(
+            f"not text: unacceptable character U+{char:04X} "
+            "(control characters are not allowed)",
+            source=source,
+            line=None if at < 0 else text.count("\n", 0, at) + 1,
+        )
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark
+        return InputError(
+            f"not valid YAML/JSON: {exc.problem}",
+            source=source,
+            line=None if mark is None else mark.line + 1,
+        )
+    return InputError(f"not valid YAML/JSON: {exc}", source=source)
 
 
 def load_documents(text: str, source: str = "<input>") -> Iterator[tuple[Any, Locator]]:
     """Yield ``(data, locator)`` for every document in ``text``.
 
-    JSON is YAML, so JSON files load the same way (with lines).
+    JSON is YAML, so JSON files load the same way (with lines). Empty
+    documents at the end of the stream are not yielded; an empty document
+    followed by another document is yielded as ``None``.
 
     Raises:
-        InputError: on a YAML syntax error, a duplicate key, or alias bombs.
+        InputError: on a YAML syntax error, a duplicate key, an unsupported
+            tag or merge key, or input beyond the limits in the module doc.
     """
-    loader = yaml.SafeLoader(text)
+    if len(text) > MAX_INPUT_BYTES:
+        raise InputError(
+            f"input is larger than the limit of {MAX_INPUT_BYTES} characters",
+            source=source,
+        )
+    try:
+        loader = _loader(text, source)
+    except yaml.YAMLError as exc:
+        raise _syntax_error(exc, text, source) from None
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"not text: unpaired surrogate U+{ord(text[exc.start]):04X}",
+            source=source,
+            line=text.count("\n", 0, exc.start) + 1,
+        ) from None
+    builder = _Builder(source, joins=isinstance(loader, _PyLoader))
+    empties: list[yaml.Node] = []
+    documents = 0
     try:
         while True:
             try:
                 node = loader.get_node() if loader.check_node() else None
-            except yaml.MarkedYAMLError as exc:
-                mark = exc.problem_mark
-                raise InputError(
-                    f"not valid YAML/JSON: {exc.problem}",
-                    source=source,
-                    line=None if mark is None else mark.line + 1,
-                ) from None
             except yaml.YAMLError as exc:
-                raise InputError(f"not valid YAML/JSON: {exc}", source=source) from None
+                raise _syntax_error(exc, text, source) from None
+            except RecursionError:  # pragma: no cover - MAX_DEPTH comes first
+                raise InputError(
+                    "input refused: nested too deeply", source=source
+                ) from None
             if node is None:
                 return
-            locator = Locator(source)
-            yield _Builder(locator).build(node, ()), locator
+            documents += 1
+            if documents > MAX_DOCUMENTS:
+                raise InputError(
+                    f"input refused: more than {MAX_DOCUMENTS} YAML documents",
+                    source=source,
+                    line=node.start_mark.line + 1,
+                )
+            if _is_empty(node):
+                empties.append(node)
+                continue
+            for empty in empties:
+                builder.locator = Locator(source)
+                yield builder.build(empty, ()), builder.locator
+            empties.clear()
+            builder.locator = Locator(source)
+            yield builder.build(node, ()), builder.locator
     finally:
         loader.dispose()
 

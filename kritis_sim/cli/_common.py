@@ -9,9 +9,9 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from kritis_sim._yaml import read_input
 from kritis_sim.errors import InputError
 from kritis_sim.model.attestor import Attestor, load_attestors
 from kritis_sim.model.occurrence import AttestationOccurrence, parse_timestamp
@@ -21,15 +21,9 @@ __all__ = ["load_files", "parse_now", "print_json", "read_text"]
 
 
 def read_text(path: str) -> str:
-    """Read ``path`` (``-`` is stdin) as UTF-8, with an InputError on failure."""
-    if path == "-":
-        return sys.stdin.read()
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", source=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read file: {exc}", source=path) from None
+    """Read ``path`` (``-`` is stdin) as UTF-8 text within the input limits
+    (:func:`kritis_sim._yaml.read_input`), with an InputError on failure."""
+    return read_input(path)
 
 
 def parse_now(text: str | None) -> datetime:

@@ -302,10 +302,10 @@ def load_policy_file(path: str | os.PathLike[str], *, strict: bool = False) -> P
     """Load one policy from a YAML or JSON file (UTF-8).
 
     Raises:
-        OSError: when the file cannot be read.
-        InputError: when it is not one YAML/JSON document.
+        InputError: when the file cannot be read, is beyond the input limits
+            (``docs/limits.md``) or is not one YAML/JSON document.
         PolicyError: when the document is not a valid policy.
     """
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    return load_policy(text, source=os.fspath(path), strict=strict)
+    from kritis_sim._yaml import read_input
+
+    return load_policy(read_input(path), source=os.fspath(path), strict=strict)

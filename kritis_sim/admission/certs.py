@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from kritis_sim._files import write_file
+
 __all__ = ["CertBundle", "make_certs", "service_dns_names", "write_certs"]
 
 _BACKDATE = timedelta(minutes=5)
@@ -145,18 +147,16 @@ def make_certs(
 
 
 def write_certs(bundle: CertBundle, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write ``ca.crt``, ``tls.crt`` and ``tls.key`` (mode 0600) into ``out_dir``."""
+    """Write ``ca.crt``, ``tls.crt`` (mode 0644) and ``tls.key`` (0600) into ``out_dir``.
+
+    Each file is written to a new temporary file and renamed into place, so an
+    existing ``tls.key`` (whatever its mode) is replaced by a 0600 file and a
+    symlink in its place is replaced rather than written through.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "ca.crt": out / "ca.crt",
-        "tls.crt": out / "tls.crt",
-        "tls.key": out / "tls.key",
+    return {
+        "ca.crt": write_file(out / "ca.crt", bundle.ca_pem, mode=0o644),
+        "tls.crt": write_file(out / "tls.crt", bundle.cert_pem, mode=0o644),
+        "tls.key": write_file(out / "tls.key", bundle.key_pem, mode=0o600),
     }
-    paths["ca.crt"].write_bytes(bundle.ca_pem)
-    paths["tls.crt"].write_bytes(bundle.cert_pem)
-    key_path = paths["tls.key"]
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(bundle.key_pem)
-    return paths

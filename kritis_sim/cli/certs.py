@@ -3,6 +3,8 @@
 Writes ``ca.crt``, ``tls.crt`` and ``tls.key`` into ``--out``. The certificate
 is valid for every ``--dns`` name, ``localhost`` and ``127.0.0.1``; with
 ``--service NAME --namespace NS`` the in-cluster Service names are added.
+Existing files are replaced (each written to a new file and renamed into
+place: ``tls.key`` is always 0600, a symlink is never written through).
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
     names = list(args.dns)
     if args.service:
         names += service_dns_names(args.service, args.namespace)
-    paths = write_certs(make_certs(names, valid_days=args.days), args.out)
+    try:
+        paths = write_certs(make_certs(names, valid_days=args.days), args.out)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc}", path="--out") from None
     for path in paths.values():
         print(path)
     return 0

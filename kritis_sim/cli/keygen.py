@@ -2,16 +2,19 @@
 
 Writes the private key (PKCS#8 PEM, mode 0600) to ``--out`` and prints the
 ``userOwnedGrafeasNote.publicKeys[]`` entry for the attestor as JSON, with the
-default RFC 6920 key id Binary Authorization would assign.
+default RFC 6920 key id Binary Authorization would assign. The key goes to a
+new file renamed into place: an existing ``--out`` is refused unless
+``--force``, which replaces it (a 0644 file becomes a 0600 one; a symlink is
+replaced, never written through).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
+from kritis_sim._files import write_file
 from kritis_sim.cli._common import print_json
 from kritis_sim.crypto.algorithms import supported_algorithms
 from kritis_sim.crypto.keys import (
@@ -44,7 +47,13 @@ def register(sub: Any) -> None:
         "--out",
         required=True,
         metavar="KEY.pem",
-        help="where to write the private key (refuses to overwrite)",
+        help="where to write the private key, mode 0600 (refuses to "
+        "overwrite unless --force)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing file (a new 0600 file is renamed over it)",
     )
     p.add_argument("--comment", help="comment for the public-key entry")
     p.set_defaults(func=run)
@@ -57,12 +66,16 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise InputError(exc.message, path="--algorithm") from None
     out = Path(args.out)
-    if out.exists():
-        raise InputError("refusing to overwrite an existing file", source=str(out))
     key = generate_private_key(alg)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(private_key_pem(key))
+    try:
+        write_file(out, private_key_pem(key), mode=0o600, replace=args.force)
+    except FileExistsError:
+        raise InputError(
+            "refusing to overwrite an existing file (--force replaces it)",
+            source=str(out),
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot write the key: {exc}", source=str(out)) from None
     pem = public_key_pem(key)
     entry: dict[str, Any] = {
         "id": default_key_id(key),

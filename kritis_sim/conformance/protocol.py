@@ -19,6 +19,10 @@ server is up. The suite may call ``start`` again with another configuration
 without ``stop``; the adapter must then serve the new one (restart or reload).
 ``stop`` ends everything the adapter started.
 
+Every adapter command runs in its own process group (:mod:`kritis_sim._processes`):
+after ``stop``, and when kritis-sim is interrupted, whatever is left in the
+group of a ``start`` (a server it left running) is ended too.
+
 :class:`Adapter` runs these commands; it does not know about cases.
 """
 
@@ -31,6 +35,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from kritis_sim import _processes
 from kritis_sim.errors import ConformanceError
 
 __all__ = ["Adapter", "Endpoint"]
@@ -81,13 +86,7 @@ class Adapter:
 
     def _run(self, args: list[str], timeout: float) -> str:
         try:
-            done = subprocess.run(
-                [*self.argv, *args],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
+            done = _processes.run([*self.argv, *args], timeout=timeout)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ConformanceError(f"adapter {args[0]} failed to run: {exc}") from None
         if done.returncode != 0:
@@ -130,7 +129,7 @@ class Adapter:
         log = config_dir / "adapter-start.log"
         try:
             with log.open("a", encoding="utf-8") as err:
-                proc = subprocess.Popen(
+                proc = _processes.spawn(
                     [*self.argv, "start", "--config", str(config_dir)],
                     stdout=subprocess.PIPE,
                     stderr=err,
@@ -145,8 +144,7 @@ class Adapter:
         reader.start()
         reader.join(_START_TIMEOUT_S)
         if not line or not line[0].strip():
-            proc.kill()
-            proc.wait()
+            _processes.end(proc, grace=1.0, wait=False)
             tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
             raise ConformanceError(f"adapter start printed no URL: {tail.strip()}")
         self._started.append(proc)
@@ -158,10 +156,11 @@ class Adapter:
         return Endpoint(fields[0], ca)
 
     def _reap(self) -> None:
-        """Forget start processes that have exited (they returned after start)."""
+        """Forget start processes that have exited (they returned after start)
+        unless something they started still runs in their process group."""
         alive = []
         for proc in self._started:
-            if proc.poll() is None:
+            if proc.poll() is None or _processes.group_alive(proc.pid):
                 alive.append(proc)
         self._started = alive
 
@@ -171,13 +170,5 @@ class Adapter:
             self._run(["stop", "--config", str(config_dir)], _SETUP_TIMEOUT_S)
         finally:
             for proc in self._started:
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.terminate()
-                    try:
-                        proc.wait(timeout=5)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
-                        proc.wait()
+                _processes.end(proc, grace=5.0)  # the whole process group
             self._started = []

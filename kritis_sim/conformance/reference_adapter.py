@@ -8,7 +8,8 @@ protocol of docs/conformance.md:
   kritis-sim's format, so this copies ``policy.yaml`` and ``attestors.yaml``
   and writes ``adapter.json`` (Grafeas URL, cluster, Istio trust domain, defect);
 * ``start --config DIR``: the first call starts the server process
-  (:mod:`kritis_sim.conformance.adapter_server`, detached); later calls ask it
+  (:mod:`kritis_sim.conformance.adapter_server`, left running in ``start``'s
+  process group); later calls ask it
   to reload. Prints ``URL CA_FILE``. The server's state file lives in
   ``.kritis-sim-adapter/`` next to the config directory;
 * ``stop --config DIR``: shuts the server down.
@@ -112,10 +113,12 @@ def _spawn(config: Path, state_path: Path) -> dict[str, Any]:
     state_path.unlink(missing_ok=True)
     log = state_path.parent / "server.log"
     with log.open("ab") as sink:
+        # The server stays in the caller's process group: a suite that ends
+        # the group of ``start`` (kritis-sim does when interrupted) ends it too.
         proc = subprocess.Popen(
             [sys.executable, "-m", "kritis_sim.conformance.adapter_server",
              "--config", str(config.resolve()), "--state", str(state_path)],
-            stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, start_new_session=True,
+            stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,
         )  # fmt: skip
     deadline = time.monotonic() + _READY_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -1,8 +1,9 @@
 """Running kind, kubectl and docker: one seam, always with a timeout.
 
 :class:`Runner` is the only way the harness starts a process. The real one,
-:class:`SubprocessRunner`, calls :func:`subprocess.run` without a shell, with
-captured text output and a timeout, and turns every failure (non-zero exit,
+:class:`SubprocessRunner`, runs it without a shell, with captured text output
+and a timeout, in its own process group (:func:`kritis_sim._processes.run`:
+the group is ended on timeout and when kritis-sim is interrupted), and turns every failure (non-zero exit,
 timeout, program not on ``PATH``) into a :class:`~kritis_sim.errors.CommandError`
 that names the command and carries its stderr. Tests pass a fake runner and
 assert on the command lines asked for, so nothing here needs a cluster.
@@ -20,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from kritis_sim import _processes
 from kritis_sim.errors import CommandError, HarnessError
 
 __all__ = [
@@ -72,7 +74,7 @@ class Runner(Protocol):
 
 
 class SubprocessRunner:
-    """The real :class:`Runner`, over :func:`subprocess.run`.
+    """The real :class:`Runner`, over :func:`kritis_sim._processes.run`.
 
     Args:
         log: called with each command line before it runs (e.g. for ``-v``).
@@ -94,15 +96,10 @@ class SubprocessRunner:
         if self._log is not None:
             self._log("$ " + " ".join(args))
         try:
-            # argv is a tuple built by _commands; no shell is involved.
-            proc = subprocess.run(
-                args,
-                input=stdin,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
+            # argv is a tuple built by _commands; no shell is involved. The
+            # command runs in its own process group, ended on timeout or when
+            # kritis-sim is interrupted (kritis_sim._processes).
+            proc = _processes.run(args, input=stdin, timeout=timeout)
         except subprocess.TimeoutExpired as exc:
             stderr = exc.stderr if isinstance(exc.stderr, str) else ""
             raise CommandError(

@@ -10,6 +10,9 @@
   actual outcome and the decision's reasons; a malformed scenario is a
   collection error naming file, line and field.
 * ``--kritis-sim-via webhook`` sends deploys to the real webhook over HTTPS.
+* Files a scenario names must resolve inside its own directory, or inside the
+  root given by ``--kritis-sim-root DIR`` or the ini option
+  ``kritis_sim_scenario_root`` (relative to the rootdir).
 * ``--conformance-entrypoint`` / ``--conformance-cases`` / ``--conformance-xfail``
   configure the conformance suite run as pytest
   (``pytest --pyargs kritis_sim.conformance.test_suite``).
@@ -40,6 +43,8 @@ if TYPE_CHECKING:
 GLOB_INI = "kritis_sim_scenarios"
 DEFAULT_GLOB = "scenarios/**/*.yaml"
 VIA_OPTION = "--kritis-sim-via"
+ROOT_INI = "kritis_sim_scenario_root"
+ROOT_OPTION = "--kritis-sim-root"
 CONFORMANCE_ENTRYPOINT = "--conformance-entrypoint"
 CONFORMANCE_CASES = "--conformance-cases"
 CONFORMANCE_XFAIL = "--conformance-xfail"
@@ -54,7 +59,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="linelist",
         default=[DEFAULT_GLOB],
     )
+    parser.addini(
+        ROOT_INI,
+        "directory (relative to the rootdir) every file a kritis-sim scenario names must "
+        "resolve inside (default: each scenario file's own directory)",
+        default="",
+    )
     group = parser.getgroup("kritis-sim")
+    group.addoption(
+        ROOT_OPTION,
+        metavar="DIR",
+        help="directory every file a kritis-sim scenario names must resolve inside "
+        f"(overrides the ini option {ROOT_INI}; default: each scenario file's own directory)",
+    )
     group.addoption(
         VIA_OPTION,
         choices=("inprocess", "webhook"),
@@ -130,7 +147,7 @@ class ScenarioFile(pytest.File):
         """One item per deploy event, plus one for ``expect.reached``."""
         from kritis_sim.scenarios.loader import load_scenario_file
 
-        self.scenario = load_scenario_file(self.path)
+        self.scenario = load_scenario_file(self.path, root=_scenario_root(self.config))
         _check_targets(self.scenario)
         for index, deploy in enumerate(self.scenario.deploys):
             yield DeployItem.from_parent(
@@ -192,6 +209,14 @@ def _check_targets(scenario: Scenario) -> None:
                 source=env.where.source,
                 line=env.where.line,
             ) from None
+
+
+def _scenario_root(config: pytest.Config) -> Path | None:
+    option = config.getoption(ROOT_OPTION)
+    if option:
+        return Path(option)
+    ini = str(config.getini(ROOT_INI) or "")
+    return config.rootpath / ini if ini else None
 
 
 def _webhook(config: pytest.Config) -> Any:

@@ -18,7 +18,32 @@ from kritis_sim.admission.review import AdmissionVerdict, shorten
 from kritis_sim.admission.workloads import NotApplicable, Workload
 from kritis_sim.model.decision import AUDIT_PREFIX, Decision
 
-__all__ = ["decision_verdict", "not_applicable_verdict"]
+__all__ = [
+    "DENIAL_REASONS",
+    "UNSATISFIED_ATTESTORS",
+    "decision_verdict",
+    "not_applicable_verdict",
+    "unsatisfied_attestor_lines",
+]
+
+#: Audit annotation: the reason sentence of each image the policy denies
+#: (also when dry-run or breakglass admitted it), one per line.
+DENIAL_REASONS = "denial-reasons"
+#: Audit annotation: ``IMAGE: ATTESTOR: CODE: DETAIL`` for each required
+#: attestor that is not satisfied (``CODE`` as ``too-old``), one per line.
+#: Scenario ``reason`` expectations match these lines through the webhook as
+#: they do in-process.
+UNSATISFIED_ATTESTORS = "unsatisfied-attestors"
+
+
+def unsatisfied_attestor_lines(decision: Decision) -> tuple[str, ...]:
+    """``IMAGE: ATTESTOR: CODE: DETAIL`` for each unsatisfied required attestor."""
+    return tuple(
+        f"{v.image}: {a.attestor}: {a.reason.value}: {a.detail}"
+        for v in decision.images
+        for a in v.attestors
+        if not a.satisfied
+    )
 
 
 def _annotations(decision: Decision) -> dict[str, str]:
@@ -32,6 +57,12 @@ def _annotations(decision: Decision) -> dict[str, str]:
         out["break-glass"] = "true"
     if not decision.allowed:
         out["denied"] = "true"
+    reasons = [v.reason for v in decision.denied_images]
+    if reasons:
+        out[DENIAL_REASONS] = "\n".join(reasons)
+    attestors = unsatisfied_attestor_lines(decision)
+    if attestors:
+        out[UNSATISFIED_ATTESTORS] = "\n".join(attestors)
     return out
 
 

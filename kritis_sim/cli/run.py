@@ -3,20 +3,28 @@
 ::
 
     kritis-sim run [PATHS ...] [--format text|json] [--html FILE] [--junit FILE]
-                   [--via inprocess|webhook] [--timeline]
+                   [--via inprocess|webhook] [--timeline] [--root DIR]
 
 PATHS are scenario files or directories (default ``scenarios/``). Every file is
 loaded first; a malformed one stops the run before anything is simulated.
+Files a scenario names must resolve inside its directory, or inside --root.
 Exit codes: 0 every expectation holds, 1 at least one fails, 2 unusable input.
-A progress bar is shown on stderr when it is a terminal.
+A run ends with one plain line ``N passed, N failed, N skipped``: the last line
+of stdout for ``--format text``, on stderr for ``--format json`` (so stdout
+stays one JSON document). A progress bar is shown on stderr when it is a
+terminal; output that is not a terminal is never hard-wrapped.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["register", "run"]
 
@@ -55,12 +63,32 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--timeline", action="store_true", help="print every event and decision"
     )
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        help="directory every file a scenario names (policy, manifests, keys) must "
+        "resolve inside (default: each scenario file's own directory)",
+    )
     parser.set_defaults(func=run)
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A rich console that hard-wraps nothing when its stream is not a terminal."""
+    from rich.console import Console
+
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        # Rich lays out for 80 columns off a terminal; wide enough for any
+        # table row means lines end only where the text ends.
+        console = Console(stderr=stderr, highlight=False, soft_wrap=True, width=_UNWRAPPED)
+    return console
+
+
+_UNWRAPPED = 10_000
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the scenarios; returns the exit code."""
-    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -70,25 +98,29 @@ def run(args: argparse.Namespace) -> int:
     )
 
     from kritis_sim.errors import ScenarioError
+    from kritis_sim.scenarios.files import FileRefused, resolve_root
     from kritis_sim.scenarios.junit import junit_xml
     from kritis_sim.scenarios.report_html import report_html
     from kritis_sim.scenarios.report_json import report_json
     from kritis_sim.scenarios.report_text import print_report
     from kritis_sim.scenarios.runner import discover, load_all, run_scenarios
 
-    err = Console(stderr=True)
+    err = _console(stderr=True)
     try:
         files = discover(args.paths)
     except ScenarioError as exc:
         print(f"kritis-sim: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     if not files:
-        err.print(
-            f"kritis-sim: error: no scenario files under {' '.join(args.paths)}",
-            highlight=False,
-        )
+        print(f"kritis-sim: error: no scenario files under {' '.join(args.paths)}", file=sys.stderr)
         return EXIT_INPUT
-    scenarios, errors = load_all(files)
+    if args.root is not None:
+        try:
+            resolve_root(args.root)
+        except FileRefused as exc:
+            print(f"kritis-sim: error: --root: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+    scenarios, errors = load_all(files, root=args.root)
     if errors:
         for problem in errors:
             print(f"kritis-sim: error: {problem}", file=sys.stderr)
@@ -109,12 +141,23 @@ def run(args: argparse.Namespace) -> int:
             via=args.via,
             on_event=lambda s, _e: progress.update(task, advance=1, description=s.name),
         )
+    reports: list[tuple[str, str | None, Callable[[], str]]] = [
+        ("--html", args.html, lambda: report_html(summary, via=args.via)),
+        ("--junit", args.junit, lambda: junit_xml(summary)),
+    ]
+    for option, target, render in reports:
+        if target:
+            try:
+                Path(target).write_text(render(), encoding="utf-8")
+            except OSError as exc:
+                print(f"kritis-sim: error: {option} {target}: {exc.strerror or exc}", file=sys.stderr)
+                return EXIT_INPUT
     if args.format == "json":
         sys.stdout.write(report_json(summary, via=args.via))
+        sys.stdout.flush()
+        print(summary.closing_line(), file=sys.stderr)
     else:
-        print_report(Console(highlight=False), summary, verbose=args.timeline)
-    if args.html:
-        Path(args.html).write_text(report_html(summary, via=args.via), encoding="utf-8")
-    if args.junit:
-        Path(args.junit).write_text(junit_xml(summary), encoding="utf-8")
+        print_report(_console(), summary, verbose=args.timeline)
+        sys.stdout.flush()
+        print(summary.closing_line())
     return EXIT_OK if summary.ok else EXIT_FAILED

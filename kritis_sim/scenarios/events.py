@@ -307,7 +307,7 @@ class _Events:
         if "reason" in doc:
             text = r.string(doc["reason"], (*path, "reason"))
             try:
-                pattern = re.compile(text, re.IGNORECASE)
+                pattern = re.compile(text, re.IGNORECASE | re.MULTILINE)
             except re.error as exc:
                 r.fail((*path, "reason"), f"not a valid regular expression: {exc}")
         pods_outcome = outcome

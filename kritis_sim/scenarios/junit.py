@@ -1,5 +1,7 @@
 """JUnit XML for CI systems: one ``<testsuite>`` per scenario, one
-``<testcase>`` per deploy event (plus one for ``expect.reached``).
+``<testcase>`` per deploy event (plus one for ``expect.reached``); a deploy
+without an expectation is ``<skipped>`` (the same counts as the closing line of
+``kritis-sim run``).
 
 A failed expectation is a ``<failure>`` whose text says where the deploy is
 written, what was expected, what happened and why. Uses the standard library's
@@ -19,6 +21,7 @@ def _suite(result: ScenarioResult) -> ET.Element:
     scenario = result.scenario
     suite = ET.Element("testsuite", name=scenario.name, file=scenario.where.source)
     failures = 0
+    skipped = 0
     cases = 0
     each = result.seconds / max(1, len(result.deploys))
     for deploy in result.deploys:
@@ -33,7 +36,10 @@ def _suite(result: ScenarioResult) -> ET.Element:
             time=f"{each:.6f}",
         )
         ET.SubElement(case, "system-out").text = deploy.reply.text
-        if not deploy.ok:
+        if deploy.event.expect is None:
+            skipped += 1
+            ET.SubElement(case, "skipped", message="the deploy states no expectation")
+        elif not deploy.ok:
             failures += 1
             failure = ET.SubElement(case, "failure", message="; ".join(deploy.failures))
             failure.text = deploy.explain()
@@ -53,6 +59,7 @@ def _suite(result: ScenarioResult) -> ET.Element:
             failure.text = "\n".join(f"{scenario.reached.where}: {f}" for f in result.reached_failures)
     suite.set("tests", str(cases))
     suite.set("failures", str(failures))
+    suite.set("skipped", str(skipped))
     suite.set("errors", "0")
     suite.set("time", f"{result.seconds:.6f}")
     return suite
@@ -65,5 +72,6 @@ def junit_xml(summary: RunSummary) -> str:
         root.append(_suite(result))
     root.set("tests", str(sum(int(s.get("tests", "0")) for s in root)))
     root.set("failures", str(sum(int(s.get("failures", "0")) for s in root)))
+    root.set("skipped", str(sum(int(s.get("skipped", "0")) for s in root)))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -26,6 +26,12 @@ from kritis_sim.errors import InputError, ScenarioError
 from kritis_sim.model.imageref import ImageRef
 from kritis_sim.model.policy import Policy
 from kritis_sim.scenarios._reader import Reader, relocate
+from kritis_sim.scenarios.files import (
+    FileRefused,
+    read_confined,
+    read_scenario_text,
+    resolve_root,
+)
 from kritis_sim.scenarios.schema import (
     Artifact,
     AttestorSpec,
@@ -68,19 +74,24 @@ class Sections:
     attestors: dict[str, AttestorSpec]
     stages: tuple[Stage, ...]
     artifacts: dict[str, Artifact]
+    root: FsPath
 
     def where(self, path: Path) -> Where:
         """``file:line`` of ``path``."""
         return Where(self.reader.locator.source, self.reader.line(path))
 
     def read_file(self, value: object, path: Path) -> tuple[str, str]:
-        """``(display name, text)`` of a file named relative to the scenario."""
+        """``(display name, text)`` of a file named relative to the scenario.
+
+        The name must resolve inside :attr:`root` to a regular file within the
+        size limit (see :mod:`.files`); nothing is read before that is checked.
+        """
         rel = self.reader.string(value, path)
-        full = self.base_dir / rel
         try:
-            return os.fspath(full), full.read_text(encoding="utf-8")
-        except OSError as exc:
-            self.reader.fail(path, f"cannot read {rel!r}: {exc.strerror or exc}")
+            full, text = read_confined(rel, self.base_dir, self.root)
+        except FileRefused as exc:
+            self.reader.fail(path, str(exc))
+        return os.fspath(full), text
 
     def policy(self, value: object, path: Path) -> Policy:
         """An inline policy, or ``{file: path}``; attestor short names expand."""
@@ -159,32 +170,62 @@ _POLICY_KEYS = (
 )
 
 
-def load_scenario_file(path: str | os.PathLike[str]) -> Scenario:
+def load_scenario_file(
+    path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None
+) -> Scenario:
     """Load and validate one scenario file.
 
+    Args:
+        path: the scenario file (a regular UTF-8 file of at most
+            :data:`~.files.MAX_FILE_BYTES`).
+        root: the directory every file the scenario names must resolve
+            inside (default: the scenario file's directory); it must contain
+            the scenario file.
+
     Raises:
-        ScenarioError: the file is unreadable or not a valid scenario.
+        ScenarioError: the file is unreadable or not a valid scenario, or a
+            file it names is refused.
     """
+    source = os.fspath(path)
+    base_dir = FsPath(path).parent
     try:
-        text = FsPath(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"cannot read scenario: {exc.strerror or exc}", source=os.fspath(path)) from None
-    return load_scenario(text, source=os.fspath(path), base_dir=FsPath(path).parent)
+        text = read_scenario_text(path)
+        if root is not None:
+            resolved = resolve_root(root)
+            if not base_dir.resolve().is_relative_to(resolved):
+                raise FileRefused(f"the scenario is outside the scenario root {os.fspath(root)!r}")
+    except FileRefused as exc:
+        raise ScenarioError(str(exc), source=source) from None
+    return load_scenario(text, source=source, base_dir=base_dir, root=root)
 
 
-def load_scenario(text: str, *, source: str = "<scenario>", base_dir: FsPath | None = None) -> Scenario:
+def load_scenario(
+    text: str,
+    *,
+    source: str = "<scenario>",
+    base_dir: FsPath | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> Scenario:
     """Load and validate one scenario from YAML text.
 
     Args:
         text: the YAML document.
         source: the file name for messages.
-        base_dir: where relative file names (policy, keys, manifests) start.
+        base_dir: where relative file names (policy, keys, manifests) start
+            (default: the working directory).
+        root: the directory those files must resolve inside (default:
+            ``base_dir``); see :mod:`.files`.
 
     Raises:
         ScenarioError: naming file, line and field of the first problem.
     """
     from kritis_sim.scenarios.events import read_events
 
+    base = base_dir or FsPath.cwd()
+    try:
+        confined = resolve_root(base if root is None else root)
+    except FileRefused as exc:
+        raise ScenarioError(str(exc), source=source) from None
     try:
         data, locator = load_one(text, source)
     except InputError as exc:
@@ -196,7 +237,7 @@ def load_scenario(text: str, *, source: str = "<scenario>", base_dir: FsPath | N
     if not _PROJECT.fullmatch(project):
         r.fail(("project",), f"expected a project ID (6-30 lower-case letters, digits, '-'), got {project!r}")
     options = r.mapping(doc.get("options", {}), ("options",), known=("checkDockerReference",), what="options")
-    sections = Sections(r, name, project, base_dir or FsPath.cwd(), {}, {}, (), {})
+    sections = Sections(r, name, project, base, {}, {}, (), {}, confined)
     sections.environments = _environments(r, r.require(doc, "environments", (), "a scenario"))
     sections.attestors = _attestors(sections, doc.get("attestors", {}))
     sections.stages = _stages(sections, doc.get("stages", []))

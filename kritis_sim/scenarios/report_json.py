@@ -4,7 +4,8 @@ Shape::
 
     {"kritisSim": "<version>", "via": "inprocess", "ok": true,
      "summary": {"scenarios": N, "deploys": N, "allowed": N, "denied": N,
-                 "dryRun": N, "breakglass": N, "expectationFailures": N},
+                 "dryRun": N, "breakglass": N, "expectationFailures": N,
+                 "passed": N, "failed": N, "skipped": N},
      "scenarios": [<ScenarioResult.to_dict()>, ...]}
 
 Each scenario entry holds its stages, environments, counts, the environments
@@ -25,7 +26,8 @@ __all__ = ["report_data", "report_json", "summary_counts"]
 
 
 def summary_counts(summary: RunSummary) -> dict[str, int]:
-    """The summary table's numbers."""
+    """The summary table's numbers, and the checks passed, failed and skipped."""
+    passed, failed, skipped = summary.tally()
     return {
         "scenarios": len(summary.results),
         "deploys": summary.deploys,
@@ -34,6 +36,9 @@ def summary_counts(summary: RunSummary) -> dict[str, int]:
         "dryRun": summary.count(Outcome.DRY_RUN),
         "breakglass": summary.count(Outcome.BREAKGLASS),
         "expectationFailures": summary.expectation_failures,
+        "passed": passed,
+        "failed": failed,
+        "skipped": skipped,
     }
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kritis_sim.admission.verdicts import unsatisfied_attestor_lines
 from kritis_sim.model.decision import Decision
 from kritis_sim.scenarios.schema import Deploy, Expectation, Outcome, Scenario, Where
 
@@ -42,15 +43,23 @@ def outcome_of(decision: Decision) -> Outcome:
 class Reply:
     """The answer to one admission request.
 
+    A ``reason`` expectation is matched against :attr:`text`, which is the
+    same on both paths: the in-process decision's reason lines, or the same
+    lines read back from the webhook's audit annotations
+    (:data:`~kritis_sim.admission.verdicts.DENIAL_REASONS` and
+    :data:`~kritis_sim.admission.verdicts.UNSATISFIED_ATTESTORS`).
+
     Attributes:
         kind: the object's kind.
         name: the object's name.
         outcome: what happened.
-        message: the one-paragraph summary.
+        message: the one-paragraph summary (the webhook's status message).
         decision: the full decision (in-process path only); reasons and
             details are derived from it on demand.
         wire_reasons: reasons read from a webhook reply.
-        wire_details: warnings and audit annotations of a webhook reply.
+        wire_details: per-attestor lines read from a webhook reply.
+        wire_notes: the webhook reply's warnings and other audit annotations
+            (shown in reports, not matched).
     """
 
     kind: str
@@ -60,6 +69,7 @@ class Reply:
     decision: Decision | None = None
     wire_reasons: tuple[str, ...] = ()
     wire_details: tuple[str, ...] = ()
+    wire_notes: tuple[str, ...] = ()
 
     @classmethod
     def from_decision(cls, kind: str, name: str | None, decision: Decision) -> Reply:
@@ -68,27 +78,22 @@ class Reply:
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        """Why images were (or would have been) denied."""
+        """The reason sentence of each image the policy denies (in order)."""
         if self.decision is None:
             return self.wire_reasons
         return tuple(v.reason for v in self.decision.images if not v.allowed)
 
     @property
     def details(self) -> tuple[str, ...]:
-        """Per-attestor details of unsatisfied attestors (or wire details)."""
+        """``IMAGE: ATTESTOR: CODE: DETAIL`` per unsatisfied required attestor."""
         if self.decision is None:
             return self.wire_details
-        return tuple(
-            f"{v.image}: {a.attestor}: {a.reason.value}: {a.detail}"
-            for v in self.decision.images
-            for a in v.attestors
-            if not a.satisfied
-        )
+        return unsatisfied_attestor_lines(self.decision)
 
     @property
     def text(self) -> str:
-        """Everything a ``reason`` pattern is matched against."""
-        return "\n".join((self.message, *self.reasons, *self.details))
+        """What a ``reason`` pattern is searched in: reasons, then details, one a line."""
+        return "\n".join((*self.reasons, *self.details))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -102,6 +107,8 @@ class Reply:
         }
         if self.decision is not None:
             out["decision"] = self.decision.to_dict()
+        if self.wire_notes:
+            out["notes"] = list(self.wire_notes)
         return out
 
 
@@ -155,6 +162,7 @@ class DeployResult:
         lines.append(f"  decision: {self.reply.message}")
         lines += [f"  reason: {r}" for r in self.reply.reasons]
         lines += [f"  detail: {d}" for d in self.reply.details]
+        lines += [f"  note: {n}" for n in self.reply.wire_notes]
         for i, pod in enumerate(self.pods):
             lines.append(f"  pod {i + 1}: {pod.outcome.value}: {pod.message}")
         return "\n".join(lines)
@@ -304,3 +312,31 @@ class RunSummary:
     def ok(self) -> bool:
         """Every expectation of every scenario holds."""
         return all(r.ok for r in self.results)
+
+    def tally(self) -> tuple[int, int, int]:
+        """``(passed, failed, skipped)`` checks, counted like JUnit test cases.
+
+        Every deploy event is one check (plus one per ``expect.reached``): it
+        passed when its expectation holds, failed when not, and is skipped
+        when it states no expectation (nothing was checked).
+        """
+        passed = failed = skipped = 0
+        for result in self.results:
+            for deploy in result.deploys:
+                if not deploy.ok:
+                    failed += 1
+                elif deploy.event.expect is None:
+                    skipped += 1
+                else:
+                    passed += 1
+            if result.scenario.reached is not None:
+                if result.reached_failures:
+                    failed += 1
+                else:
+                    passed += 1
+        return passed, failed, skipped
+
+    def closing_line(self) -> str:
+        """``N passed, N failed, N skipped`` (see :meth:`tally`)."""
+        passed, failed, skipped = self.tally()
+        return f"{passed} passed, {failed} failed, {skipped} skipped"

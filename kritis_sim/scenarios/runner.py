@@ -14,11 +14,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from kritis_sim.crypto.verify import VerificationCache
 from kritis_sim.errors import ScenarioError
+from kritis_sim.scenarios.files import MAX_FILE_BYTES
 from kritis_sim.scenarios.keys import DEFAULT_FACTORY, KeyFactory
 from kritis_sim.scenarios.loader import load_scenario_file
 from kritis_sim.scenarios.result import RunSummary, ScenarioResult, TimelineEntry
@@ -32,9 +34,16 @@ _MARKER = re.compile(r"^(?:scenario|events)\s*:", re.MULTILINE)
 
 
 def is_scenario_file(path: Path) -> bool:
-    """Whether ``path`` is a scenario (not a manifest or policy next to one)."""
+    """Whether ``path`` is a scenario (not a manifest or policy next to one).
+
+    Special files (FIFOs, devices) and unreadable ones count as scenarios so
+    that the loader reports them; at most the size limit is read.
+    """
     try:
-        head = path.read_text(encoding="utf-8", errors="replace")
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return True
+        with open(path, "rb") as handle:
+            head = handle.read(MAX_FILE_BYTES + 1).decode("utf-8", errors="replace")
     except OSError:
         return True  # let the loader report the read error
     return bool(_MARKER.search(head))
@@ -60,14 +69,20 @@ def discover(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def load_all(files: Sequence[Path]) -> tuple[list[Scenario], list[ScenarioError]]:
-    """Load every file; returns the scenarios and every load error."""
+def load_all(
+    files: Sequence[Path], *, root: str | os.PathLike[str] | None = None
+) -> tuple[list[Scenario], list[ScenarioError]]:
+    """Load every file; returns the scenarios and every load error.
+
+    ``root`` widens where the files a scenario names may be (default: each
+    scenario file's own directory; see :mod:`.files`).
+    """
     scenarios: list[Scenario] = []
     errors: list[ScenarioError] = []
     names: dict[str, str] = {}
     for file in files:
         try:
-            scenario = load_scenario_file(file)
+            scenario = load_scenario_file(file, root=root)
         except ScenarioError as exc:
             errors.append(exc)
             continue

@@ -12,7 +12,9 @@ so one server runs per distinct cluster; servers are reused across scenarios
 and stopped when the context closes.
 
 The reply is judged from the wire only (``allowed``, the status message,
-warnings and audit annotations), as a cluster would see it.
+warnings and audit annotations), as a cluster would see it; the reason lines a
+``reason`` expectation matches are read from the audit annotations
+``denial-reasons`` and ``unsatisfied-attestors``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from kritis_sim.admission.verdicts import DENIAL_REASONS, UNSATISFIED_ATTESTORS
 from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.policy import Policy
@@ -51,12 +54,14 @@ def reply_from_review(kind: str, name: str | None, body: dict[str, Any]) -> Repl
         outcome = Outcome.BREAKGLASS
     else:
         outcome = Outcome.ALLOWED
-    overridden = annotations.get("overridden-verification-result", "")
-    reasons = tuple(line for line in overridden.splitlines() if line)
-    if not allowed and message:
-        reasons = (message,)
-    details = warnings + tuple(f"{k}={v}" for k, v in sorted(annotations.items()))
-    return Reply(kind, name, outcome, message, None, reasons, details)
+    reasons = _lines(annotations.pop(DENIAL_REASONS, None))
+    details = _lines(annotations.pop(UNSATISFIED_ATTESTORS, None))
+    notes = warnings + tuple(f"{k}={v}" for k, v in sorted(annotations.items()))
+    return Reply(kind, name, outcome, message, None, reasons, details, notes)
+
+
+def _lines(value: str | None) -> tuple[str, ...]:
+    return tuple(value.split("\n")) if value else ()
 
 
 class _CurrentWorld:

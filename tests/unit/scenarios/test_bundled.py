@@ -67,6 +67,10 @@ def test_bundled_scenarios_hold_through_the_webhook() -> None:
     assert [d.reply.outcome for r in summary.results for d in r.deploys] == [
         d.reply.outcome for r in inprocess.results for d in r.deploys
     ]
+    # ``reason`` patterns are matched against the same text on both paths.
+    assert [(d.reply.text, *(p.text for p in d.pods)) for r in summary.results for d in r.deploys] == [
+        (d.reply.text, *(p.text for p in d.pods)) for r in inprocess.results for d in r.deploys
+    ]
 
 
 def test_bundled_scenarios_match_the_editor_schema() -> None:

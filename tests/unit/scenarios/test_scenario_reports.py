@@ -110,3 +110,41 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     )
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 20_000
+
+
+def test_run_ends_with_one_plain_closing_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(ROOT / "scenarios")]) == 0
+    out = capsys.readouterr().out
+    checks = sum(
+        len(r.deploys) + (r.scenario.reached is not None)
+        for r in run_scenarios(load_all(discover([ROOT / "scenarios"]))[0]).results
+    )
+    assert out.endswith(f"\n{checks} passed, 0 failed, 0 skipped\n"), out[-200:]
+
+    failing = _failing_copy(tmp_path)
+    quiet = tmp_path / "quiet.yaml"  # a deploy with no expectation is skipped
+    quiet.write_text(MERCHANT.read_text().replace("scenario: online-merchant", "scenario: quiet")
+                     .replace("      expect: denied\n      reason: prod-approved\n", ""))
+    junit = tmp_path / "r.xml"
+    assert main(["run", str(failing), str(quiet), "--junit", str(junit)]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "8 passed, 1 failed, 1 skipped"
+    root = ET.fromstring(junit.read_text())
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("10", "1", "1")
+    # Not a terminal: nothing is hard-wrapped, however long the line.
+    long_line = next(line for line in out.splitlines() if "  reason: Image us-docker.pkg.dev" in line)
+    assert len(long_line) > 200 and long_line.endswith("[cluster rule 'us-central1-a.prod']")
+    assert any("┃ breakglass ┃ expectation failures ┃" in line for line in out.splitlines())
+
+    # JSON on stdout stays one document; the closing line goes to stderr.
+    assert main(["run", str(failing), str(quiet), "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert (data["summary"]["passed"], data["summary"]["failed"], data["summary"]["skipped"]) == (8, 1, 1)
+    assert captured.err.splitlines()[-1] == "8 passed, 1 failed, 1 skipped"
+
+
+def test_unwritable_report_files_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(MERCHANT), "--junit", str(tmp_path / "no" / "r.xml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kritis-sim: error: --junit ") and "No such file or directory" in err

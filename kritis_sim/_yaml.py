@@ -302,8 +302,9 @@ class _Builder:
             )
         if len(path) > MAX_DEPTH:
             raise self.fail(
-                node, f"input refused: nesting deeper than {MAX_DEPTH} levels "
-                "(through YAML aliases)"
+                node,
+                f"input refused: nesting deeper than {MAX_DEPTH} levels "
+                "(through YAML aliases)",
             )
         self.locator.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
@@ -312,7 +313,9 @@ class _Builder:
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == _MERGE_TAG:
-                    raise self.fail(key_node, "YAML merge keys ('<<') are not supported")
+                    raise self.fail(
+                        key_node, "YAML merge keys ('<<') are not supported"
+                    )
                 key = self.scalar(key_node, path)
                 if key in out:
                     raise self.fail(key_node, f"duplicate key {key!r}", (*path, key))

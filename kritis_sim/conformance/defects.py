@@ -79,7 +79,9 @@ def _prefix(text: str) -> str:
 
 
 def _no_age(attr: str, key: str, rule: AdmissionRule) -> AdmissionRule:
-    return dataclasses.replace(rule, max_attestation_age=None)
+    return dataclasses.replace(
+        rule, max_attestation_age=None, max_attestation_age_by_attestor=()
+    )
 
 
 def _drop_map(name: str) -> Callable[[str, str, AdmissionRule], AdmissionRule | None]:

@@ -77,7 +77,11 @@ def world_features(world: GeneratedWorld) -> list[str]:
         "cluster-rules": "clusterAdmissionRules" in policy,
         "namespace-rules": "kubernetesNamespaceAdmissionRules" in policy,
         "dry-run": any(r["enforcementMode"] == "DRYRUN_AUDIT_LOG_ONLY" for r in rules),
-        "freshness": any("kritisSimMaxAttestationAge" in r for r in rules),
+        "freshness": any(
+            "kritisSimMaxAttestationAge" in r
+            or "kritisSimMaxAttestationAgeByAttestor" in r
+            for r in rules
+        ),
         "controllers": workload["kind"] != "Pod",
         "init-containers": '"initContainers"' in spec_text,
         "ephemeral-containers": '"ephemeralContainers"' in spec_text,

@@ -5,7 +5,11 @@ for the image, and for each signature: finds the key by exact ``publicKeyId``,
 verifies the signature over the exact ``serializedPayload`` bytes with the key's
 declared algorithm, then parses the payload and compares
 ``docker-manifest-digest`` with the image digest (and, optionally, the Kritis
-``docker-reference`` identity), then checks freshness when the rule asks for it.
+``docker-reference`` identity), then checks freshness when the rule asks for it:
+an occurrence without ``createTime`` is ``no-create-time``, one created more
+than the clock-skew tolerance (:data:`CLOCK_SKEW_TOLERANCE`, 5 minutes by
+default) after ``now`` is ``from-the-future``, one older than the limit is
+``too-old``. Without a freshness limit ``createTime`` is not looked at.
 
 The attestor is satisfied when any signature of any occurrence passes every
 step (OR within one attestor). Otherwise the outcome carries the reason of the
@@ -28,10 +32,16 @@ from kritis_sim.crypto.verify import VerificationCache, verify_signature
 from kritis_sim.errors import OccurrenceError
 from kritis_sim.model.attestor import Attestor, SignatureAlgorithm
 from kritis_sim.model.decision import AttestorOutcome, OutcomeReason
+from kritis_sim.model.durations import format_duration
 from kritis_sim.model.imageref import ImageRef
 from kritis_sim.model.occurrence import AttestationOccurrence
 
-__all__ = ["check_attestor", "fetch_occurrences"]
+__all__ = ["CLOCK_SKEW_TOLERANCE", "check_attestor", "fetch_occurrences"]
+
+#: How far in the future a ``createTime`` may lie and still count as fresh
+#: (clocks of the store and the deciding host differ a little). Only used
+#: under a freshness limit.
+CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
 
 #: Payload parsing memoised on the exact bytes (results are immutable values).
 _parse_payload = functools.lru_cache(maxsize=8192)(parse_payload)
@@ -40,6 +50,8 @@ _parse_payload = functools.lru_cache(maxsize=8192)(parse_payload)
 _RANK: dict[OutcomeReason, int] = {
     OutcomeReason.VERIFIED: 100,
     OutcomeReason.TOO_OLD: 80,
+    OutcomeReason.FROM_THE_FUTURE: 80,
+    OutcomeReason.NO_CREATE_TIME: 80,
     OutcomeReason.REFERENCE_MISMATCH: 70,
     OutcomeReason.DIGEST_MISMATCH: 70,
     OutcomeReason.BAD_PAYLOAD: 60,
@@ -130,6 +142,7 @@ def _verify_one(
     *,
     now: datetime,
     max_age: timedelta | None,
+    skew: timedelta,
     check_docker_reference: bool,
 ) -> _Attempt:
     key = attestor.key_by_id(key_id)
@@ -173,20 +186,38 @@ def _verify_one(
             f"the image is {image.name!r}",
         )
     if max_age is not None:
-        created = occ.create_time
-        if created is None:
-            return (
-                OutcomeReason.TOO_OLD,
-                "occurrence has no createTime, so its age cannot be proven "
-                f"(the rule requires attestations younger than {max_age})",
-            )
-        age = now - created
-        if age > max_age:
-            return (
-                OutcomeReason.TOO_OLD,
-                f"attestation is {age} old; the rule accepts at most {max_age}",
-            )
+        stale = _stale(occ, now, max_age, skew)
+        if stale is not None:
+            return stale
     return _verified(key_id, pkix.signature_algorithm)
+
+
+def _stale(
+    occ: AttestationOccurrence, now: datetime, max_age: timedelta, skew: timedelta
+) -> _Attempt | None:
+    """Why ``occ`` is not fresh under ``max_age`` at ``now``, or None."""
+    created = occ.create_time
+    if created is None:
+        return (
+            OutcomeReason.NO_CREATE_TIME,
+            "occurrence has no createTime, so its age cannot be proven "
+            f"(the rule accepts attestations at most {format_duration(max_age)} old)",
+        )
+    age = now - created
+    if -age > skew:
+        return (
+            OutcomeReason.FROM_THE_FUTURE,
+            f"attestation was created {format_duration(-age)} after the decision "
+            f"time, beyond the clock-skew tolerance of {format_duration(skew)}; "
+            "its age cannot be trusted",
+        )
+    if age > max_age:
+        return (
+            OutcomeReason.TOO_OLD,
+            f"attestation is {format_duration(age)} old; the rule accepts at most "
+            f"{format_duration(max_age)}",
+        )
+    return None
 
 
 #: An attestor's outcome already judged, kept in the caller's
@@ -211,11 +242,23 @@ def check_attestor(
     max_age: timedelta | None,
     check_docker_reference: bool = False,
     cache: VerificationCache | None = None,
+    clock_skew: timedelta = CLOCK_SKEW_TOLERANCE,
 ) -> AttestorOutcome:
-    """Judge ``occurrences`` for ``image`` against ``attestor``'s keys."""
+    """Judge ``occurrences`` for ``image`` against ``attestor``'s keys.
+
+    ``max_age`` is this attestor's freshness limit (None: none);
+    ``clock_skew`` how far in the future a ``createTime`` may lie under it.
+    """
     if cache is None or max_age is not None or type(occurrences) is not tuple:
         return _check(
-            attestor, image, occurrences, now, max_age, check_docker_reference, cache
+            attestor,
+            image,
+            occurrences,
+            now,
+            max_age,
+            clock_skew,
+            check_docker_reference,
+            cache,
         )
     memos: dict[tuple[int, int, str, bool], _Memo] = cache.judgements
     key = (id(attestor), id(occurrences), image.original, check_docker_reference)
@@ -223,7 +266,14 @@ def check_attestor(
     if memo is not None and memo[0] is attestor and memo[1] is occurrences:
         return memo[2]
     outcome = _check(
-        attestor, image, occurrences, now, None, check_docker_reference, cache
+        attestor,
+        image,
+        occurrences,
+        now,
+        None,
+        clock_skew,
+        check_docker_reference,
+        cache,
     )
     if len(memos) >= _MEMO_MAX:
         memos.clear()
@@ -237,6 +287,7 @@ def _check(
     occurrences: Sequence[AttestationOccurrence],
     now: datetime,
     max_age: timedelta | None,
+    skew: timedelta,
     check_docker_reference: bool,
     cache: VerificationCache | None,
 ) -> AttestorOutcome:
@@ -265,6 +316,7 @@ def _check(
                 image,
                 now=now,
                 max_age=max_age,
+                skew=skew,
                 check_docker_reference=check_docker_reference,
             )
             if attempt[0] is OutcomeReason.VERIFIED:

@@ -18,9 +18,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from kritis_sim.core.attestations import NO_VALID, check_attestor, fetch_occurrences
+from kritis_sim.core.attestations import (
+    CLOCK_SKEW_TOLERANCE,
+    NO_VALID,
+    check_attestor,
+    fetch_occurrences,
+)
 from kritis_sim.core.explain import summarise
 from kritis_sim.core.rules import (
     DEFAULT_SYSTEM_IMAGE_PATTERNS,
@@ -65,12 +70,16 @@ class DecisionOptions:
         wildcard_free_matches_any_version: let a wildcard-free allowlist
             pattern match its repository at any tag or digest.
         cache: a verification cache shared across decisions.
+        clock_skew: under a freshness limit, how far after the decision time
+            an occurrence's ``createTime`` may lie and still count (further is
+            ``from-the-future``).
     """
 
     check_docker_reference: bool = False
     system_policy_patterns: tuple[str, ...] = DEFAULT_SYSTEM_IMAGE_PATTERNS
     wildcard_free_matches_any_version: bool = False
     cache: VerificationCache | None = None
+    clock_skew: timedelta = CLOCK_SKEW_TOLERANCE
 
 
 _DEFAULT_OPTIONS = DecisionOptions()
@@ -115,7 +124,7 @@ def _require_attestation(
         return False, f"Image {image.original} denied: {TAG_REASON}", outcomes, False
     outcomes_list: list[AttestorOutcome] = []
     store_failed = False
-    for name in rule.require_attestations_by:
+    for name, max_age in zip(rule.require_attestations_by, rule.max_ages, strict=True):
         attestor = attestors.get(name)
         if attestor is None:
             outcomes_list.append(
@@ -148,9 +157,10 @@ def _require_attestation(
                 image,
                 occurrences,
                 now=now,
-                max_age=rule.max_attestation_age,
+                max_age=max_age,
                 check_docker_reference=options.check_docker_reference,
                 cache=options.cache,
+                clock_skew=options.clock_skew,
             )
         )
     outcomes = tuple(outcomes_list)

@@ -42,6 +42,8 @@ class OutcomeReason(enum.Enum):
     REFERENCE_MISMATCH = "reference-mismatch"
     BAD_PAYLOAD = "bad-payload"
     TOO_OLD = "too-old"
+    FROM_THE_FUTURE = "from-the-future"
+    NO_CREATE_TIME = "no-create-time"
     WRONG_NOTE = "wrong-note"
     UNKNOWN_ATTESTOR = "unknown-attestor"
     NO_KEYS = "no-keys"

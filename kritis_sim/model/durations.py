@@ -7,6 +7,10 @@ integer amounts with units, largest unit first: ``"720h"``, ``"30m"``,
 ``ms``/``us`` are not accepted. This module only converts between such strings
 and :class:`datetime.timedelta`; it does not decide whether an attestation is
 fresh (the decision core does that).
+
+:func:`format_duration` is the one way kritis-sim prints a duration (policy
+export, decision reasons, reports): the way people write it, never Python's
+``timedelta`` text (``1 day, 1:00:00``).
 """
 
 from __future__ import annotations
@@ -56,22 +60,25 @@ def parse_duration(text: str) -> datetime.timedelta:
 
 
 def format_duration(value: datetime.timedelta) -> str:
-    """Write ``value`` as hours, minutes and seconds (``"720h"``, ``"1h30m"``).
+    """Write ``value`` the way people write it: ``"720h"``, ``"1h30m"``, ``"90s"``.
 
-    Days are written as hours, so ``parse_duration("7d")`` formats as
-    ``"168h"``. Sub-second parts are refused, since the grammar has none.
-
-    Raises:
-        ValueError: for a zero, negative or fractional-second duration.
+    Hours are the largest unit (as Go writes durations), so
+    ``parse_duration("7d")`` formats as ``"168h"`` and 25 hours as ``"25h"``;
+    zero units are left out. Whole positive durations round-trip through
+    :func:`parse_duration`. For use in messages, zero is ``"0s"``, a negative
+    value gets a ``-`` sign, and a fraction of a second is written as a
+    decimal (``"1m0.25s"``, at most microseconds, trailing zeros dropped).
     """
-    if value <= datetime.timedelta(0) or value.microseconds:
-        raise ValueError(f"cannot write {value!r} as a positive whole-second duration")
-    total = int(value.total_seconds())
+    if value < datetime.timedelta(0):
+        return "-" + format_duration(-value)
+    total, micros = divmod(value // datetime.timedelta(microseconds=1), 1_000_000)
     hours, rest = divmod(total, 3_600)
     minutes, seconds = divmod(rest, 60)
     parts = [
-        f"{amount}{unit}"
-        for amount, unit in ((hours, "h"), (minutes, "m"), (seconds, "s"))
-        if amount
+        f"{amount}{unit}" for amount, unit in ((hours, "h"), (minutes, "m")) if amount
     ]
+    if micros:
+        parts.append(f"{seconds}.{micros:06d}".rstrip("0") + "s")
+    elif seconds or not parts:
+        parts.append(f"{seconds}s")
     return "".join(parts)

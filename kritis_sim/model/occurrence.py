@@ -12,7 +12,10 @@ reads and writes the Grafeas v1 REST JSON shape::
                      "jwts": [{"compactJwt": "..."}]}}
 
 Bytes fields accept standard and URL-safe base64, padded or not, as proto JSON
-parsers (and the ``grafeas`` Python client) do. ``kind`` may be a name or a
+parsers (and the ``grafeas`` Python client) do, and ignore line breaks (``\\r``,
+``\\n``) as Go's ``encoding/base64`` does (PEM-style wrapped base64 from
+``base64`` without ``-w0``). A ``null`` list (``signatures: null``,
+``jwts: null``) is an empty list, as in proto JSON. ``kind`` may be a name or a
 proto number (the Python client sends ``7``); an absent or unspecified kind is
 taken from the ``attestation`` detail, which is required.
 
@@ -82,12 +85,15 @@ def decode_bytes(text: str) -> bytes:
     """Decode a proto JSON ``bytes`` value.
 
     Accepts standard (``+/``) or URL-safe (``-_``) base64, with or without
-    ``=`` padding, but not a mix of both alphabets, whitespace or stray
-    characters.
+    ``=`` padding, and ignores line breaks (``\\r`` and ``\\n``, as Go's
+    decoder does); refuses a mix of both alphabets, other whitespace and
+    stray characters.
 
     Raises:
         ValueError: ``text`` is not base64; the message says why.
     """
+    if "\n" in text or "\r" in text:
+        text = text.replace("\r", "").replace("\n", "")
     if not _BASE64_RE.fullmatch(text):
         bad = [c for c in text if not (c.isascii() and (c.isalnum() or c in "+/_-="))]
         if bad:
@@ -275,13 +281,13 @@ def _read_occurrence(
     signatures = tuple(
         _read_signature(reader, item, (*att_path, "signatures", i))
         for i, item in enumerate(
-            reader.sequence(att.get("signatures", []), (*att_path, "signatures"))
+            reader.sequence(_list_or_null(att, "signatures"), (*att_path, "signatures"))
         )
     )
     jwts = tuple(
         _read_jwt(reader, item, (*att_path, "jwts", i))
         for i, item in enumerate(
-            reader.sequence(att.get("jwts", []), (*att_path, "jwts"))
+            reader.sequence(_list_or_null(att, "jwts"), (*att_path, "jwts"))
         )
     )
     return AttestationOccurrence(
@@ -294,6 +300,12 @@ def _read_occurrence(
         update_time=_read_time(reader, data, "updateTime", path),
         jwts=jwts,
     )
+
+
+def _list_or_null(data: Mapping[str, Any], key: str) -> Any:
+    """``data[key]``, where absent or ``null`` is an empty list (proto JSON)."""
+    value = data.get(key)
+    return [] if value is None else value
 
 
 def _required_string(

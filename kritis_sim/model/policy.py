@@ -11,8 +11,10 @@ This module does not decide anything: choosing the rule that governs a request
 and judging attestations is :mod:`kritis_sim.core`'s job. Values built directly
 with the constructors are trusted; only the loaders validate.
 
-kritis-sim extension: :attr:`AdmissionRule.max_attestation_age`, written as
-``kritisSimMaxAttestationAge`` (see ``docs/policy.md``).
+kritis-sim extensions: :attr:`AdmissionRule.max_attestation_age`, written as
+``kritisSimMaxAttestationAge``, and
+:attr:`AdmissionRule.max_attestation_age_by_attestor`, written as
+``kritisSimMaxAttestationAgeByAttestor`` (see ``docs/policy.md``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from kritis_sim.model.durations import format_duration
 from kritis_sim.model.patterns import Allowlist, NamePattern
 
 __all__ = [
+    "MAX_AGE_BY_ATTESTOR_FIELD",
     "MAX_AGE_FIELD",
     "AdmissionRule",
     "EnforcementMode",
@@ -44,6 +47,8 @@ __all__ = [
 
 #: The AdmissionRule key of the kritis-sim freshness extension.
 MAX_AGE_FIELD = "kritisSimMaxAttestationAge"
+#: The AdmissionRule key of the per-attestor freshness extension.
+MAX_AGE_BY_ATTESTOR_FIELD = "kritisSimMaxAttestationAgeByAttestor"
 
 
 class EvaluationMode(ProtoEnum):
@@ -94,12 +99,44 @@ class AdmissionRule:
             non-empty exactly when ``evaluation_mode`` is REQUIRE_ATTESTATION.
         max_attestation_age: kritis-sim extension: attestations older than
             this do not count. ``None`` means no limit (Google's behaviour).
+        max_attestation_age_by_attestor: kritis-sim extension: ``(attestor,
+            maximum age)`` pairs; for a listed attestor its own limit replaces
+            ``max_attestation_age`` (longer or shorter).
+        max_ages: the limit of each of ``require_attestations_by``, in order
+            (``None``: no limit); worked out once when the rule is built, so a
+            decision does no lookup.
     """
 
     evaluation_mode: EvaluationMode
     enforcement_mode: EnforcementMode
     require_attestations_by: tuple[str, ...] = ()
     max_attestation_age: datetime.timedelta | None = None
+    max_attestation_age_by_attestor: tuple[tuple[str, datetime.timedelta], ...] = ()
+    max_ages: tuple[datetime.timedelta | None, ...] = field(
+        default=(), init=False, repr=False, compare=False, hash=False
+    )
+
+    def __post_init__(self) -> None:
+        by_attestor = tuple(
+            (name, age)
+            for name, age in dict(self.max_attestation_age_by_attestor).items()
+        )
+        object.__setattr__(self, "max_attestation_age_by_attestor", by_attestor)
+        own = dict(by_attestor)
+        object.__setattr__(
+            self,
+            "max_ages",
+            tuple(
+                own.get(name, self.max_attestation_age)
+                for name in self.require_attestations_by
+            ),
+        )
+
+    def max_age_for(self, attestor: str) -> datetime.timedelta | None:
+        """The freshness limit for ``attestor`` under this rule (None: none)."""
+        return dict(self.max_attestation_age_by_attestor).get(
+            attestor, self.max_attestation_age
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The camelCase rule, keys sorted as ``gcloud ... policy export`` writes it."""
@@ -109,6 +146,11 @@ class AdmissionRule:
         }
         if self.max_attestation_age is not None:
             out[MAX_AGE_FIELD] = format_duration(self.max_attestation_age)
+        if self.max_attestation_age_by_attestor:
+            out[MAX_AGE_BY_ATTESTOR_FIELD] = {
+                name: format_duration(age)
+                for name, age in self.max_attestation_age_by_attestor
+            }
         if self.require_attestations_by:
             out["requireAttestationsBy"] = list(self.require_attestations_by)
         return out

@@ -14,6 +14,8 @@ attestor set; the decision core reports missing attestors) and does no I/O.
 
 from __future__ import annotations
 
+import datetime
+import difflib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +26,7 @@ from kritis_sim.model._fields import FieldReader, check_resource_name
 from kritis_sim.model.durations import DurationSyntaxError, parse_duration
 from kritis_sim.model.patterns import NamePattern
 from kritis_sim.model.policy import (
+    MAX_AGE_BY_ATTESTOR_FIELD,
     MAX_AGE_FIELD,
     SPECIFIC_RULE_FIELDS,
     AdmissionRule,
@@ -35,7 +38,12 @@ from kritis_sim.model.policy import (
     RuleMap,
 )
 
-__all__ = ["policy_from_dict", "rule_key_form"]
+__all__ = ["MAX_PATTERNS", "MAX_RULES", "policy_from_dict", "rule_key_form"]
+
+#: The most ``admissionWhitelistPatterns`` a policy may have (docs/limits.md).
+MAX_PATTERNS = 20_000
+#: The most rules one specific-rule map may have (docs/limits.md).
+MAX_RULES = 15_000
 
 _POLICY_FIELDS = frozenset(
     {
@@ -50,7 +58,13 @@ _POLICY_FIELDS = frozenset(
     }
 )
 _RULE_FIELDS = frozenset(
-    {"evaluationMode", "enforcementMode", "requireAttestationsBy", MAX_AGE_FIELD}
+    {
+        "evaluationMode",
+        "enforcementMode",
+        "requireAttestationsBy",
+        MAX_AGE_FIELD,
+        MAX_AGE_BY_ATTESTOR_FIELD,
+    }
 )
 
 _DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
@@ -173,9 +187,14 @@ class _PolicyReader:
             return ()
         base: Path = ("admissionWhitelistPatterns",)
         out: list[NamePattern] = []
-        for i, item in enumerate(
-            self.f.sequence(doc["admissionWhitelistPatterns"], base)
-        ):
+        items = self.f.sequence(doc["admissionWhitelistPatterns"], base)
+        if len(items) > MAX_PATTERNS:
+            self.f.fail(
+                base,
+                f"{len(items)} patterns is more than the limit of {MAX_PATTERNS} "
+                "(docs/limits.md)",
+            )
+        for i, item in enumerate(items):
             entry = self.f.mapping(
                 item,
                 (*base, i),
@@ -194,6 +213,12 @@ class _PolicyReader:
 
     def rule_map(self, value: Any, path: Path, kind: RuleKind) -> RuleMap:
         rules = self.f.string_map(value, path, what=f"a map of {kind.value} rules")
+        if len(rules) > MAX_RULES:
+            self.f.fail(
+                path,
+                f"{len(rules)} rules is more than the limit of {MAX_RULES} "
+                "(docs/limits.md)",
+            )
         pattern, expected = _KEY_RULES[kind]
         out: dict[str, AdmissionRule] = {}
         for key, rule in rules.items():
@@ -228,6 +253,9 @@ class _PolicyReader:
             enforcement_mode=enforcement,
             require_attestations_by=attestors,
             max_attestation_age=self.max_age(doc, path),
+            max_attestation_age_by_attestor=self.max_age_by_attestor(
+                doc, path, attestors
+            ),
         )
 
     def required_enum(
@@ -266,18 +294,53 @@ class _PolicyReader:
             seen[name] = i
         return tuple(seen)
 
-    def max_age(self, doc: Mapping[str, Any], path: Path) -> Any:
-        if MAX_AGE_FIELD not in doc:
-            return None
-        where: Path = (*path, MAX_AGE_FIELD)
+    def extension(self, where: Path, key: str) -> None:
         if self.strict:
             self.f.fail(
                 where,
-                f"{MAX_AGE_FIELD} is a kritis-sim extension, not accepted by Google's "
+                f"{key} is a kritis-sim extension, not accepted by Google's "
                 "Binary Authorization API (strict mode); remove it or load without strict",
             )
-        text = self.f.string(doc[MAX_AGE_FIELD], where)
+
+    def duration(self, value: Any, where: Path) -> datetime.timedelta:
+        text = self.f.string(value, where)
         try:
             return parse_duration(text)
         except DurationSyntaxError as exc:
             self.f.fail(where, str(exc))
+
+    def max_age(self, doc: Mapping[str, Any], path: Path) -> Any:
+        if MAX_AGE_FIELD not in doc:
+            return None
+        where: Path = (*path, MAX_AGE_FIELD)
+        self.extension(where, MAX_AGE_FIELD)
+        return self.duration(doc[MAX_AGE_FIELD], where)
+
+    def max_age_by_attestor(
+        self, doc: Mapping[str, Any], path: Path, attestors: tuple[str, ...]
+    ) -> tuple[tuple[str, datetime.timedelta], ...]:
+        if MAX_AGE_BY_ATTESTOR_FIELD not in doc:
+            return ()
+        where: Path = (*path, MAX_AGE_BY_ATTESTOR_FIELD)
+        self.extension(where, MAX_AGE_BY_ATTESTOR_FIELD)
+        ages = self.f.string_map(
+            doc[MAX_AGE_BY_ATTESTOR_FIELD],
+            where,
+            what="a map from attestor name to maximum age",
+        )
+        out: list[tuple[str, datetime.timedelta]] = []
+        for name, value in ages.items():
+            if name not in attestors:
+                close = difflib.get_close_matches(name, attestors, n=1, cutoff=0.6)
+                hint = (
+                    f"; did you mean {close[0]!r}?"
+                    if close
+                    else f"; listed: {', '.join(attestors) or 'none'}"
+                )
+                self.f.fail(
+                    (*where, name),
+                    f"attestor {name!r} is not in this rule's requireAttestationsBy"
+                    + hint,
+                )
+            out.append((name, self.duration(value, (*where, name))))
+        return tuple(out)

@@ -178,22 +178,26 @@ def _rule(attestor_names: list[str]) -> st.SearchStrategy[dict[str, Any]]:
         enforcement,
     )
 
-    def required(names: list[str], every: bool, e: str, fresh: bool) -> dict[str, Any]:
+    def required(
+        names: list[str], every: bool, e: str, fresh: bool, own: bool
+    ) -> dict[str, Any]:
+        required_by = list(attestor_names) if every else sorted(set(names))
         rule: dict[str, Any] = {
             "evaluationMode": "REQUIRE_ATTESTATION",
             "enforcementMode": e,
-            "requireAttestationsBy": list(attestor_names)
-            if every
-            else sorted(set(names)),
+            "requireAttestationsBy": required_by,
         }
         if fresh:
             rule["kritisSimMaxAttestationAge"] = _MAX_AGE
+        if own:  # the first attestor's own limit overrides the rule's
+            rule["kritisSimMaxAttestationAgeByAttestor"] = {required_by[0]: "48h"}
         return rule
 
     some = st.lists(st.sampled_from(attestor_names), min_size=1)
     every = st.sampled_from((True, True, False))  # several required, often
     fresh = st.sampled_from((False, False, True))
-    requiring = st.builds(required, some, every, enforcement, fresh)
+    own = st.sampled_from((False, False, False, True))
+    requiring = st.builds(required, some, every, enforcement, fresh, own)
     return st.one_of(simple, requiring, requiring)
 
 

@@ -9,6 +9,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kritis_sim.model.durations import format_duration, parse_duration
 from kritis_sim.model.patterns import NamePattern
 from kritis_sim.model.policy import (
     AdmissionRule,
@@ -39,6 +40,13 @@ def _rules(draw: st.DrawFn) -> AdmissionRule:
         ),
         require_attestations_by=attestors,
         max_attestation_age=draw(_age),
+        max_attestation_age_by_attestor=tuple(
+            (name, age)
+            for name in draw(st.lists(st.sampled_from(attestors), unique=True))
+            if attestors and (age := draw(_age)) is not None
+        )
+        if attestors
+        else (),
     )
 
 
@@ -106,3 +114,11 @@ def test_policy_round_trip_through_yaml_and_json(policy: Policy) -> None:
     # characters unjoined (a kritis_sim._yaml gap, reported separately).
     assert load_policy(json.dumps(doc, ensure_ascii=False)) == policy
     assert load_policy(yaml.safe_dump(doc)).to_dict() == doc
+
+
+@given(st.integers(min_value=1, max_value=100 * 365 * 86_400))
+def test_duration_format_then_parse_is_the_same_duration(seconds: int) -> None:
+    value = datetime.timedelta(seconds=seconds)
+    text = format_duration(value)
+    assert parse_duration(text) == value
+    assert "day" not in text and ":" not in text

@@ -37,6 +37,7 @@ from kritis_sim.conformance.features import ALL_FEATURES
 from kritis_sim.conformance.reference import reference_result
 from kritis_sim.conformance.reviews import compare
 from kritis_sim.conformance.writer import CaseData, write_case
+from kritis_sim.model.durations import format_duration
 from kritis_sim.model.occurrence import format_timestamp
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +78,7 @@ def _describe(att: Att) -> str:
         parts.append("with a custom payload")
     if att.pss_max_salt:
         parts.append("PSS with maximum salt")
-    parts.append(f"created {att.age} before the case time")
+    parts.append(f"created {format_duration(att.age)} before the case time")
     parts += [f"plus a signature ({_describe(e)})" for e in att.extra]
     return ", ".join(parts)
 

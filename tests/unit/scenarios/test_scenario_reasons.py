@@ -27,7 +27,7 @@ events:
   - attest: {artifact: web, attestor: scan}
   - advance: 2h
   - deploy: {name: by code, to: prod, artifact: web, expect: denied, reason: too-old}
-  - deploy: {name: by message text, to: prod, artifact: web, expect: denied, reason: "is 2:00:00 old"}
+  - deploy: {name: by message text, to: prod, artifact: web, expect: denied, reason: "is 2h old"}
   - deploy: {name: by attestor and code, to: prod, artifact: web, expect: denied, reason: "attestors/scan: too-old: "}
   - deploy: {name: controller, to: prod, artifact: web, kind: Deployment, pods: 2, expect: denied, reason: "^gcr.io/shop-project/web@sha256:[0-9a-f]{64}: .*too-old"}
   - deploy: {name: breakglass, to: prod, artifact: web, breakglass: true, expect: breakglass, reason: too-old}

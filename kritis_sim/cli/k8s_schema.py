@@ -40,7 +40,7 @@ import jsonschema
 from referencing import Registry, Resource
 
 from kritis_sim._yaml import Locator, Path, format_path
-from kritis_sim.errors import ManifestError
+from kritis_sim.errors import KritisSimError, ManifestError
 
 __all__ = ["K8S_VERSION", "check_namespace", "check_object"]
 
@@ -61,7 +61,13 @@ def _schema_file(name: str) -> Any:
 
 @functools.cache
 def _registry() -> Registry[Any]:
-    definitions = json.loads(_schema_file("_definitions.json").read_text("utf-8"))
+    path = _schema_file("_definitions.json")
+    if not path.is_file():
+        raise KritisSimError(
+            f"the installed kubernetes-validate has no Kubernetes {K8S_VERSION} "
+            "schemas; install kubernetes-validate>=1.33"
+        )
+    definitions = json.loads(path.read_text("utf-8"))
     return Resource.from_contents(definitions) @ Registry()
 
 
@@ -70,11 +76,12 @@ def _validator(group: str, version: str, kind: str) -> jsonschema.Validator | No
     """The strict validator of one served type, or None when not served."""
     prefix = f"{group.split('.', 1)[0]}-" if group else ""
     schema_file = _schema_file(f"{kind.lower()}-{prefix}{version}.json")
+    registry = _registry()
     if not schema_file.is_file():
         return None
     schema = json.loads(schema_file.read_text("utf-8"))
     validator: jsonschema.Validator = jsonschema.Draft202012Validator(
-        schema, registry=_registry()
+        schema, registry=registry
     )
     return validator
 

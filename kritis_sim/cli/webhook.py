@@ -147,6 +147,12 @@ def _target(args: argparse.Namespace, provider: PolicyProvider) -> TargetSetting
     target = resolve_target(policy, args.cluster, args.istio_trust_domain)
     for note in target.notes:
         print(f"kritis-sim webhook: note: {note}", file=sys.stderr)
+    print(
+        f"kritis-sim webhook: deploy target: cluster {args.cluster or 'not given'}, "
+        f"istio trust domain {args.istio_trust_domain or 'not given'}; namespace "
+        "and service account from each request",
+        file=sys.stderr,
+    )
     return target
 
 

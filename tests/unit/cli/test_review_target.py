@@ -208,3 +208,37 @@ def test_plugin_refuses_a_scenario_environment_without_cluster() -> None:
     assert "online-merchant.yaml" in str(info.value)
     assert f"environments.{name}.cluster" in str(info.value)
     assert "names no cluster" in str(info.value)
+
+
+def test_webhook_prints_the_deploy_target_at_start(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import argparse
+
+    from kritis_sim.admission.enforcer import StaticPolicy
+    from kritis_sim.cli.webhook import _target
+
+    policy = load_policy(
+        yaml.safe_dump({"defaultAdmissionRule": ALLOW, "clusterAdmissionRules": CLUSTER_RULES})
+    )
+    args = argparse.Namespace(cluster="us-east1-b.qa", istio_trust_domain=None)
+    assert _target(args, StaticPolicy(policy)).cluster == "us-east1-b.qa"
+    err = capsys.readouterr().err
+    assert "deploy target: cluster us-east1-b.qa, istio trust domain not given" in err
+
+
+def test_image_review_explanation_names_the_deploy_target(
+    cli_world: CliWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    review = {
+        "apiVersion": "imagepolicy.k8s.io/v1alpha1",
+        "kind": "ImageReview",
+        "spec": {"containers": [{"image": SIGNED}], "namespace": "shop"},
+    }
+    cli_world.policy(clusterAdmissionRules=CLUSTER_RULES)
+    path = cli_world.write("ir.yaml", review)
+    code, out, err = _run(
+        [*cli_world.review_args(path), "--cluster", "us-central1.prod"], capsys
+    )
+    assert code == 1 and out["status"]["allowed"] is False
+    assert "deploy target: cluster us-central1.prod, namespace shop" in err

@@ -79,6 +79,18 @@ def _expand(doc: Any, locator: Locator, path: Path) -> Iterator[tuple[Any, Path]
         yield doc, path
 
 
+def _typed(obj: Mapping[str, Any], request: Any) -> Mapping[str, Any]:
+    """The object, with ``apiVersion``/``kind`` from ``request.kind`` when it
+    names neither (the API server always sends them; a hand-written review may
+    not)."""
+    gvk = request.get("kind")
+    if "apiVersion" in obj or "kind" in obj or not isinstance(gvk, Mapping):
+        return obj
+    group, version = gvk.get("group") or "", gvk.get("version")
+    api_version = f"{group}/{version}" if group else version
+    return {"apiVersion": api_version, "kind": gvk.get("kind"), **obj}
+
+
 def _check(data: dict[str, Any], locator: Locator, path: Path) -> bool:
     """Schema-check one item; True for a custom resource."""
     kind = data.get("kind")
@@ -87,8 +99,8 @@ def _check(data: dict[str, Any], locator: Locator, path: Path) -> bool:
     if kind == "AdmissionReview":
         request = data.get("request")
         obj = request.get("object") if isinstance(request, Mapping) else None
-        if isinstance(obj, Mapping) and ("kind" in obj or "apiVersion" in obj):
-            check_object(obj, locator, (*path, "request", "object"))
+        if isinstance(obj, Mapping):
+            check_object(_typed(obj, request), locator, (*path, "request", "object"))
         return False
     return not check_object(data, locator, path)
 

@@ -163,6 +163,33 @@ def test_deployment_template_without_containers_is_refused(
     assert "spec.template.spec" in err and "'containers'" in err
 
 
+def test_an_error_inside_a_list_names_the_item_and_line(
+    cli_world: CliWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = pod(OTHER, "b")
+    bad["spec"]["containers"][0]["imagePullPolicy"] = 3
+    listing = {"apiVersion": "v1", "kind": "List", "items": [pod(SIGNED), bad]}
+    path = cli_world.write("list.json", json.dumps(listing, indent=1))
+    code, out, err = _review(cli_world, path, capsys)
+    line = next(
+        i
+        for i, text in enumerate(Path(path).read_text().splitlines(), 1)
+        if "imagePullPolicy" in text
+    )
+    assert code == 2 and out is None
+    assert f"list.json:{line}: items[1].spec.containers[0].imagePullPolicy" in err
+
+
+def test_admission_review_object_without_type_is_checked_as_request_kind(
+    cli_world: CliWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    obj = pod(SIGNED)
+    del obj["apiVersion"], obj["kind"]
+    obj["metadata"]["namespace"] = "Shop"
+    code, _, err = _review(cli_world, cli_world.write("ar.yaml", _admission_review(obj)), capsys)
+    assert code == 2 and "request.object.metadata.namespace" in err
+
+
 def test_admission_review_object_is_checked_too(
     cli_world: CliWorld, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,6 +7,8 @@ DNS names plus ``localhost`` and the IP address ``127.0.0.1`` (so the same
 files serve a Service inside a cluster and tests on loopback); both carry the
 key identifiers strict verifiers (Python 3.13's ``VERIFY_X509_STRICT``) expect.
 :func:`write_certs` stores them as ``ca.crt``, ``tls.crt`` and ``tls.key``.
+:func:`check_serving_certs` checks user-supplied files the same way the API
+server will (chain, name, validity, key), before an install relies on them.
 
 These are development certificates: the CA key is not kept, nothing rotates
 them, and they are not meant for a production cluster.
@@ -22,13 +24,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from kritis_sim._files import write_file
 
-__all__ = ["CertBundle", "make_certs", "service_dns_names", "write_certs"]
+__all__ = [
+    "CertBundle",
+    "check_serving_certs",
+    "make_certs",
+    "service_dns_names",
+    "write_certs",
+]
 
 _BACKDATE = timedelta(minutes=5)
 
@@ -160,3 +169,76 @@ def write_certs(bundle: CertBundle, out_dir: str | os.PathLike[str]) -> dict[str
         "tls.crt": write_file(out / "tls.crt", bundle.cert_pem, mode=0o644),
         "tls.key": write_file(out / "tls.key", bundle.key_pem, mode=0o600),
     }
+
+
+def _matches(pattern: str, name: str) -> bool:
+    if pattern.startswith("*."):
+        head, _, rest = name.partition(".")
+        return bool(head) and rest == pattern[2:]
+    return pattern == name
+
+
+def check_serving_certs(
+    ca_pem: bytes,
+    cert_pem: bytes,
+    key_pem: bytes,
+    dns_name: str,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Check that the API server would accept this serving certificate.
+
+    Args:
+        ca_pem: the ``caBundle`` (one or more PEM certificates).
+        cert_pem: the serving certificate (the first PEM certificate counts).
+        key_pem: its unencrypted PEM private key.
+        dns_name: the name the API server calls, ``<service>.<namespace>.svc``.
+        now: the time to check validity at (default: the current time).
+
+    Raises:
+        ValueError: naming the file role and what is wrong.
+    """
+    try:
+        cas = x509.load_pem_x509_certificates(ca_pem)
+    except ValueError as exc:
+        raise ValueError(f"CA: not a PEM certificate ({exc})") from None
+    try:
+        leaf = x509.load_pem_x509_certificate(cert_pem)
+    except ValueError as exc:
+        raise ValueError(f"certificate: not a PEM certificate ({exc})") from None
+    try:
+        key = serialization.load_pem_private_key(key_pem, password=None)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"key: not an unencrypted PEM private key ({exc})") from None
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    der = serialization.Encoding.DER
+    if key.public_key().public_bytes(der, spki) != leaf.public_key().public_bytes(
+        der, spki
+    ):
+        raise ValueError("key: does not belong to the certificate")
+    if not any(_issued_by(leaf, ca) for ca in cas):
+        raise ValueError("certificate: not signed by the CA given for caBundle")
+    try:
+        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        names = san.value.get_values_for_type(x509.DNSName)
+    except x509.ExtensionNotFound:
+        names = []
+    if not any(_matches(n, dns_name) for n in names):
+        raise ValueError(
+            f"certificate: its DNS names {sorted(names)} do not include "
+            f"{dns_name!r}, the name the API server calls"
+        )
+    at = now or datetime.now(UTC)
+    if not leaf.not_valid_before_utc <= at <= leaf.not_valid_after_utc:
+        raise ValueError(
+            f"certificate: valid {leaf.not_valid_before_utc:%Y-%m-%d} to "
+            f"{leaf.not_valid_after_utc:%Y-%m-%d}, not now ({at:%Y-%m-%d})"
+        )
+
+
+def _issued_by(leaf: x509.Certificate, ca: x509.Certificate) -> bool:
+    try:
+        leaf.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True

@@ -1,14 +1,26 @@
 """Kubernetes manifests that install the webhook in a cluster.
 
 :func:`webhook_manifests` returns, as plain dicts in apply order: a Namespace,
-optionally a ConfigMap with the policy, attestors and occurrences and a
-``kubernetes.io/tls`` Secret, a Deployment (2 replicas, probes on ``/readyz`` and ``/healthz``,
-locked-down security context), a Service, optionally a PodDisruptionBudget,
-and the ValidatingWebhookConfiguration that follows the good practice of
-wire-formats 7.5: ``failurePolicy: Fail``, ``sideEffects: None``,
+a ConfigMap with the policy, attestors and occurrences (unless the webhook
+reads an emulator), the ``kubernetes.io/tls`` Secret, a Deployment, a Service,
+optionally a PodDisruptionBudget, and the ValidatingWebhookConfiguration that
+follows the good practice of wire-formats 7.5: ``sideEffects: None``,
 ``matchPolicy: Equivalent``, ``admissionReviewVersions: [v1, v1beta1]``,
-explicit ``pods/ephemeralcontainers``, and a namespaceSelector that excludes
-``kube-system`` and the webhook's own namespace.
+explicit ``pods/ephemeralcontainers``.
+
+An install must never block a cluster, so :class:`ManifestOptions` refuses
+one without a policy (file mode), a serving certificate and key, or the CA
+for ``caBundle``, and the objects are built so that one failure cannot stop
+every workload: a ``--rollout`` (:class:`~.rollout.Rollout`) of ``dry-run``
+(``failurePolicy: Ignore``, every rule ``DRYRUN_AUDIT_LOG_ONLY``) or
+``enforce`` (``failurePolicy: Fail``); ``timeoutSeconds`` 5 (Kubernetes
+allows 1 to 30, default 10); a namespaceSelector excluding ``kube-system``,
+``kube-public``, ``kube-node-lease``, the webhook's own namespace and any
+extra namespaces; replicas (2 by default) spread over nodes and zones
+(``topologySpreadConstraints``, ``ScheduleAnyway`` so a one-node cluster
+still runs them all) with a PodDisruptionBudget; pods that mount no
+service-account token (the webhook never calls the API server) and pull their
+image ``IfNotPresent``.
 
 This module builds values; it neither talks to a cluster nor writes YAML.
 """
@@ -16,17 +28,32 @@ This module builds values; it neither talks to a cluster nor writes YAML.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ManifestOptions", "webhook_manifests"]
+from kritis_sim.admission.manifest_options import (
+    DEFAULT_EXCLUDED_NAMESPACES,
+    DEFAULT_TIMEOUT_SECONDS,
+    ManifestOptions,
+)
+from kritis_sim.admission.rollout import Rollout, dry_run_policy_yaml
+
+__all__ = [
+    "DEFAULT_EXCLUDED_NAMESPACES",
+    "DEFAULT_TIMEOUT_SECONDS",
+    "ROLLOUT_ANNOTATION",
+    "ManifestOptions",
+    "Rollout",
+    "webhook_manifests",
+]
 
 Manifest = dict[str, Any]
 
 _PORT = 8443
 _CONFIG_DIR = "/etc/kritis-sim"
 _TLS_DIR = "/etc/kritis-sim-tls"
+
+#: Annotation on the webhook configuration naming the rollout.
+ROLLOUT_ANNOTATION = "kritis-sim.dev/rollout"
 
 #: (apiGroup, resources) the webhook intercepts.
 RULE_RESOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -37,64 +64,6 @@ RULE_RESOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("apps", ("deployments", "replicasets", "statefulsets", "daemonsets")),
     ("batch", ("jobs", "cronjobs")),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ManifestOptions:
-    """What to put in the manifests.
-
-    Attributes:
-        namespace: where the webhook runs (excluded from enforcement).
-        name: name of the Deployment, Service and related objects.
-        image: the container image running ``kritis-sim``.
-        webhook_name: the fully qualified webhook name.
-        ca_pem: the CA that signed the serving certificate (``caBundle``).
-        cluster: ``location.name`` (or ``none``) passed to ``--cluster``.
-        istio_trust_domain: passed to ``--istio-trust-domain`` when set.
-        emulator_url: read policy and attestations from a Grafeas emulator...
-        project: ...for this project; otherwise from the ConfigMap.
-        policy_yaml: policy text for the ConfigMap (file mode).
-        attestors_yaml: attestors text for the ConfigMap (file mode).
-        occurrences_json: attestation occurrences for the ConfigMap (file
-            mode); when given, the webhook reads them with ``--occurrences``.
-        tls_cert_pem: serving certificate for the Secret (omitted when None).
-        tls_key_pem: its key.
-        timeout_seconds: the webhook call timeout (1 to 30).
-        replicas: Deployment replicas.
-        pdb: also emit a PodDisruptionBudget (minAvailable 1).
-        image_pull_policy: the container's ``imagePullPolicy`` (None leaves
-            the Kubernetes default; ``Never`` for an image loaded into kind).
-        pod_annotations: annotations on the pod template (a changed value
-            rolls the Deployment, e.g. a hash of the configuration).
-    """
-
-    namespace: str = "kritis-sim"
-    name: str = "kritis-sim-webhook"
-    image: str = "kritis-sim:latest"
-    webhook_name: str = "admission.kritis-sim.dev"
-    ca_pem: bytes | None = None
-    cluster: str | None = None
-    istio_trust_domain: str | None = None
-    emulator_url: str | None = None
-    project: str | None = None
-    policy_yaml: str | None = None
-    attestors_yaml: str | None = None
-    occurrences_json: str | None = None
-    tls_cert_pem: bytes | None = None
-    tls_key_pem: bytes | None = None
-    timeout_seconds: int = 10
-    replicas: int = 2
-    pdb: bool = True
-    image_pull_policy: str | None = None
-    pod_annotations: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.timeout_seconds <= 30:
-            raise ValueError(
-                f"timeoutSeconds must be 1 to 30, got {self.timeout_seconds}"
-            )
-        if (self.emulator_url is None) != (self.project is None):
-            raise ValueError("emulator_url and project go together")
 
 
 def _labels(opts: ManifestOptions) -> dict[str, str]:
@@ -137,6 +106,23 @@ def _probe(path: str) -> dict[str, Any]:
     }
 
 
+def _spread(opts: ManifestOptions) -> list[dict[str, Any]]:
+    """Replicas on different nodes (and zones) where the cluster has them.
+
+    ``ScheduleAnyway`` rather than ``DoNotSchedule``: a one-node cluster (kind)
+    still runs every replica instead of leaving some Pending.
+    """
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": key,
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": _labels(opts)},
+        }
+        for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+    ]
+
+
 def _deployment(opts: ManifestOptions) -> Manifest:
     mounts = [{"name": "tls", "mountPath": _TLS_DIR, "readOnly": True}]
     volumes: list[dict[str, Any]] = [
@@ -148,6 +134,7 @@ def _deployment(opts: ManifestOptions) -> Manifest:
     container: dict[str, Any] = {
         "name": "webhook",
         "image": opts.image,
+        "imagePullPolicy": opts.image_pull_policy,
         "args": _args(opts),
         "ports": [{"name": "https", "containerPort": _PORT, "protocol": "TCP"}],
         "readinessProbe": _probe("/readyz"),
@@ -163,8 +150,6 @@ def _deployment(opts: ManifestOptions) -> Manifest:
         },
         "volumeMounts": mounts,
     }
-    if opts.image_pull_policy is not None:
-        container["imagePullPolicy"] = opts.image_pull_policy
     template_meta: dict[str, Any] = {"labels": _labels(opts)}
     if opts.pod_annotations:
         template_meta["annotations"] = dict(opts.pod_annotations)
@@ -178,11 +163,15 @@ def _deployment(opts: ManifestOptions) -> Manifest:
             "template": {
                 "metadata": template_meta,
                 "spec": {
+                    # The webhook never calls the API server: no token to steal.
+                    "automountServiceAccountToken": False,
                     "securityContext": {
                         "runAsNonRoot": True,
                         "runAsUser": 65532,
+                        "runAsGroup": 65532,
                         "seccompProfile": {"type": "RuntimeDefault"},
                     },
+                    "topologySpreadConstraints": _spread(opts),
                     "containers": [container],
                     "volumes": volumes,
                 },
@@ -200,7 +189,7 @@ def _webhook_configuration(opts: ManifestOptions) -> Manifest:
             "port": 443,
         }
     }
-    if opts.ca_pem is not None:
+    if opts.ca_pem:
         client_config["caBundle"] = base64.b64encode(opts.ca_pem).decode("ascii")
     rules = [
         {
@@ -215,13 +204,17 @@ def _webhook_configuration(opts: ManifestOptions) -> Manifest:
     return {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "ValidatingWebhookConfiguration",
-        "metadata": {"name": opts.name, "labels": _labels(opts)},
+        "metadata": {
+            "name": opts.name,
+            "labels": _labels(opts),
+            "annotations": {ROLLOUT_ANNOTATION: opts.rollout.value},
+        },
         "webhooks": [
             {
                 "name": opts.webhook_name,
                 "clientConfig": client_config,
                 "rules": rules,
-                "failurePolicy": "Fail",
+                "failurePolicy": opts.rollout.failure_policy,
                 "matchPolicy": "Equivalent",
                 "sideEffects": "None",
                 "timeoutSeconds": opts.timeout_seconds,
@@ -231,7 +224,7 @@ def _webhook_configuration(opts: ManifestOptions) -> Manifest:
                         {
                             "key": "kubernetes.io/metadata.name",
                             "operator": "NotIn",
-                            "values": ["kube-system", opts.namespace],
+                            "values": opts.excluded_namespaces,
                         }
                     ]
                 },
@@ -250,10 +243,10 @@ def webhook_manifests(opts: ManifestOptions) -> list[Manifest]:
         }
     ]
     if opts.emulator_url is None:
-        data = {
-            "policy.yaml": opts.policy_yaml or "",
-            "attestors.yaml": opts.attestors_yaml or "[]\n",
-        }
+        policy = opts.policy_yaml or ""
+        if opts.rollout is Rollout.DRY_RUN:
+            policy = dry_run_policy_yaml(policy)
+        data = {"policy.yaml": policy, "attestors.yaml": opts.attestors_yaml or ""}
         if opts.occurrences_json is not None:
             data["occurrences.json"] = opts.occurrences_json
         out.append(
@@ -264,7 +257,7 @@ def webhook_manifests(opts: ManifestOptions) -> list[Manifest]:
                 "data": data,
             }
         )
-    if opts.tls_cert_pem is not None and opts.tls_key_pem is not None:
+    if opts.tls_cert_pem and opts.tls_key_pem:  # always: the options require them
         out.append(
             {
                 "apiVersion": "v1",

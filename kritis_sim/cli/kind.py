@@ -60,7 +60,9 @@ def register(sub: Any) -> None:
     check.add_argument("--policy", metavar="FILE", help="policy (manifests mode)")
     check.add_argument("--attestors", metavar="FILE", help="attestors (manifests)")
     check.add_argument("--occurrences", metavar="FILE", help="attestations")
-    check.add_argument("--cluster", default="us-central1.kind-kritis-sim", metavar="LOCATION.NAME")
+    check.add_argument(
+        "--cluster", default="us-central1.kind-kritis-sim", metavar="LOCATION.NAME"
+    )
     check.add_argument("--namespace", default="kritis-sim-e2e", help="for workloads")
     check.add_argument(
         "--dry-run-only", action="store_true", help="do not really create objects"

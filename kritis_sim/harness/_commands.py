@@ -23,6 +23,7 @@ import yaml
 from kritis_sim.errors import HarnessError
 
 __all__ = [
+    "SERVER_SIDE_APPLY",
     "KindSettings",
     "check_local_server",
     "docker_build",
@@ -34,6 +35,15 @@ __all__ = [
     "kind_load",
     "kubectl",
 ]
+
+#: ``kubectl apply`` without a last-applied annotation (which would hold a
+#: copy of every Secret's data), as the harness's own field manager.
+SERVER_SIDE_APPLY = (
+    "apply",
+    "--server-side",
+    "--field-manager=kritis-sim-harness",
+    "--force-conflicts",
+)
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 

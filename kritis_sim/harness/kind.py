@@ -269,9 +269,14 @@ class KindHarness:
         )
 
     def apply(self, manifests: list[dict[str, Any]]) -> None:
-        """``kubectl apply`` a list of objects."""
+        """``kubectl apply --server-side`` a list of objects.
+
+        Server-side apply keeps no ``last-applied-configuration`` annotation,
+        so the TLS Secret's private key is not copied into one; the harness
+        owns these objects, so it takes over any field another manager set.
+        """
         self.run(
-            cmd.kubectl(self.settings, "apply", "--filename", "-"),
+            cmd.kubectl(self.settings, *cmd.SERVER_SIDE_APPLY, "--filename", "-"),
             stdin=yaml.safe_dump_all(manifests, sort_keys=False),
             timeout=self.settings.kubectl_timeout,
         )

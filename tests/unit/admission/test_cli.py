@@ -19,6 +19,11 @@ from kritis_sim.cli.main import main
 
 from .conftest import API, MIGRATE, PROXY, Scenario, call, fixture
 
+ALLOW_ALL = (
+    "defaultAdmissionRule: {evaluationMode: ALWAYS_ALLOW,\n"
+    "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n"
+)
+
 
 def test_cli_certs_writes_three_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -32,10 +37,15 @@ def test_cli_certs_writes_three_files(
 def test_cli_manifests_print_valid_yaml(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    main(["certs", "--out", str(tmp_path), "--service", "hook"])
+    main(["certs", "--out", str(tmp_path), "--service", "hook", "--namespace", "guard"])
+    (tmp_path / "policy.yaml").write_text(ALLOW_ALL)
+    (tmp_path / "attestors.yaml").write_text("[]\n")
     capsys.readouterr()
     code = main(
-        ["manifests", "--namespace", "guard", "--image", "example.com/kritis-sim:1",
+        ["manifests", "--namespace", "guard", "--name", "hook", "--rollout", "enforce",
+         "--image", "example.com/kritis-sim:1",
+         "--policy", str(tmp_path / "policy.yaml"),
+         "--attestors", str(tmp_path / "attestors.yaml"),
          "--ca-file", str(tmp_path / "ca.crt"),
          "--tls-cert", str(tmp_path / "tls.crt"), "--tls-key", str(tmp_path / "tls.key")]
     )  # fmt: skip
@@ -47,9 +57,17 @@ def test_cli_manifests_print_valid_yaml(
 
 
 def test_cli_manifests_bad_timeout_is_usage_error(
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["manifests", "--timeout-seconds", "0"]) == 2
+    (tmp_path / "policy.yaml").write_text(ALLOW_ALL)
+    (tmp_path / "attestors.yaml").write_text("[]\n")
+    code = main(
+        ["manifests", "--rollout", "enforce", "--timeout-seconds", "0",
+         "--certs-out", str(tmp_path),
+         "--policy", str(tmp_path / "policy.yaml"),
+         "--attestors", str(tmp_path / "attestors.yaml")]
+    )  # fmt: skip
+    assert code == 2
     assert "timeoutSeconds" in capsys.readouterr().err
 
 

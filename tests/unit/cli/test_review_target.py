@@ -171,6 +171,10 @@ def test_manifests_check_the_target_and_pass_none_through(
         cli_world.path("policy.yaml"),
         "--attestors",
         cli_world.path("attestors.yaml"),
+        "--rollout",
+        "enforce",
+        "--certs-out",
+        cli_world.path("certs"),
     ]
     assert main(base) == 2
     assert "us-central1.prod" in capsys.readouterr().err

@@ -13,7 +13,7 @@ import yaml
 from cryptography import x509
 
 from kritis_sim.errors import CommandError, HarnessError
-from kritis_sim.harness._commands import KindSettings
+from kritis_sim.harness._commands import SERVER_SIDE_APPLY, KindSettings
 from kritis_sim.harness._process import MissingRequirementsError
 from kritis_sim.harness.kind import CONFIG_ANNOTATION, KindHarness, PolicyFiles
 
@@ -119,7 +119,7 @@ def test_context_manager_deletes_only_a_cluster_it_created(
 def _applied(runner: FakeRunner) -> list[dict[str, Any]]:
     docs: list[dict[str, Any]] = []
     for argv, stdin, _ in runner.calls:
-        if argv[3:5] == ("apply", "--filename") and stdin:
+        if argv[3:] == (*SERVER_SIDE_APPLY, "--filename", "-") and stdin:
             docs += [d for d in yaml.safe_load_all(stdin) if d]
     return docs
 
@@ -155,7 +155,8 @@ def test_install_applies_valid_manifests_and_waits(runner: FakeRunner) -> None:
     assert container["image"] == "kritis-sim:kind"
     assert "--occurrences" in container["args"]
     assert (
-        container["args"][container["args"].index("--cluster") + 1] == "us-central1.kind-kritis-sim"
+        container["args"][container["args"].index("--cluster") + 1]
+        == "us-central1.kind-kritis-sim"
     )
     assert len(pod["metadata"]["annotations"][CONFIG_ANNOTATION]) == 64
     namespaces = [d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"]
@@ -166,6 +167,12 @@ def test_install_applies_valid_manifests_and_waits(runner: FakeRunner) -> None:
          "--namespace", "kritis-sim", "--timeout=180s"),
     ]  # fmt: skip
     assert sum("--dry-run=server" in a for a in runner.argvs()) == 2
+    # Server-side apply: no last-applied annotation holding the Secret's key.
+    applies = [
+        a for a in runner.argvs() if a[3] == "apply" and "--dry-run=server" not in a
+    ]
+    assert applies and all("--server-side" in a for a in applies)
+    assert all("last-applied" not in str(d) for d in docs)
 
 
 def test_install_config_hash_follows_the_configuration(runner: FakeRunner) -> None:

@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kritis_sim._yaml import load_one
+from kritis_sim._yaml import load_one, read_input
 from kritis_sim.errors import InputError
 from kritis_sim.model.attestor import Attestor, load_attestors
 from kritis_sim.model.occurrence import parse_timestamp
@@ -218,11 +218,8 @@ class Case:
 
 
 def _read(path: Path) -> tuple[Any, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read case file: {exc}", source=str(path)) from None
-    return load_one(text, str(path))
+    # read_input: size limit, UTF-8 and NUL checks, one-line errors.
+    return load_one(read_input(path), str(path))
 
 
 def _mapping(value: Any, where: str, what: str) -> Mapping[str, Any]:
@@ -320,8 +317,8 @@ def load_case(path: str | Path) -> Case:
     expect, _ = _read(root / "expect.yaml")
     return case_from_documents(
         root,
-        policy_text=(root / "policy.yaml").read_text(encoding="utf-8"),
-        attestors_text=(root / "attestors.yaml").read_text(encoding="utf-8"),
+        policy_text=read_input(root / "policy.yaml"),
+        attestors_text=read_input(root / "attestors.yaml"),
         world=world,
         request=request,
         expect=expect,

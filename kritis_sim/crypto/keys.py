@@ -66,15 +66,33 @@ _IGNORED_PRIVATE_LABELS = frozenset({"EC PARAMETERS"})
 
 #: The largest RSA modulus accepted at all (bounds the cost of hostile keys).
 MAX_RSA_BITS = 16384
+#: The longest PEM text accepted (an RSA-16384 private key is about 12 kB).
+MAX_PEM_CHARS = 64 * 1024
 
 
 def _as_text(pem: str | bytes) -> str:
+    if len(pem) > MAX_PEM_CHARS:
+        raise KeyFormatError(
+            f"PEM key is {len(pem)} characters long, more than the limit of "
+            f"{MAX_PEM_CHARS} (not a key file?)"
+        )
     if isinstance(pem, bytes):
         try:
             return pem.decode("ascii")
-        except UnicodeDecodeError:
-            raise KeyFormatError("PEM key is not ASCII text") from None
+        except UnicodeDecodeError as exc:
+            raise KeyFormatError(
+                f"PEM key is not ASCII text (binary file?): byte "
+                f"0x{pem[exc.start]:02x} at offset {exc.start}"
+            ) from None
     return pem
+
+
+def _block_bytes(text: str, start: int, end: int) -> bytes:
+    block = text[start:end]
+    if not block.isascii():
+        at = next(i for i, c in enumerate(block) if not c.isascii())
+        raise KeyFormatError(f"PEM block holds a non-ASCII character {block[at]!r}")
+    return block.encode("ascii") + b"\n"
 
 
 def _blocks(text: str) -> list[tuple[str, int, int]]:
@@ -113,7 +131,7 @@ def load_public_key(pem: str | bytes) -> PublicKey:
     if text[:start].strip() or text[end:].strip():
         raise KeyFormatError("unexpected text before or after the PEM public key block")
     try:
-        key = serialization.load_pem_public_key(text[start:end].encode("ascii") + b"\n")
+        key = serialization.load_pem_public_key(_block_bytes(text, start, end))
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise KeyFormatError(f"public key does not parse: {exc}") from None
     if not isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
@@ -183,7 +201,7 @@ def load_private_key(pem: str | bytes, password: bytes | None = None) -> Private
     _, start, end = keys[0]
     try:
         key = serialization.load_pem_private_key(
-            text[start:end].encode("ascii") + b"\n", password=password
+            _block_bytes(text, start, end), password=password
         )
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise KeyFormatError(f"private key does not load: {exc}") from None
@@ -191,6 +209,8 @@ def load_private_key(pem: str | bytes, password: bytes | None = None) -> Private
         raise KeyFormatError(
             f"unsupported private key type {type(key).__name__}; expected EC or RSA"
         )
+    if isinstance(key, rsa.RSAPrivateKey) and key.key_size > MAX_RSA_BITS:
+        raise KeyFormatError(f"RSA key of {key.key_size} bits exceeds {MAX_RSA_BITS}")
     return key
 
 

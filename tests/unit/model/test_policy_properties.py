@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime
 import json
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kritis_sim.model.durations import format_duration, parse_duration
+from kritis_sim.model.durations import (
+    DurationSyntaxError,
+    format_duration,
+    parse_duration,
+)
 from kritis_sim.model.patterns import NamePattern
 from kritis_sim.model.policy import (
     AdmissionRule,
@@ -122,3 +127,8 @@ def test_duration_format_then_parse_is_the_same_duration(seconds: int) -> None:
     text = format_duration(value)
     assert parse_duration(text) == value
     assert "day" not in text and ":" not in text
+
+
+def test_duration_with_an_absurd_number_of_digits_is_a_syntax_error() -> None:
+    with pytest.raises(DurationSyntaxError, match="expected a duration"):
+        parse_duration("1" * 5000 + "h")

@@ -4,12 +4,19 @@ subcommand modules listed in :data:`COMMANDS` and runs the chosen one.
 Each subcommand module defines ``register(subparsers) -> None`` (adds its parser,
 sets ``func``) and a ``run(args) -> int`` returning the exit code. Exit codes
 are shared: 0 success/allowed, 1 denied or expectation failed, 2 unusable input.
+
+Modules may pass their docstring as a parser's description; :func:`parser`
+turns reST/Markdown inline markup (````code````, ```code```, ``:role:```x```,
+``**bold**``) into plain text in every description and help string, so
+``--help`` shows no markup.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import re
 import sys
 from collections.abc import Sequence
 
@@ -91,7 +98,12 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     top.add_argument("-V", "--version", action="version", version=__version__)
     top.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more log output"
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log INFO messages on stderr, e.g. each HTTP request to --emulator "
+        "(-vv: DEBUG); given before COMMAND, it wins over the command's --quiet",
     )
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_text) in COMMANDS.items():
@@ -99,13 +111,51 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
             importlib.import_module(module).register(sub)
         else:
             sub.add_parser(name, help=help_text, add_help=False)
+    _plain_help(top)
     return top
+
+
+_MARKUP = re.compile(r"(?::[a-z]+:)?(`{1,2})([^`]+?)\1|\*\*([^*]+?)\*\*")
+
+
+def plain(text: str) -> str:
+    """``text`` without reST/Markdown inline markup (the text inside is kept)."""
+    return _MARKUP.sub(lambda m: m.group(2) or m.group(3), text)
+
+
+def _plain_help(p: argparse.ArgumentParser) -> None:
+    """Apply :func:`plain` to every description, epilog and help string."""
+    if p.description:
+        p.description = plain(p.description)
+    if p.epilog:
+        p.epilog = plain(p.epilog)
+    for action in p._actions:
+        if action.help and action.help != argparse.SUPPRESS:
+            action.help = plain(action.help)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                if choice.help:
+                    choice.help = plain(choice.help)
+            for subparser in action.choices.values():
+                _plain_help(subparser)
+
+
+def _log_to_stderr(level: int) -> None:
+    """Send log records of ``level`` and above to stderr (set before the
+    command runs, so a command's own logging set-up does not replace it)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns (and, as a script, exits with) the code."""
     words = list(sys.argv[1:] if argv is None else argv)
     args = parser(_chosen(words)).parse_args(words)
+    if args.verbose:
+        _log_to_stderr(logging.DEBUG if args.verbose > 1 else logging.INFO)
     try:
         code: int = args.func(args)
     except InputError as exc:

@@ -21,8 +21,8 @@ The checks are:
   subdomain, ``metadata.namespace`` a DNS-1123 label: the OpenAPI schema only
   says "string" for those.
 
-Schemas are loaded once per process and (apiVersion, kind) (about 60 ms for
-the shared definitions, then about 1 ms per object). This module validates
+Schemas are loaded once per process and (apiVersion, kind) (60-100 ms for
+the shared definitions, then 1-4 ms per object; docs/review.md has figures). This module validates
 only; it decides nothing.
 """
 

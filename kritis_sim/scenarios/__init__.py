@@ -6,8 +6,9 @@ read the :class:`ScenarioResult`. ``kritis-sim run`` and the pytest plugin
 (:mod:`kritis_sim.pytest_plugin`) are built on these. The format is described
 in ``docs/scenarios.md``.
 
-Modules: :mod:`.schema` (values), :mod:`.loader` and :mod:`.events` (YAML to
-values, with file:line errors), :mod:`.expand` (the ``pipeline`` shorthand),
+Modules: :mod:`.schema` (values), :mod:`.loader`, :mod:`.sections` and
+:mod:`.events` (YAML to values, with file:line errors), :mod:`.files` (files a
+scenario names, confined to its root), :mod:`.expand` (the ``pipeline`` shorthand),
 :mod:`.manifests` (Kubernetes objects), :mod:`.clock`, :mod:`.keys`,
 :mod:`.world`, :mod:`.simulator`, :mod:`.webhook` (``--via webhook``),
 :mod:`.result`, :mod:`.runner`, and the renderers :mod:`.report_text`,

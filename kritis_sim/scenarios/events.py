@@ -22,7 +22,6 @@ from kritis_sim.admission.workloads import BREAKGLASS_LABEL
 from kritis_sim.errors import InputError, ScenarioError
 from kritis_sim.scenarios import manifests
 from kritis_sim.scenarios._reader import Reader, relocate
-from kritis_sim.scenarios.loader import Sections
 from kritis_sim.scenarios.schema import (
     Advance,
     Attest,
@@ -38,6 +37,7 @@ from kritis_sim.scenarios.schema import (
     Request,
     RunStage,
 )
+from kritis_sim.scenarios.sections import Sections
 
 __all__ = ["VERBS", "read_events"]
 

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kritis_sim._yaml import Path
-from kritis_sim.scenarios.loader import Sections
+from kritis_sim.scenarios.sections import Sections
 
 __all__ = ["expand_pipeline"]
 

@@ -6,8 +6,9 @@ duplicate names, unreadable key or manifest files, and YAML alias bombs. Each
 problem is a :class:`~kritis_sim.errors.ScenarioError` naming ``file:line`` and
 the field path. The events section is read by :mod:`.events`; this module reads
 the sections that declare the world (environments, attestors, stages,
-artifacts, policy, expectations). Key files are read here; keys are *not*
-generated here (the simulator does that, per run).
+artifacts, policy, expectations) into :class:`~.sections.Sections`. Key files
+are read here (confined to the scenario's root, see :mod:`.files`); keys are
+*not* generated here (the simulator does that, per run).
 """
 
 from __future__ import annotations
@@ -16,19 +17,15 @@ import datetime
 import hashlib
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import Any, NoReturn
+from typing import Any
 
-from kritis_sim._yaml import Locator, Path, load_one
+from kritis_sim._yaml import Path, load_one
 from kritis_sim.errors import InputError, ScenarioError
 from kritis_sim.model.imageref import ImageRef
-from kritis_sim.model.policy import Policy
 from kritis_sim.scenarios._reader import Reader, relocate
 from kritis_sim.scenarios.files import (
     FileRefused,
-    read_confined,
     read_scenario_text,
     resolve_root,
 )
@@ -43,6 +40,7 @@ from kritis_sim.scenarios.schema import (
     Stage,
     Where,
 )
+from kritis_sim.scenarios.sections import Sections
 
 __all__ = ["DEFAULT_ALGORITHM", "DEFAULT_START", "Sections", "load_scenario", "load_scenario_file"]
 
@@ -52,122 +50,8 @@ _TOP = (
     "scenario", "description", "project", "start", "options", "environments",
     "attestors", "stages", "artifacts", "policy", "events", "expect",
 )
-_RULE_MAPS = (
-    "clusterAdmissionRules",
-    "kubernetesNamespaceAdmissionRules",
-    "kubernetesServiceAccountAdmissionRules",
-    "istioServiceIdentityAdmissionRules",
-)
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _PROJECT = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
-
-
-@dataclass
-class Sections:
-    """The declared world, shared with the events reader."""
-
-    reader: Reader
-    name: str
-    project: str
-    base_dir: FsPath
-    environments: dict[str, Environment]
-    attestors: dict[str, AttestorSpec]
-    stages: tuple[Stage, ...]
-    artifacts: dict[str, Artifact]
-    root: FsPath
-
-    def where(self, path: Path) -> Where:
-        """``file:line`` of ``path``."""
-        return Where(self.reader.locator.source, self.reader.line(path))
-
-    def read_file(self, value: object, path: Path) -> tuple[str, str]:
-        """``(display name, text)`` of a file named relative to the scenario.
-
-        The name must resolve inside :attr:`root` to a regular file within the
-        size limit (see :mod:`.files`); nothing is read before that is checked.
-        """
-        rel = self.reader.string(value, path)
-        try:
-            full, text = read_confined(rel, self.base_dir, self.root)
-        except FileRefused as exc:
-            self.reader.fail(path, str(exc))
-        return os.fspath(full), text
-
-    def policy(self, value: object, path: Path) -> Policy:
-        """An inline policy, or ``{file: path}``; attestor short names expand."""
-        r = self.reader
-        if isinstance(value, dict) and set(value) == {"file"}:
-            source, text = self.read_file(value["file"], (*path, "file"))
-            try:
-                data, locator = load_one(text, source)
-            except InputError as exc:
-                raise relocate(exc, r.locator, path) from None
-        else:
-            r.mapping(value, path, known=_POLICY_KEYS, what="a Policy (or {file: ...})")
-            data, locator = value, r.locator.child(path)
-        data = self._expand_attestors(data, locator)
-        try:
-            return Policy.from_dict(data, locator=locator)
-        except InputError as exc:
-            raise relocate(exc, r.locator, path) from None
-
-    def _expand_attestors(self, data: Any, locator: Locator) -> Any:
-        if not isinstance(data, dict):
-            return data
-        out = dict(data)
-        rules: list[tuple[Path, Any]] = [(("defaultAdmissionRule",), out.get("defaultAdmissionRule"))]
-        for key in _RULE_MAPS:
-            if isinstance(out.get(key), dict):
-                out[key] = dict(out[key])
-                rules += [((key, k), v) for k, v in out[key].items()]
-        resources = {a.resource: a for a in self.attestors.values()}
-        for rpath, rule in rules:
-            if not isinstance(rule, dict) or not isinstance(rule.get("requireAttestationsBy"), list):
-                continue
-            names = []
-            for i, item in enumerate(rule["requireAttestationsBy"]):
-                if isinstance(item, str) and item in self.attestors:
-                    item = self.attestors[item].resource
-                elif isinstance(item, str) and item not in resources:
-                    raise locator.error(
-                        ScenarioError,
-                        (*rpath, "requireAttestationsBy", i),
-                        f"undefined attestor {item!r}; the scenario defines "
-                        + (", ".join(sorted(self.attestors)) or "none"),
-                    )
-                names.append(item)
-            rule = {**rule, "requireAttestationsBy": names}
-            if len(rpath) == 1:
-                out[rpath[0]] = rule
-            else:
-                out[rpath[0]][rpath[1]] = rule
-        return out
-
-    def stage(self, value: object, path: Path) -> Stage:
-        """A defined stage, by name."""
-        name = self.reader.string(value, path)
-        for stage in self.stages:
-            if stage.name == name:
-                return stage
-        self._undefined(path, "stage", name, [s.name for s in self.stages])
-
-    def defined(self, value: object, path: Path, what: str, table: Mapping[str, Any]) -> str:
-        """A name defined in ``table``."""
-        name = self.reader.string(value, path)
-        if name not in table:
-            self._undefined(path, what, name, list(table))
-        return name
-
-    def _undefined(self, path: Path, what: str, name: str, known: list[str]) -> NoReturn:
-        self.reader.fail(
-            path, f"undefined {what} {name!r}; defined: {', '.join(sorted(known)) or 'none'}"
-        )
-
-
-_POLICY_KEYS = (
-    "name", "description", "globalPolicyEvaluationMode", "admissionWhitelistPatterns",
-    "defaultAdmissionRule", *_RULE_MAPS, "etag", "updateTime",
-)
 
 
 def load_scenario_file(

@@ -110,3 +110,26 @@ def test_malformed_scenario_is_a_collection_error(tmp_path: Path) -> None:
     assert run.returncode == 2, run.stdout
     assert "malformed scenario: " in run.stdout
     assert "broken.yaml:3: environments.prod.clustr: unknown field 'clustr'" in run.stdout
+
+
+def test_scenario_root_ini_and_option(tmp_path: Path) -> None:
+    project = tmp_path
+    # The ini root is the scenario's own directory: the shared policy is out.
+    (project / "pytest.ini").write_text(
+        "[pytest]\naddopts = -p no:cacheprovider\nkritis_sim_scenario_root = scenarios/team\n"
+    )
+    team = project / "scenarios" / "team"
+    team.mkdir(parents=True)
+    (project / "scenarios" / "shared.yaml").write_text(
+        "defaultAdmissionRule: {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n"
+    )
+    (team / "s.yaml").write_text(
+        "scenario: shared-policy\nenvironments: {prod: {}}\nartifacts: {web: {repository: gcr.io/p/web}}\n"
+        "policy: {file: ../shared.yaml}\nevents:\n  - build: web\n  - deploy: {to: prod, artifact: web, expect: allowed}\n"
+    )
+    run = _pytest(project, "-q", "scenarios")
+    assert run.returncode == 2, run.stdout
+    assert "s.yaml:4: policy.file: '../shared.yaml' leads out of the scenario root" in run.stdout
+    # The command-line option overrides the ini option.
+    run = _pytest(project, "-q", "scenarios", "--kritis-sim-root", "scenarios")
+    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout

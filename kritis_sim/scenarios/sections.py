@@ -1,0 +1,145 @@
+"""The declared world of a scenario, shared by the section and event readers.
+
+:class:`Sections` holds what the loader has read so far (environments,
+attestors, stages, artifacts) and the helpers every reader needs: locating a
+field, resolving a defined name, reading a policy (inline or ``{file: ...}``,
+with attestor short names expanded) and reading a file the scenario names,
+confined to the scenario's root (:mod:`.files`). It reads no section itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any, NoReturn
+
+from kritis_sim._yaml import Locator, Path, load_one
+from kritis_sim.errors import InputError, ScenarioError
+from kritis_sim.model.policy import Policy
+from kritis_sim.scenarios._reader import Reader, relocate
+from kritis_sim.scenarios.files import FileRefused, read_confined
+from kritis_sim.scenarios.schema import (
+    Artifact,
+    AttestorSpec,
+    Environment,
+    Stage,
+    Where,
+)
+
+__all__ = ["Sections"]
+
+_RULE_MAPS = (
+    "clusterAdmissionRules",
+    "kubernetesNamespaceAdmissionRules",
+    "kubernetesServiceAccountAdmissionRules",
+    "istioServiceIdentityAdmissionRules",
+)
+
+@dataclass
+class Sections:
+    """The declared world, shared with the events reader."""
+
+    reader: Reader
+    name: str
+    project: str
+    base_dir: FsPath
+    environments: dict[str, Environment]
+    attestors: dict[str, AttestorSpec]
+    stages: tuple[Stage, ...]
+    artifacts: dict[str, Artifact]
+    root: FsPath
+
+    def where(self, path: Path) -> Where:
+        """``file:line`` of ``path``."""
+        return Where(self.reader.locator.source, self.reader.line(path))
+
+    def read_file(self, value: object, path: Path) -> tuple[str, str]:
+        """``(display name, text)`` of a file named relative to the scenario.
+
+        The name must resolve inside :attr:`root` to a regular file within the
+        size limit (see :mod:`.files`); nothing is read before that is checked.
+        """
+        rel = self.reader.string(value, path)
+        try:
+            full, text = read_confined(rel, self.base_dir, self.root)
+        except FileRefused as exc:
+            self.reader.fail(path, str(exc))
+        return os.fspath(full), text
+
+    def policy(self, value: object, path: Path) -> Policy:
+        """An inline policy, or ``{file: path}``; attestor short names expand."""
+        r = self.reader
+        if isinstance(value, dict) and set(value) == {"file"}:
+            source, text = self.read_file(value["file"], (*path, "file"))
+            try:
+                data, locator = load_one(text, source)
+            except InputError as exc:
+                raise relocate(exc, r.locator, path) from None
+        else:
+            r.mapping(value, path, known=_POLICY_KEYS, what="a Policy (or {file: ...})")
+            data, locator = value, r.locator.child(path)
+        data = self._expand_attestors(data, locator)
+        try:
+            return Policy.from_dict(data, locator=locator)
+        except InputError as exc:
+            raise relocate(exc, r.locator, path) from None
+
+    def _expand_attestors(self, data: Any, locator: Locator) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        rules: list[tuple[Path, Any]] = [(("defaultAdmissionRule",), out.get("defaultAdmissionRule"))]
+        for key in _RULE_MAPS:
+            if isinstance(out.get(key), dict):
+                out[key] = dict(out[key])
+                rules += [((key, k), v) for k, v in out[key].items()]
+        resources = {a.resource: a for a in self.attestors.values()}
+        for rpath, rule in rules:
+            if not isinstance(rule, dict) or not isinstance(rule.get("requireAttestationsBy"), list):
+                continue
+            names = []
+            for i, item in enumerate(rule["requireAttestationsBy"]):
+                if isinstance(item, str) and item in self.attestors:
+                    item = self.attestors[item].resource
+                elif isinstance(item, str) and item not in resources:
+                    raise locator.error(
+                        ScenarioError,
+                        (*rpath, "requireAttestationsBy", i),
+                        f"undefined attestor {item!r}; the scenario defines "
+                        + (", ".join(sorted(self.attestors)) or "none"),
+                    )
+                names.append(item)
+            rule = {**rule, "requireAttestationsBy": names}
+            if len(rpath) == 1:
+                out[rpath[0]] = rule
+            else:
+                out[rpath[0]][rpath[1]] = rule
+        return out
+
+    def stage(self, value: object, path: Path) -> Stage:
+        """A defined stage, by name."""
+        name = self.reader.string(value, path)
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        self._undefined(path, "stage", name, [s.name for s in self.stages])
+
+    def defined(self, value: object, path: Path, what: str, table: Mapping[str, Any]) -> str:
+        """A name defined in ``table``."""
+        name = self.reader.string(value, path)
+        if name not in table:
+            self._undefined(path, what, name, list(table))
+        return name
+
+    def _undefined(self, path: Path, what: str, name: str, known: list[str]) -> NoReturn:
+        self.reader.fail(
+            path, f"undefined {what} {name!r}; defined: {', '.join(sorted(known)) or 'none'}"
+        )
+
+
+_POLICY_KEYS = (
+    "name", "description", "globalPolicyEvaluationMode", "admissionWhitelistPatterns",
+    "defaultAdmissionRule", *_RULE_MAPS, "etag", "updateTime",
+)

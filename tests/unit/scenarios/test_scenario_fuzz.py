@@ -98,13 +98,13 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
         elif op == "duplicate" and isinstance(parent, list):
             parent.append(copy.deepcopy(parent[last]))
     data = yaml.safe_dump(tree, sort_keys=False, allow_unicode=True).encode()
-    if draw(st.booleans()):  # text-level damage too
+    if draw(st.integers(0, 3)) == 0:  # text-level damage too
         at = draw(st.integers(0, len(data)))
         cut = draw(st.integers(0, 20))
         noise = draw(st.lists(TEXT_NOISE, max_size=3))
         data = data[:at] + "".join(noise).encode() + data[at + cut:]
-    if draw(st.integers(0, 9)) == 0:
-        data = data[: draw(st.integers(0, len(data)))]  # truncated
+    if draw(st.integers(0, 19)) == 0:
+        data = data[: draw(st.integers(1, len(data)))]  # truncated
     return name, data
 
 

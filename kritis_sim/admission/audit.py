@@ -4,7 +4,10 @@ Each record says when, which request (uid, kind, namespace, name), the deploy
 target, every image with its verdict and reason, whether breakglass was used
 (and which marker asked for it), whether dry-run admitted a denial, whether the
 decision failed closed, and how long it took. Breakglass is always recorded,
-whatever the verdict, as GKE's Cloud Audit Logs do.
+whatever the verdict, as GKE's Cloud Audit Logs do, and so is a breakglass
+marker that was not honoured because it sat on a controller's own metadata.
+An UPDATE that changes no image gets a record too, saying its images were not
+re-judged (``imagesRejudged: false``).
 
 This module formats and writes lines; it does not decide what to log about.
 Writes are serialised by a lock so concurrent requests never interleave.
@@ -20,11 +23,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from kritis_sim.admission.workloads import Workload
+from kritis_sim.admission.workloads import NotRejudged, Workload
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.model.decision import Decision
 
-__all__ = ["AuditLog", "AuditRecord", "audit_record"]
+__all__ = ["AuditLog", "AuditRecord", "audit_record", "not_rejudged_record"]
 
 AuditRecord = dict[str, Any]
 
@@ -59,6 +62,7 @@ def audit_record(
         "verdictAllowed": decision.verdict_allowed,
         "breakglass": decision.breakglass,
         "breakglassMarkers": list(workload.breakglass),
+        "misplacedBreakglass": list(workload.misplaced_breakglass),
         "dryRun": decision.dry_run,
         "failedClosed": decision.failed_closed,
         "message": decision.message,
@@ -72,6 +76,32 @@ def audit_record(
             }
             for v in decision.images
         ],
+        "latencyMs": round(latency_ms, 3),
+    }
+
+
+def not_rejudged_record(
+    *,
+    time: datetime,
+    uid: str,
+    outcome: NotRejudged,
+    latency_ms: float,
+) -> AuditRecord:
+    """The record of an UPDATE admitted without re-judging its images."""
+    workload = outcome.workload
+    return {
+        "time": time.isoformat(),
+        "endpoint": "validate",
+        "uid": uid,
+        "operation": "UPDATE",
+        "kind": workload.kind,
+        "namespace": workload.namespace,
+        "name": workload.name,
+        "allowed": True,
+        "imagesRejudged": False,
+        "message": outcome.reason,
+        "images": [{"image": image, "rejudged": False} for image in workload.images],
+        "breakglassMarkers": list(workload.breakglass),
         "latencyMs": round(latency_ms, 3),
     }
 

@@ -3,7 +3,8 @@
 Three families, enough to watch an enforcer:
 
 * ``kritis_sim_webhook_decisions_total{endpoint, verdict}``: a counter, verdict
-  one of ``allowed``, ``denied``, ``dry_run``, ``breakglass``, ``not_applicable``;
+  one of ``allowed``, ``denied``, ``dry_run``, ``breakglass``, ``not_applicable``,
+  ``not_rejudged`` (an UPDATE that changes no image);
 * ``kritis_sim_webhook_request_duration_seconds{endpoint}``: a histogram of
   decision latency;
 * ``kritis_sim_webhook_store_errors_total``: store and policy-source failures

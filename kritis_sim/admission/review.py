@@ -5,18 +5,39 @@ ValidatingWebhookConfiguration sends, and ``ImageReview``
 (``imagepolicy.k8s.io/v1alpha1``), which the ImagePolicyWebhook admission
 plugin sends. This module turns request bodies into typed values and builds
 replies; a body that cannot be judged at all raises
-:class:`~kritis_sim.errors.WebhookRequestError` (HTTP 400). It does not look
-inside the object under review (see :mod:`kritis_sim.admission.workloads`) and
-does not decide anything.
+:class:`~kritis_sim.errors.WebhookRequestError` (HTTP 400), and so does one the
+API server would never send (an unserved kind or apiVersion, a bad namespace or
+name: :mod:`kritis_sim.admission.identity`). Of the object under review it
+reads only ``apiVersion``, ``kind`` and the identity in ``metadata`` (images and
+breakglass: :mod:`kritis_sim.admission.workloads`); it decides nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, NotRequired, Required, TypedDict, cast, get_args
+from typing import Any, cast
 
 import orjson
 
+from kritis_sim.admission.identity import (
+    check_api_version,
+    check_gvk,
+    check_namespace,
+    resolve_identity,
+)
+from kritis_sim.admission.wire import (
+    ADMISSION_VERSIONS,
+    IMAGE_REVIEW_VERSION,
+    MAX_WARNING_LENGTH,
+    AdmissionRequest,
+    AdmissionResponse,
+    AdmissionReviewReply,
+    ImageReviewReply,
+    ImageReviewRequest,
+    ImageReviewStatus,
+    Operation,
+)
+from kritis_sim.admission.wire import OPERATIONS as _OPERATIONS
 from kritis_sim.errors import WebhookRequestError
 
 __all__ = [
@@ -40,116 +61,6 @@ __all__ = [
     "parse_image_review",
 ]
 
-AdmissionVersion = Literal["admission.k8s.io/v1", "admission.k8s.io/v1beta1"]
-Operation = Literal["CREATE", "UPDATE", "DELETE", "CONNECT"]
-
-#: AdmissionReview apiVersions the webhook answers (it replies in the one sent).
-ADMISSION_VERSIONS: tuple[str, ...] = get_args(AdmissionVersion)
-_OPERATIONS: tuple[str, ...] = get_args(Operation)
-IMAGE_REVIEW_VERSION = "imagepolicy.k8s.io/v1alpha1"
-#: Longest warning the API server passes on unshortened.
-MAX_WARNING_LENGTH = 120
-
-
-class GroupVersionKind(TypedDict):
-    """``request.kind`` / ``requestKind``."""
-
-    group: str
-    version: str
-    kind: str
-
-
-class GroupVersionResource(TypedDict):
-    """``request.resource`` / ``requestResource``."""
-
-    group: str
-    version: str
-    resource: str
-
-
-class AdmissionRequest(TypedDict, total=False):
-    """``AdmissionReview.request`` as the API server sends it (wire-formats 7.1)."""
-
-    uid: Required[str]
-    kind: Required[GroupVersionKind]
-    resource: GroupVersionResource
-    subResource: str
-    requestKind: GroupVersionKind
-    requestResource: GroupVersionResource
-    requestSubResource: str
-    name: str
-    namespace: str
-    operation: Required[Operation]
-    userInfo: dict[str, Any]
-    object: dict[str, Any] | None
-    oldObject: dict[str, Any] | None
-    dryRun: bool
-    options: dict[str, Any] | None
-
-
-class ReviewStatus(TypedDict, total=False):
-    """The ``metav1.Status`` subset a webhook reply carries."""
-
-    code: int
-    reason: str
-    message: str
-
-
-class AdmissionResponse(TypedDict):
-    """``AdmissionReview.response`` for a validating webhook."""
-
-    uid: str
-    allowed: bool
-    status: NotRequired[ReviewStatus]
-    warnings: NotRequired[list[str]]
-    auditAnnotations: NotRequired[dict[str, str]]
-
-
-class AdmissionReviewReply(TypedDict):
-    """The whole reply document."""
-
-    apiVersion: str
-    kind: Literal["AdmissionReview"]
-    response: AdmissionResponse
-
-
-class ImageReviewContainer(TypedDict):
-    """One ``spec.containers[]`` entry."""
-
-    image: str
-
-
-class ImageReviewSpec(TypedDict, total=False):
-    """``ImageReview.spec`` (every field omitempty)."""
-
-    containers: list[ImageReviewContainer]
-    annotations: dict[str, str]
-    namespace: str
-
-
-class ImageReviewRequest(TypedDict):
-    """The ImageReview document the ImagePolicyWebhook plugin posts."""
-
-    apiVersion: str
-    kind: Literal["ImageReview"]
-    spec: ImageReviewSpec
-
-
-class ImageReviewStatus(TypedDict):
-    """``ImageReview.status``: ``allowed`` is always present."""
-
-    allowed: bool
-    reason: NotRequired[str]
-    auditAnnotations: NotRequired[dict[str, str]]
-
-
-class ImageReviewReply(TypedDict):
-    """The reply document."""
-
-    apiVersion: str
-    kind: Literal["ImageReview"]
-    status: ImageReviewStatus
-
 
 @dataclass(frozen=True, slots=True)
 class ParsedAdmission:
@@ -163,9 +74,13 @@ class ParsedAdmission:
         group: ``request.kind.group`` (``""`` for core).
         sub_resource: ``request.subResource`` or ``""``.
         operation: CREATE, UPDATE, DELETE or CONNECT.
-        namespace: ``request.namespace`` or None.
-        name: ``request.name`` or None.
+        namespace: ``request.namespace``, else ``object.metadata.namespace``
+            (they must agree), or None (never for a workload kind).
+        name: ``request.name``, else ``object.metadata.name``, else its
+            ``generateName``; None only when none is given (never for a
+            workload CREATE or UPDATE).
         obj: ``request.object`` (None on DELETE/CONNECT).
+        old_obj: ``request.oldObject`` (an UPDATE's previous object), or None.
     """
 
     api_version: str
@@ -178,6 +93,7 @@ class ParsedAdmission:
     namespace: str | None
     name: str | None
     obj: dict[str, Any] | None
+    old_obj: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,12 +189,17 @@ def parse_admission_review(data: dict[str, Any]) -> ParsedAdmission:
         )
     gvk = request.get("kind")
     _expect_type(gvk, dict, "request.kind")
-    kind, group = gvk.get("kind"), gvk.get("group", "")
+    kind, group, version = gvk.get("kind"), gvk.get("group", ""), gvk.get("version")
     if not isinstance(kind, str) or not kind:
         raise WebhookRequestError(
             f"expected a kind name, got {kind!r}", path="request.kind.kind"
         )
     _expect_type(group, str, "request.kind.group")
+    if not isinstance(version, str):
+        raise WebhookRequestError(
+            f"expected a version such as 'v1', got {version!r}",
+            path="request.kind.version",
+        )
     operation = request.get("operation")
     if operation not in _OPERATIONS:
         raise WebhookRequestError(
@@ -292,6 +213,21 @@ def parse_admission_review(data: dict[str, Any]) -> ParsedAdmission:
         raise WebhookRequestError(
             f"a {operation} request must carry the object", path="request.object"
         )
+    old_obj = request.get("oldObject")
+    if old_obj is not None:
+        _expect_type(old_obj, dict, "request.oldObject")
+    metadata: dict[str, Any] = {}
+    if obj is not None:
+        # The object first: for a manifest wrapped by `kritis-sim review` its
+        # fields are the ones the user wrote.
+        check_api_version(obj, group, version, kind)
+        metadata = obj.get("metadata") or {}
+        _expect_type(metadata, dict, "object.metadata")
+    check_gvk(group, version, kind, "request.kind")
+    _optional_str(request, "name")
+    namespace, name = resolve_identity(
+        request, metadata, group, kind, require_name=obj is not None
+    )
     return ParsedAdmission(
         api_version=cast(str, api_version),
         request=cast(AdmissionRequest, request),
@@ -300,9 +236,10 @@ def parse_admission_review(data: dict[str, Any]) -> ParsedAdmission:
         group=group,
         sub_resource=_optional_str(request, "subResource") or "",
         operation=cast(Operation, operation),
-        namespace=_optional_str(request, "namespace") or None,
-        name=_optional_str(request, "name") or None,
+        namespace=namespace,
+        name=name,
         obj=obj,
+        old_obj=old_obj,
     )
 
 
@@ -337,10 +274,13 @@ def parse_image_review(data: dict[str, Any]) -> ParsedImageReview:
     _expect_type(annotations, dict, "spec.annotations")
     for key, value in annotations.items():
         _expect_type(value, str, f"spec.annotations[{key!r}]")
-    namespace = spec.get("namespace")
-    if namespace is not None:
-        _expect_type(namespace, str, "spec.namespace")
-    return ParsedImageReview(tuple(images), dict(annotations), namespace or None)
+    namespace = check_namespace(spec.get("namespace"), "spec.namespace")
+    if namespace is None:
+        raise WebhookRequestError(
+            "the ImagePolicyWebhook always sends the Pod's namespace; got none",
+            path="spec.namespace",
+        )
+    return ParsedImageReview(tuple(images), dict(annotations), namespace)
 
 
 def shorten(text: str, limit: int = MAX_WARNING_LENGTH) -> str:

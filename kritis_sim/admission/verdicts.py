@@ -2,8 +2,9 @@
 
 One place decides the user-facing text of every outcome, for both wire
 formats: the denial message, the warnings kubectl prints (dry-run and
-breakglass admissions say what would have been blocked), and the audit
-annotations. Annotation keys are sent *without* GKE's
+breakglass admissions say what would have been blocked; a breakglass marker
+on a controller's own metadata is said to belong on its pod template), and the
+audit annotations (an UPDATE that changes no image: ``images-not-rejudged``). Annotation keys are sent *without* GKE's
 ``imagepolicywebhook.image-policy.k8s.io/`` prefix because the API server
 prefixes them itself (with the webhook name for AdmissionReview, with that very
 prefix for ImageReview), and a key holding two ``/`` would be dropped as not a
@@ -15,7 +16,7 @@ Pure functions; no I/O.
 from __future__ import annotations
 
 from kritis_sim.admission.review import AdmissionVerdict, shorten
-from kritis_sim.admission.workloads import NotApplicable, Workload
+from kritis_sim.admission.workloads import NotApplicable, NotRejudged, Workload
 from kritis_sim.model.decision import AUDIT_PREFIX, Decision
 
 __all__ = [
@@ -79,6 +80,8 @@ def _warnings(decision: Decision, workload: Workload) -> tuple[str, ...]:
         warnings.append(shorten(f"breakglass used and audited ({markers})"))
     if decision.failed_closed and decision.allowed:
         warnings.append("attestation store failed; admitted only by override")
+    for misplaced in workload.misplaced_breakglass:
+        warnings.append(shorten(f"ignored: {misplaced}"))
     return tuple(warnings)
 
 
@@ -88,6 +91,8 @@ def decision_verdict(decision: Decision, workload: Workload) -> AdmissionVerdict
     if not decision.allowed and workload.kind != "Pod":
         who = f"{workload.kind} {workload.name}" if workload.name else workload.kind
         message = f"{who}: {message} (its Pods would be denied as well)"
+        if workload.misplaced_breakglass:
+            message += "; " + "; ".join(workload.misplaced_breakglass)
     return AdmissionVerdict(
         allowed=decision.allowed,
         message=message,
@@ -97,7 +102,14 @@ def decision_verdict(decision: Decision, workload: Workload) -> AdmissionVerdict
 
 
 def not_applicable_verdict(outcome: NotApplicable) -> AdmissionVerdict:
-    """The webhook's answer when the request carries nothing to judge."""
+    """The webhook's answer when the request carries nothing to judge (or,
+    for an UPDATE that changes no image, nothing new to judge)."""
+    if isinstance(outcome, NotRejudged):
+        return AdmissionVerdict(
+            allowed=True,
+            message=outcome.reason,
+            audit_annotations={"images-not-rejudged": outcome.reason},
+        )
     return AdmissionVerdict(
         allowed=True,
         message=outcome.reason,

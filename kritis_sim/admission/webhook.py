@@ -10,9 +10,12 @@ Routes:
   answers), ``GET /metrics`` (Prometheus text).
 
 A body that cannot be judged (not JSON, wrong apiVersion or kind, no request or
-uid, an object of unknown shape) gets HTTP 400 with a message; a body over
-``max_body_bytes`` gets 413. Everything else gets a review reply: an unexpected
-internal error becomes a denial, never an admission and never a 500. Decisions
+uid, an object of unknown shape) or that the API server would never send (an
+unserved kind or apiVersion, a bad namespace or name) gets HTTP 400 with a
+message; a body over ``max_body_bytes`` gets 413. Everything else gets a review
+reply: an unexpected internal error becomes a denial, never an admission and
+never a 500. An UPDATE that changes no image is admitted unjudged and audited
+(``judge_updates``, see :mod:`kritis_sim.admission.updates`). Decisions
 are made by an :class:`~kritis_sim.admission.enforcer.Enforcer` within the
 request's ``?timeout=`` minus a margin.
 
@@ -38,7 +41,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from kritis_sim.admission.audit import AuditLog, audit_record
+from kritis_sim.admission.audit import AuditLog, audit_record, not_rejudged_record
 from kritis_sim.admission.enforcer import Clock, Enforcer, PolicyProvider, utc_now
 from kritis_sim.admission.metrics import CONTENT_TYPE, Metrics, verdict_label
 from kritis_sim.admission.review import (
@@ -49,9 +52,11 @@ from kritis_sim.admission.review import (
     parse_admission_review,
     parse_image_review,
 )
+from kritis_sim.admission.updates import JudgeUpdates
 from kritis_sim.admission.verdicts import decision_verdict, not_applicable_verdict
 from kritis_sim.admission.workloads import (
     NotApplicable,
+    NotRejudged,
     Workload,
     deploy_target,
     workload_from_admission,
@@ -89,6 +94,8 @@ class WebhookConfig:
             (never more than half the timeout).
         max_body_bytes: larger bodies get HTTP 413.
         workers: threads for policy and store reads.
+        judge_updates: ``changed`` (an UPDATE that changes no image is
+            admitted unjudged, and audited) or ``all`` (every UPDATE is judged).
     """
 
     policy_provider: PolicyProvider
@@ -102,6 +109,7 @@ class WebhookConfig:
     timeout_margin: float = 1.0
     max_body_bytes: int = MAX_BODY_BYTES
     workers: int = 16
+    judge_updates: JudgeUpdates = "changed"
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
@@ -258,12 +266,19 @@ class _Webhook:
         try:
             budget = self._budget(request)
             parsed = parse_admission_review(decode_json(await self._body(request)))
-            found = workload_from_admission(parsed)
+            found = workload_from_admission(
+                parsed, judge_updates=self.config.judge_updates
+            )
         except _BodyTooLargeError:
             return self._refuse("validate", 413, self._too_large())
         except InputError as exc:
             return self._refuse("validate", 400, str(exc))
-        if isinstance(found, NotApplicable):
+        except Exception as exc:  # a bug: refuse, never a 500 or a traceback
+            return self._refuse("validate", 400, _unreadable(exc))
+        if isinstance(found, NotRejudged):
+            self._not_rejudged(parsed.uid, found, started)
+            verdict = not_applicable_verdict(found)
+        elif isinstance(found, NotApplicable):
             self.metrics.decision(
                 "validate", "not_applicable", time.perf_counter() - started
             )
@@ -283,11 +298,13 @@ class _Webhook:
         try:
             budget = self._budget(request)
             parsed = parse_image_review(decode_json(await self._body(request)))
+            workload = workload_from_image_review(parsed)
         except _BodyTooLargeError:
             return self._refuse("imagereview", 413, self._too_large())
         except InputError as exc:
             return self._refuse("imagereview", 400, str(exc))
-        workload = workload_from_image_review(parsed)
+        except Exception as exc:  # a bug: refuse, never a 500 or a traceback
+            return self._refuse("imagereview", 400, _unreadable(exc))
         try:
             verdict = await self._judge(
                 "imagereview", workload, budget, None, None, started
@@ -295,6 +312,19 @@ class _Webhook:
         except Exception as exc:
             verdict = _internal_error(exc)
         return _json(image_review_reply(verdict))
+
+    def _not_rejudged(self, uid: str, outcome: NotRejudged, started: float) -> None:
+        elapsed = time.perf_counter() - started
+        self.metrics.decision("validate", "not_rejudged", elapsed)
+        if self.config.audit_log is not None:
+            self.config.audit_log.write(
+                not_rejudged_record(
+                    time=self.config.clock(),
+                    uid=uid,
+                    outcome=outcome,
+                    latency_ms=elapsed * 1000,
+                )
+            )
 
     def _too_large(self) -> str:
         return f"request body exceeds {self.config.max_body_bytes} bytes"
@@ -324,6 +354,13 @@ def _json(content: Any, status_code: int = 200) -> Response:
     """A compact UTF-8 JSON response (what JSONResponse sends, via orjson)."""
     return Response(
         orjson.dumps(content), status_code=status_code, media_type="application/json"
+    )
+
+
+def _unreadable(exc: Exception) -> str:
+    return (
+        "kritis-sim could not read the request (internal error, nothing was "
+        f"admitted): {type(exc).__name__}: {exc}"
     )
 
 

@@ -1,26 +1,38 @@
 """What a Kubernetes object asks to run: its images, identity and breakglass.
 
 Given the object of an admission request, find the pod spec (a Pod's ``spec``,
-a controller's pod template, a CronJob's job template), list every image it
-names (containers, init containers, ephemeral containers and image volumes),
-read the service account, and look for breakglass markers on the object and on
-its pod template. Objects that carry no pod spec are *not applicable*. The
-result, a :class:`Workload`, plus the webhook's configuration gives the
+a controller's pod template, a CronJob's job template's pod template), list
+every image it names (containers, init containers, ephemeral containers and
+image volumes), read the service account, and look for breakglass markers
+where the Pods will carry them: a Pod's own metadata, a controller's pod
+template metadata. A marker on a controller's own metadata (or a CronJob's
+``jobTemplate`` metadata) is not honoured, since its Pods would not carry it;
+it is reported so a denial can say where it belongs. Objects that carry no pod
+spec are *not applicable*; an UPDATE that changes no image is *not re-judged*
+(see :mod:`kritis_sim.admission.updates`). The result, a :class:`Workload`,
+plus the webhook's configuration gives the
 :class:`~kritis_sim.core.target.DeployTarget`.
 
 This module reads plain dicts; it does not decide, and it does not parse image
 strings (an unparseable image is the decision's business, and is denied there).
 An object whose fields have the wrong JSON types raises
-:class:`~kritis_sim.errors.ManifestError`.
+:class:`~kritis_sim.errors.ManifestError`; kinds, versions, namespaces and
+names were checked when the review was parsed
+(:mod:`kritis_sim.admission.identity`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
+from kritis_sim.admission._shapes import as_list as _list
+from kritis_sim.admission._shapes import mapping as _mapping
+from kritis_sim.admission._shapes import string_map as _string_map
+from kritis_sim.admission.identity import SERVED
 from kritis_sim.admission.review import ParsedAdmission, ParsedImageReview
+from kritis_sim.admission.updates import JudgeUpdates, changes, image_slots
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.errors import ManifestError
 
@@ -29,6 +41,7 @@ __all__ = [
     "BREAKGLASS_ANNOTATION_KRITIS",
     "BREAKGLASS_LABEL",
     "NotApplicable",
+    "NotRejudged",
     "Workload",
     "breakglass_markers",
     "deploy_target",
@@ -45,17 +58,18 @@ BREAKGLASS_ANNOTATION_KRITIS = "kritis.grafeas.io/breakglass"
 
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
-# (group, kind) -> path from the object to its pod template (None for Pod).
-_TEMPLATE_PATHS: dict[tuple[str, str], tuple[str, ...] | None] = {
-    ("", "Pod"): None,
-    ("", "PodTemplate"): ("template",),
-    ("", "ReplicationController"): ("spec", "template"),
-    ("batch", "Job"): ("spec", "template"),
-    ("batch", "CronJob"): ("spec", "jobTemplate", "spec", "template"),
+# kind -> path from the object to its pod template (None for Pod).
+_PATHS: dict[str, tuple[str, ...] | None] = {
+    "Pod": None,
+    "PodTemplate": ("template",),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
-for _group in ("apps", "extensions"):
-    for _kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"):
-        _TEMPLATE_PATHS[(_group, _kind)] = ("spec", "template")
+# (group, kind) -> path to the pod template, for every group serving the kind.
+_TEMPLATE_PATHS: dict[tuple[str, str], tuple[str, ...] | None] = {
+    (group, kind): _PATHS.get(kind, ("spec", "template"))
+    for kind, groups in SERVED.items()
+    for group in groups
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +82,10 @@ class Workload:
         namespace: the namespace it is deployed to.
         images: every image named, in pod-spec order, duplicates kept.
         service_account: the pod's service account (``default`` when unset).
-        breakglass: human descriptions of each breakglass marker found.
+        breakglass: human descriptions of each breakglass marker found where
+            the Pods carry it.
+        misplaced_breakglass: markers on a controller's own metadata, which
+            are not honoured, each said with where it belongs.
     """
 
     kind: str
@@ -77,6 +94,7 @@ class Workload:
     images: tuple[str, ...]
     service_account: str = "default"
     breakglass: tuple[str, ...] = ()
+    misplaced_breakglass: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,35 +104,12 @@ class NotApplicable:
     reason: str
 
 
-def _mapping(value: Any, path: str) -> Mapping[str, Any]:
-    if type(value) is dict:  # decoded JSON: skip the slower ABC check
-        return value
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ManifestError(
-            f"expected an object, got {type(value).__name__}", path=path
-        )
-    return cast(Mapping[str, Any], value)
+@dataclass(frozen=True, slots=True)
+class NotRejudged(NotApplicable):
+    """An UPDATE that changes no image: admitted without a decision and
+    audited as not re-judged; ``workload`` is what it would have judged."""
 
-
-def _list(value: Any, path: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ManifestError(f"expected a list, got {type(value).__name__}", path=path)
-    return value
-
-
-def _string_map(value: Any, path: str) -> Mapping[str, Any]:
-    mapping = _mapping(value, path)
-    for key, item in mapping.items():
-        if not isinstance(item, str):
-            raise ManifestError(
-                f"expected a string value, got {type(item).__name__}",
-                path=f"{path}[{key!r}]",
-            )
-    return mapping
+    workload: Workload
 
 
 def pod_spec_images(
@@ -168,18 +163,50 @@ def pod_spec_images(
     return tuple(images)
 
 
-def breakglass_markers(metadata: Mapping[str, Any], path: str) -> tuple[str, ...]:
-    """Breakglass markers on one ``metadata``, described for the audit log."""
+def _markers(metadata: Mapping[str, Any], path: str) -> list[tuple[str, str]]:
+    """``(field, key)`` of each breakglass marker on one ``metadata``."""
     labels = _string_map(metadata.get("labels"), f"{path}.labels")
     annotations = _string_map(metadata.get("annotations"), f"{path}.annotations")
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
     if labels.get(BREAKGLASS_LABEL) == "true":
-        found.append(f"{path}.labels[{BREAKGLASS_LABEL!r}]")
+        found.append(("labels", BREAKGLASS_LABEL))
     if annotations.get(BREAKGLASS_ANNOTATION_ALPHA) == "true":
-        found.append(f"{path}.annotations[{BREAKGLASS_ANNOTATION_ALPHA!r}]")
+        found.append(("annotations", BREAKGLASS_ANNOTATION_ALPHA))
     if BREAKGLASS_ANNOTATION_KRITIS in annotations:
-        found.append(f"{path}.annotations[{BREAKGLASS_ANNOTATION_KRITIS!r}]")
-    return tuple(found)
+        found.append(("annotations", BREAKGLASS_ANNOTATION_KRITIS))
+    return found
+
+
+def breakglass_markers(metadata: Mapping[str, Any], path: str) -> tuple[str, ...]:
+    """Breakglass markers on one ``metadata``, described for the audit log."""
+    return tuple(f"{path}.{field}[{key!r}]" for field, key in _markers(metadata, path))
+
+
+def _misplaced(
+    obj: Mapping[str, Any], kind: str, template_path: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Markers on a controller's own (or a CronJob's jobTemplate) metadata,
+    each said with where it belongs."""
+    places = [(obj.get("metadata"), "object.metadata", f"{kind} metadata")]
+    if kind == "CronJob":
+        places.append(
+            (
+                (_walk(obj, ("spec", "jobTemplate")) or {}).get("metadata"),
+                "object.spec.jobTemplate.metadata",
+                "the CronJob's jobTemplate metadata",
+            )
+        )
+    template = ".".join(template_path)
+    out: list[str] = []
+    for meta, path, where in places:
+        for field, key in _markers(_mapping(meta, path), path):
+            what = "label" if field == "labels" else "annotation"
+            out.append(
+                f"breakglass {what} {key!r} found on {where}; breakglass must be "
+                f"on the pod template ({template}.metadata.{field}), which its "
+                "Pods carry"
+            )
+    return tuple(out)
 
 
 def _service_account(spec: Mapping[str, Any], path: str) -> str:
@@ -195,10 +222,12 @@ def _service_account(spec: Mapping[str, Any], path: str) -> str:
     return "default"
 
 
-def _walk(obj: Mapping[str, Any], keys: tuple[str, ...]) -> Mapping[str, Any] | None:
+def _walk(
+    obj: Mapping[str, Any], keys: tuple[str, ...], root: str = "object"
+) -> Mapping[str, Any] | None:
     """Follow ``keys`` from ``obj``; None when a step is absent."""
     node: Mapping[str, Any] = obj
-    path = "object"
+    path = root
     for key in keys:
         path = f"{path}.{key}"
         value = node.get(key)
@@ -208,11 +237,41 @@ def _walk(obj: Mapping[str, Any], keys: tuple[str, ...]) -> Mapping[str, Any] | 
     return node
 
 
-def workload_from_admission(parsed: ParsedAdmission) -> Workload | NotApplicable:
+def _pod(
+    obj: Any, template_path: tuple[str, ...] | None, root: str
+) -> tuple[Mapping[str, Any], str, Mapping[str, Any], str] | None:
+    """``(spec, spec path, pod metadata, its path)``; None without a template."""
+    top = _mapping(obj, root)
+    if template_path is None:
+        meta_path = f"{root}.metadata"
+        return (
+            _mapping(top.get("spec"), f"{root}.spec"),
+            f"{root}.spec",
+            _mapping(top.get("metadata"), meta_path),
+            meta_path,
+        )
+    template = _walk(top, template_path, root)
+    if template is None:
+        return None
+    where = f"{root}." + ".".join(template_path)
+    return (
+        _mapping(template.get("spec"), f"{where}.spec"),
+        f"{where}.spec",
+        _mapping(template.get("metadata"), f"{where}.metadata"),
+        f"{where}.metadata",
+    )
+
+
+def workload_from_admission(
+    parsed: ParsedAdmission, *, judge_updates: JudgeUpdates = "changed"
+) -> Workload | NotApplicable:
     """Find what an AdmissionReview request asks to run.
 
+    With ``judge_updates="changed"`` an UPDATE whose images (and service
+    account) are those of its ``oldObject`` gives :class:`NotRejudged`.
+
     Raises:
-        ManifestError: the object has fields of the wrong shape.
+        ManifestError: the object (or old object) has fields of the wrong shape.
     """
     if parsed.operation not in ("CREATE", "UPDATE"):
         return NotApplicable(
@@ -229,44 +288,45 @@ def workload_from_admission(parsed: ParsedAdmission) -> Workload | NotApplicable
             f"not applicable: the {parsed.kind.lower()}s/{sub} subresource "
             "does not change images"
         )
-    obj = _mapping(parsed.obj, "object")
-    metadata = _mapping(obj.get("metadata"), "object.metadata")
-    markers = list(breakglass_markers(metadata, "object.metadata"))
     template_path = _TEMPLATE_PATHS[key]
-    if template_path is None:
-        spec = _mapping(obj.get("spec"), "object.spec")
-        spec_path = "object.spec"
-        ephemeral_only = bool(sub)
-    else:
-        template = _walk(obj, template_path)
-        if template is None:
-            return NotApplicable(
-                f"not applicable: this {parsed.kind} has no pod template"
-            )
-        template_where = "object." + ".".join(template_path)
-        if parsed.kind == "CronJob":
-            job_meta = _walk(obj, ("spec", "jobTemplate", "metadata")) or {}
-            markers += breakglass_markers(job_meta, "object.spec.jobTemplate.metadata")
-        markers += breakglass_markers(
-            _mapping(template.get("metadata"), f"{template_where}.metadata"),
-            f"{template_where}.metadata",
-        )
-        spec = _mapping(template.get("spec"), f"{template_where}.spec")
-        spec_path = f"{template_where}.spec"
-        ephemeral_only = False
-    namespace = parsed.namespace or metadata.get("namespace") or "default"
-    name = parsed.name or metadata.get("name") or metadata.get("generateName")
-    if not isinstance(namespace, str) or not isinstance(name, str | None):
-        raise ManifestError(
-            "expected string name and namespace", path="object.metadata"
-        )
-    return Workload(
+    found = _pod(parsed.obj, template_path, "object")
+    if found is None:
+        return NotApplicable(f"not applicable: this {parsed.kind} has no pod template")
+    spec, spec_path, pod_meta, pod_meta_path = found
+    ephemeral_only = bool(sub)
+    if parsed.namespace is None:  # parse_admission_review refuses this
+        raise ManifestError("no namespace", path="request.namespace")
+    workload = Workload(
         kind=parsed.kind,
-        name=name,
-        namespace=namespace,
+        name=parsed.name,
+        namespace=parsed.namespace,
         images=pod_spec_images(spec, spec_path, ephemeral_only=ephemeral_only),
         service_account=_service_account(spec, spec_path),
-        breakglass=tuple(markers),
+        breakglass=breakglass_markers(pod_meta, pod_meta_path),
+        misplaced_breakglass=(
+            ()
+            if template_path is None
+            else _misplaced(_mapping(parsed.obj, "object"), parsed.kind, template_path)
+        ),
+    )
+    if parsed.operation != "UPDATE" or judge_updates != "changed":
+        return workload
+    old = _pod(parsed.old_obj, template_path, "oldObject")
+    if parsed.old_obj is None or old is None:
+        return workload  # nothing to compare with: judged in full
+    what = changes(
+        image_slots(spec, spec_path, ephemeral_only=ephemeral_only),
+        image_slots(old[0], old[1], ephemeral_only=ephemeral_only),
+        new_account=workload.service_account,
+        old_account=_service_account(old[0], old[1]),
+    )
+    if what:
+        return workload
+    who = f"{parsed.kind} {parsed.name}" if parsed.name else parsed.kind
+    return NotRejudged(
+        f"images not re-judged: this UPDATE of {who} adds or changes no image "
+        "(--judge-updates changed)",
+        workload,
     )
 
 
@@ -278,10 +338,12 @@ def workload_from_image_review(parsed: ParsedImageReview) -> Workload:
         markers.append(f"spec.annotations[{BREAKGLASS_ANNOTATION_ALPHA!r}]")
     if BREAKGLASS_ANNOTATION_KRITIS in annotations:
         markers.append(f"spec.annotations[{BREAKGLASS_ANNOTATION_KRITIS!r}]")
+    if parsed.namespace is None:  # parse_image_review refuses this
+        raise ManifestError("no namespace", path="spec.namespace")
     return Workload(
         kind="Pod",
         name=None,
-        namespace=parsed.namespace or "default",
+        namespace=parsed.namespace,
         images=parsed.images,
         breakglass=tuple(markers),
     )

@@ -7,6 +7,12 @@ every ``--policy-ttl`` seconds. With ``--tls-cert`` and ``--tls-key`` the server
 speaks HTTPS (the API server requires it); without them it serves plain HTTP
 and says so on stderr. The base URL is printed on a line of its own once the
 server accepts connections; SIGINT or SIGTERM stops it.
+
+An UPDATE that changes no image (a scale, labels, finalizers) is admitted
+without re-judging its images, and audited as such; ``--judge-updates all``
+judges every UPDATE in full. A missing or mismatched certificate and key, an
+unreadable policy or audit log, or a port in use ends the command with exit
+status 2 and one line naming the file or port.
 """
 
 from __future__ import annotations
@@ -21,6 +27,13 @@ from typing import Any
 
 from kritis_sim.admission.audit import AuditLog
 from kritis_sim.admission.enforcer import PolicyProvider, StaticPolicy
+from kritis_sim.admission.startup import (
+    check_port,
+    check_tls,
+    listen_error,
+    open_audit_log,
+)
+from kritis_sim.admission.updates import JUDGE_UPDATES
 from kritis_sim.admission.webhook import WebhookConfig, create_app
 from kritis_sim.cli._common import load_files
 from kritis_sim.cli.target import TargetSettings, resolve_target
@@ -76,6 +89,13 @@ def register(sub: Any) -> None:
     p.add_argument("--audit-log", metavar="FILE|-", help="JSON-lines audit log")
     p.add_argument(
         "--workers", type=int, default=16, help="threads for store reads (default 16)"
+    )
+    p.add_argument(
+        "--judge-updates",
+        choices=JUDGE_UPDATES,
+        default="changed",
+        help="changed (default): an UPDATE that changes no image is admitted "
+        "unjudged and audited; all: judge every UPDATE in full",
     )
     p.set_defaults(func=run)
 
@@ -183,6 +203,7 @@ def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
         ),
         audit_log=audit,
         workers=args.workers,
+        judge_updates=args.judge_updates,
     )
 
 
@@ -192,27 +213,34 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.tls_cert is None) != (args.tls_key is None):
         raise InputError("--tls-cert and --tls-key go together", path="webhook")
-    if args.tls_cert is None:
+    check_port(args.port)
+    if args.tls_cert is not None:
+        check_tls(args.tls_cert, args.tls_key)
+    else:
         print(
             "kritis-sim webhook: warning: no --tls-cert/--tls-key, serving plain "
             "HTTP; the Kubernetes API server only calls webhooks over HTTPS",
             file=sys.stderr,
         )
-    audit = AuditLog.open(args.audit_log) if args.audit_log else None
+    audit = open_audit_log(args.audit_log) if args.audit_log else None
     try:
         app = create_app(_config(args, audit))
         # Policy, keys and caches live as long as the server: move them out of
         # the collector's reach so full collections stay short (tail latency).
         gc.collect()
         gc.freeze()
-        serve(
-            app,
-            host=args.host,
-            port=args.port,
-            ssl_certfile=args.tls_cert,
-            ssl_keyfile=args.tls_key,
-            ready_message_stream=sys.stdout,
-        )
+        try:
+            serve(
+                app,
+                host=args.host,
+                port=args.port,
+                ssl_certfile=args.tls_cert,
+                ssl_keyfile=args.tls_key,
+                ready_message_stream=sys.stdout,
+            )
+        except (OSError, RuntimeError) as exc:  # a port in use, an unknown host
+            app.state.webhook.enforcer.close()
+            raise listen_error(args.host, args.port, exc) from None
         app.state.webhook.enforcer.close()
     finally:
         if audit is not None:

@@ -94,7 +94,10 @@ def build_review(request: RequestSpec, *, uid: str | None = None) -> dict[str, A
         "operation": request.operation,
         "userInfo": {"username": "conformance", "groups": ["system:authenticated"]},
         "object": obj,
-        "oldObject": obj if request.operation == "UPDATE" else None,
+        # A case names no previous object: an UPDATE with a null oldObject is
+        # judged in full (an oldObject equal to the object would be admitted
+        # unjudged under the default --judge-updates changed; docs/webhook.md).
+        "oldObject": None,
         "dryRun": request.dry_run,
         "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"},
     }

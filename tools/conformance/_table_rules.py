@@ -46,7 +46,7 @@ ROWS: list[Row] = [
     Row("namespace_rule_require_attested", "namespace rule REQUIRE_ATTESTATION, attested", S14 + " step 4", policy(DENY, ns={"prod": require()}), pod(APP, ns="prod"), True, QA, features=("namespace-rules",)),
     Row("namespace_rule_require_unattested_deny", "namespace rule REQUIRE_ATTESTATION, unattested", S14 + " step 4", policy(ALLOW, ns={"prod": require()}), pod(APP, ns="prod"), False, features=("namespace-rules",)),
     Row("namespace_rule_not_merged_deny", "the namespace rule's attestors alone count (default's attestation is irrelevant)", S14 + " step 4", policy(require("qa"), ns={"prod": require("build")}), pod(APP, ns="prod"), False, QA, features=("namespace-rules",)),
-    Row("namespace_rule_dotted_key_deny", "namespace keys may contain dots", S14 + " step 4", policy(ALLOW, ns={"team.a": DENY}), pod(APP, ns="team.a"), False, features=("namespace-rules",)),
+    Row("namespace_rule_dotted_key_never_matches", "namespace keys may contain dots, but a Kubernetes namespace is a DNS-1123 label (a Pod in 'team.a' is refused before judgement), so such a key never selects a rule", S14 + " step 4", policy(ALLOW, ns={"team.a": DENY}), pod(APP, ns="team-a"), True, features=("namespace-rules",)),
     # service-account rules
     Row("sa_rule_matches_deny", "a namespace:serviceaccount rule replaces the default", S14 + " step 4", policy(ALLOW, sa={"prod:deployer": DENY}), pod(APP, ns="prod", sa="deployer"), False, features=("service-account-rules",)),
     Row("sa_rule_default_sa_deny", "an unset serviceAccountName means 'default'", S14 + " step 4", policy(ALLOW, sa={"prod:default": DENY}), pod(APP, ns="prod"), False, features=("service-account-rules",)),

@@ -145,8 +145,14 @@ def test_review_image_review_refuses_bad_shape(
     assert info.value.path == path
 
 
-def test_review_image_review_empty_spec_is_valid() -> None:
+def test_review_image_review_spec_without_containers_is_valid() -> None:
+    # A namespace is required since issue 15 item 3 (the plugin always sends
+    # one); containers may still be absent.
     parsed = parse_image_review(
-        {"apiVersion": "imagepolicy.k8s.io/v1alpha1", "kind": "ImageReview", "spec": {}}
+        {
+            "apiVersion": "imagepolicy.k8s.io/v1alpha1",
+            "kind": "ImageReview",
+            "spec": {"namespace": "team"},
+        }
     )
-    assert parsed.images == () and parsed.namespace is None
+    assert parsed.images == () and parsed.namespace == "team"

@@ -15,7 +15,7 @@ from kritis_sim.admission.workloads import (
     workload_from_admission,
     workload_from_image_review,
 )
-from kritis_sim.errors import ManifestError
+from kritis_sim.errors import ManifestError, WebhookRequestError
 
 from .conftest import API, MIGRATE, POD_IMAGES, PROXY, fixture
 
@@ -37,6 +37,8 @@ def review(
     sub: str | None = None,
     namespace: str | None = "team",
 ) -> Workload | NotApplicable:
+    if obj is not None and "name" not in (obj.get("metadata") or {}):
+        obj = {**obj, "metadata": {**(obj.get("metadata") or {}), "name": "w"}}
     request: dict[str, Any] = {
         "uid": "u-1",
         "kind": {"group": group, "version": "v1", "kind": kind},
@@ -130,12 +132,14 @@ def test_workloads_deprecated_service_account_and_default() -> None:
     assert isinstance(found, Workload) and found.service_account == "default"
 
 
-def test_workloads_namespace_falls_back_to_metadata_then_default() -> None:
+def test_workloads_namespace_from_metadata_and_never_default() -> None:
     pod = {"metadata": {"namespace": "meta-ns"}, "spec": {"containers": []}}
     found = review("", "Pod", pod, namespace=None)
     assert isinstance(found, Workload) and found.namespace == "meta-ns"
-    found = review("", "Pod", {"spec": {}}, namespace=None)
-    assert isinstance(found, Workload) and found.namespace == "default"
+    # No namespace at all: the API server always sends one; no guessing.
+    with pytest.raises(WebhookRequestError) as info:
+        review("", "Pod", {"spec": {}}, namespace=None)
+    assert info.value.path == "request.namespace"
 
 
 @pytest.mark.parametrize(
@@ -159,10 +163,13 @@ def test_workloads_breakglass_markers(
     on_template = review("apps", "Deployment", {"spec": {"template": template(meta)}})
     assert isinstance(on_template, Workload)
     assert bool(on_template.breakglass) is expected
+    # On the controller's own metadata its Pods would not carry it: not read
+    # (changed for issue 15 item 2; it used to count).
     on_owner = review(
         "apps", "Deployment", {"metadata": meta, "spec": {"template": template()}}
     )
-    assert isinstance(on_owner, Workload) and bool(on_owner.breakglass) is expected
+    assert isinstance(on_owner, Workload) and on_owner.breakglass == ()
+    assert bool(on_owner.misplaced_breakglass) is expected
 
 
 def test_workloads_cronjob_job_template_metadata_breakglass() -> None:
@@ -172,8 +179,11 @@ def test_workloads_cronjob_job_template_metadata_breakglass() -> None:
     }
     found = review("batch", "CronJob", obj)
     assert isinstance(found, Workload)
-    assert found.breakglass == (
-        "object.spec.jobTemplate.metadata.annotations['kritis.grafeas.io/breakglass']",
+    assert found.breakglass == ()  # the Jobs carry it, their Pods do not
+    assert found.misplaced_breakglass == (
+        "breakglass annotation 'kritis.grafeas.io/breakglass' found on the "
+        "CronJob's jobTemplate metadata; breakglass must be on the pod template "
+        "(spec.jobTemplate.spec.template.metadata.annotations), which its Pods carry",
     )
 
 

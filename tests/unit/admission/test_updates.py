@@ -31,6 +31,7 @@ def replicaset(image: str, replicas: int = 3, **spec: Any) -> dict[str, Any]:
         "metadata": {"name": "shop", "namespace": "prod"},
         "spec": {
             "replicas": replicas,
+            "selector": {"matchLabels": {"app": "shop"}},
             "template": {
                 "metadata": {"labels": {"app": "shop"}},
                 "spec": {"containers": [{"name": "api", "image": image}], **spec},

@@ -3,7 +3,9 @@
 Prints the base URL (``http://127.0.0.1:PORT``) on a line of its own once the
 server accepts connections, logs one line per request on stderr, and stops
 cleanly (exit 0) on SIGINT or SIGTERM. With ``--db FILE`` data lives in SQLite
-and every acknowledged write survives a crash; without it, in memory.
+and every acknowledged write survives a crash; without it, in memory. A
+``--db`` file that is not a kritis-sim database, or is corrupt or truncated, is
+refused before serving: one line naming it on stderr, exit 2.
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--db",
         metavar="FILE",
-        help="SQLite file for durable storage (default: in memory)",
+        help="SQLite file for durable storage (default: in memory); created if "
+        "missing, checked at start (exit 2 if it is not a kritis-sim emulator "
+        "database or is corrupt or truncated)",
     )
     p.add_argument("--quiet", action="store_true", help="do not log requests")
     p.set_defaults(func=run)

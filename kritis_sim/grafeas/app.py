@@ -174,6 +174,9 @@ def create_app(
             HTTPException: _http_error,
         },
     )
+    # a path with a trailing or doubled slash is a 404, as on Google, not a
+    # redirect (which would carry no error body and drop a PUT's body)
+    app.router.redirect_slashes = False
     app.state.emulator = Emulator(
         store=store or MemoryStore(), max_body_bytes=max_body_bytes
     )

@@ -291,3 +291,11 @@ def test_error_message_quoting_a_surrogate_is_still_sent() -> None:
     reply = error_response(ApiError("NOT_FOUND", "no \ud800 here"))
     body: dict[str, Any] = json.loads(reply.body)
     assert body["error"]["message"] == "no \\ud800 here"
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/projects/p/notes/", "/v1/projects/p/occurrences//", "/v1/projects/p/"]
+)
+def test_trailing_slash_is_404_not_a_redirect(memory_api: Api, path: str) -> None:
+    reply = memory_api.put(path, json=NOTE)
+    assert "no such resource" in assert_google_error(reply, 404, "NOT_FOUND")

@@ -1,8 +1,8 @@
 """What the kind harness runs and writes: settings, command lines, files.
 
-Pure functions of :class:`KindSettings`: the kind cluster configuration (YAML),
-the Dockerfile of the webhook image, and every ``kind``, ``docker`` and
-``kubectl`` command line. Every ``kubectl`` command names the kind cluster's
+Pure functions of :class:`KindSettings`: the kind cluster configuration (YAML)
+and every ``kind``, ``docker`` and ``kubectl`` command line (the image is built
+from the repository's own ``Dockerfile``). Every ``kubectl`` command names the kind cluster's
 context explicitly (``--context kind-<name>``), so the harness never acts on
 whatever cluster the user's current context points at; :func:`check_local_server`
 refuses an API server that is not on the loopback interface.
@@ -27,7 +27,6 @@ __all__ = [
     "KindSettings",
     "check_local_server",
     "docker_build",
-    "dockerfile",
     "kind_config",
     "kind_create",
     "kind_delete",
@@ -58,7 +57,8 @@ class KindSettings:
         service: the webhook's Deployment and Service name.
         workload_namespace: where test workloads go by default.
         image: tag of the webhook image built and loaded into the nodes.
-        base_image: the Python image the webhook image starts from.
+        base_image: the Python image the webhook image starts from (the
+            Dockerfile's ``BASE_IMAGE`` build argument).
         node_image: the kind node image (None: kind's default).
         cluster: ``location.name`` passed to the webhook's ``--cluster``.
         create_timeout: seconds for ``kind create cluster``.
@@ -128,26 +128,6 @@ def kind_config(settings: KindSettings) -> str:
     return yaml.safe_dump(config, sort_keys=False)
 
 
-def dockerfile(base_image: str) -> str:
-    """A Dockerfile that pip-installs the staged checkout and runs ``kritis-sim``.
-
-    The build context holds ``pyproject.toml``, ``README.md`` and
-    ``kritis_sim/`` (see :func:`kritis_sim.harness.kind.stage_build_context`).
-    The Deployment passes ``webhook --tls-cert ... --policy ...`` as ``args``.
-    """
-    return (
-        f"FROM {base_image}\n"
-        "ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \\\n"
-        "    PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1\n"
-        "COPY pyproject.toml README.md /src/\n"
-        "COPY kritis_sim /src/kritis_sim\n"
-        "RUN pip install /src && rm -rf /src\n"
-        "USER 65532:65532\n"
-        'ENTRYPOINT ["kritis-sim"]\n'
-        'CMD ["webhook", "--help"]\n'
-    )
-
-
 def kind_get_clusters() -> tuple[str, ...]:
     """List kind clusters (one name per line)."""
     return ("kind", "get", "clusters")
@@ -173,9 +153,23 @@ def kind_delete(settings: KindSettings) -> tuple[str, ...]:
     return ("kind", "delete", "cluster", "--name", settings.cluster_name)
 
 
-def docker_build(settings: KindSettings, context_dir: Path) -> tuple[str, ...]:
-    """Build the webhook image from a staged context holding the Dockerfile."""
-    return ("docker", "build", "--tag", settings.image, str(context_dir))
+def docker_build(settings: KindSettings, checkout: Path) -> tuple[str, ...]:
+    """Build the webhook image from the repository's ``Dockerfile``.
+
+    The context is the checkout; its ``.dockerignore`` lets in only what the
+    image needs. ``base_image`` goes in as the ``BASE_IMAGE`` build argument.
+    """
+    return (
+        "docker",
+        "build",
+        "--tag",
+        settings.image,
+        "--build-arg",
+        f"BASE_IMAGE={settings.base_image}",
+        "--file",
+        str(checkout / "Dockerfile"),
+        str(checkout),
+    )
 
 
 def kind_load(settings: KindSettings) -> tuple[str, ...]:

@@ -6,8 +6,9 @@
 
 1. :meth:`~KindHarness.up` checks the requirements, creates the cluster from
    a generated kind config (or reuses one of that name), makes sure its API
-   server is on loopback, builds the webhook image from this checkout
-   (``pip install`` into ``python:3.11-slim``) and loads it into the nodes;
+   server is on loopback, builds the webhook image from this checkout's
+   ``Dockerfile`` (the package and its pinned dependencies on
+   ``python:3.11-slim``, non-root) and loads it into the nodes;
 2. :meth:`~KindHarness.install` writes the serving certificate for the
    in-cluster Service, applies :func:`kritis_sim.admission.manifests.webhook_manifests`
    (ConfigMap with policy, attestors and occurrences, TLS Secret, Deployment,
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -55,15 +55,26 @@ from kritis_sim.harness._results import Admission, admission_from_output, never_
 
 __all__ = [
     "CONFIG_ANNOTATION",
+    "IMAGE_INPUTS",
     "KindHarness",
     "PolicyFiles",
     "find_checkout",
-    "stage_build_context",
 ]
 
 #: Pod-template annotation holding a hash of the webhook's configuration, so
 #: a changed ConfigMap or certificate rolls the Deployment.
 CONFIG_ANNOTATION = "kritis-sim.dev/config-sha256"
+
+#: What ``docker build`` reads from the checkout (``.dockerignore`` keeps the
+#: rest of the tree out of the build context).
+IMAGE_INPUTS = (
+    "Dockerfile",
+    ".dockerignore",
+    "docker/requirements.txt",
+    "pyproject.toml",
+    "README.md",
+    "kritis_sim",
+)
 
 _PROBE_IMAGE = "registry.invalid/kritis-sim/readiness-probe@sha256:" + "0" * 64
 
@@ -78,37 +89,19 @@ class PolicyFiles:
 
 
 def find_checkout() -> Path:
-    """The source checkout this package runs from (holds ``pyproject.toml``).
+    """The source checkout this package runs from (holds the :data:`IMAGE_INPUTS`).
 
     Raises:
         HarnessError: kritis-sim is installed without its source tree.
     """
     root = Path(kritis_sim.__file__).resolve().parents[1]
-    if not (root / "pyproject.toml").is_file():
-        raise HarnessError(
-            f"no pyproject.toml next to the kritis_sim package in {root}; "
-            "the image is built from a source checkout (pass checkout=...)"
-        )
+    for name in IMAGE_INPUTS:
+        if not (root / name).exists():
+            raise HarnessError(
+                f"no {name} next to the kritis_sim package in {root}; the image "
+                "is built from a source checkout (pass checkout=...)"
+            )
     return root
-
-
-def stage_build_context(checkout: Path, dest: Path, base_image: str) -> Path:
-    """Copy what ``pip install`` needs into ``dest`` and write the Dockerfile.
-
-    Only ``pyproject.toml``, ``README.md`` and ``kritis_sim/`` (without caches)
-    are copied, so the image does not depend on the rest of the tree.
-    """
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(checkout / name, dest / name)
-    shutil.copytree(
-        checkout / "kritis_sim",
-        dest / "kritis_sim",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-        dirs_exist_ok=True,
-    )
-    (dest / "Dockerfile").write_text(cmd.dockerfile(base_image), encoding="utf-8")
-    return dest
 
 
 class KindHarness:
@@ -186,15 +179,13 @@ class KindHarness:
         cmd.check_local_server(done.stdout.strip())
 
     def build_image(self) -> None:
-        """``docker build`` the webhook image from a staged copy of the checkout."""
+        """``docker build`` the webhook image from the checkout's ``Dockerfile``."""
         checkout = self.checkout or find_checkout()
-        self._log(f"building {self.settings.image} from {checkout}")
-        with tempfile.TemporaryDirectory(prefix="kritis-sim-image-") as tmp:
-            context = stage_build_context(checkout, Path(tmp), self.settings.base_image)
-            self.run(
-                cmd.docker_build(self.settings, context),
-                timeout=self.settings.build_timeout,
-            )
+        self._log(f"building {self.settings.image} from {checkout / 'Dockerfile'}")
+        self.run(
+            cmd.docker_build(self.settings, checkout),
+            timeout=self.settings.build_timeout,
+        )
 
     def load_image(self) -> None:
         """``kind load docker-image`` so the nodes never pull it."""

@@ -10,7 +10,8 @@ skipped silently). Everything read is merged, in the order given.
 :func:`append_occurrence` adds one occurrence to an existing file (``sign
 --append``), keeping it a valid occurrences file: it is read with the same
 loader, the new entry added, and the whole rewritten through a temporary file
-renamed over the original.
+renamed over the original, under an exclusive lock (``flock``) so that
+concurrent appends are serialised.
 
 CLI-only; the model's :func:`~kritis_sim.model.occurrence.load_occurrences`
 does the validating.
@@ -18,11 +19,13 @@ does the validating.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,38 +122,74 @@ def _entries(text: str, shown: str) -> tuple[list[Any], bool]:
     return (doc if isinstance(doc, list) else [doc]), False
 
 
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file now at ``path`` (created if missing).
+
+    The file is replaced by rename, so after the lock is granted the path must
+    still name the locked file; otherwise the lock is taken again.
+    """
+    while True:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def _render(path: Path, text: str, doc: Any) -> str:
+    first = text.lstrip()[:1]
+    if path.suffix == ".json" or (
+        path.suffix not in (".yaml", ".yml") and first in ("[", "{")
+    ):
+        return json.dumps(doc, indent=2) + "\n"
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def _replace(path: Path, out: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(out)
+        os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def append_occurrence(path_text: str, occurrence: dict[str, Any]) -> int:
     """Add ``occurrence`` to the file at ``path_text``; returns the new count.
 
     A missing or empty file becomes a list of one. The file keeps its kind of
     content (a list, or a ``{"occurrences": [...]}`` reply; several YAML
     documents become one list) and its syntax (JSON for ``*.json``, YAML
-    otherwise). The existing content must load as occurrences first.
+    otherwise). The existing content must load as occurrences first. The file
+    is locked while it is read and rewritten, so concurrent appends are
+    serialised rather than lost.
 
     Raises:
-        InputError: the existing file is not a valid occurrences file.
+        InputError: the existing file is not a valid occurrences file, or the
+            file cannot be written.
     """
     path = Path(path_text)
-    text = _text(path, path_text) if path.exists() else ""
-    _load(text, path_text)  # refuse to extend a file that is not valid
-    entries, is_reply = _entries(text, path_text)
-    entries.append(occurrence)
-    doc: Any = {"occurrences": entries} if is_reply else entries
-    first = text.lstrip()[:1]
-    if path.suffix == ".json" or (
-        path.suffix not in (".yaml", ".yml") and first in ("[", "{")
-    ):
-        out = json.dumps(doc, indent=2) + "\n"
-    else:
-        out = yaml.safe_dump(doc, sort_keys=False)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(out)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with _locked(path):
+            text = _text(path, path_text)
+            _load(text, path_text)  # refuse to extend a file that is not valid
+            entries, is_reply = _entries(text, path_text)
+            entries.append(occurrence)
+            doc: Any = {"occurrences": entries} if is_reply else entries
+            _replace(path, _render(path, text, doc))
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the occurrences file: {exc.strerror}", source=path_text
+        ) from None
     return len(entries)

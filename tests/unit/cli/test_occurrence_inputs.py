@@ -130,3 +130,23 @@ def test_sign_append_refuses_a_file_that_is_not_occurrences(
     assert "bad.yaml" in capsys.readouterr().err
     assert path.read_text() == before
     assert [p.name for p in cli_world.dir.iterdir() if p.name.startswith(".bad")] == []
+
+
+def test_concurrent_appends_are_serialised(cli_world: CliWorld) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kritis_sim.cli.occurrence_files import append_occurrence
+
+    path = cli_world.path("shared.json")
+    entries = [{**cli_world.occurrence(OTHER), "name": f"n{i}"} for i in range(12)]
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda e: append_occurrence(path, e), entries))
+    names = sorted(o["name"] for o in json.loads(Path(path).read_text()))
+    assert names == sorted(e["name"] for e in entries)
+
+
+def test_append_to_a_directory_is_an_input_error(
+    cli_world: CliWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _sign(cli_world, OTHER, str(cli_world.dir)) == 2
+    assert "cannot write the occurrences file" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from kritis_sim import __version__
 from kritis_sim.admission.rollout import Rollout
+from kritis_sim.admission.updates import JUDGE_UPDATES
 
 __all__ = [
     "DEFAULT_EXCLUDED_NAMESPACES",
@@ -59,6 +60,8 @@ class ManifestOptions:
         tls_cert_pem: serving certificate for the Secret (required).
         tls_key_pem: its key (required).
         rollout: dry-run (failurePolicy Ignore, policy in dry-run) or enforce.
+        judge_updates: the webhook's ``--judge-updates`` (``changed``: an
+            UPDATE that changes no image is admitted unjudged; ``all``).
         exclude_namespaces: namespaces not enforced besides
             :data:`DEFAULT_EXCLUDED_NAMESPACES` and ``namespace``.
         timeout_seconds: the webhook call timeout (1 to 30).
@@ -89,6 +92,7 @@ class ManifestOptions:
     tls_cert_pem: bytes | None = None
     tls_key_pem: bytes | None = None
     rollout: Rollout = Rollout.ENFORCE
+    judge_updates: str = "changed"
     exclude_namespaces: tuple[str, ...] = ()
     timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
     replicas: int = 2
@@ -117,6 +121,11 @@ class ManifestOptions:
         for attr in ("tls_cert_pem", "tls_key_pem", "ca_pem"):
             if not getattr(self, attr):
                 raise ValueError(f"{attr} is required")
+        if self.judge_updates not in JUDGE_UPDATES:
+            raise ValueError(
+                f"judge_updates must be one of {', '.join(JUDGE_UPDATES)}, "
+                f"got {self.judge_updates!r}"
+            )
         if self.image_pull_policy not in _PULL_POLICIES:
             raise ValueError(
                 f"image_pull_policy must be one of {', '.join(_PULL_POLICIES)}, "

@@ -95,6 +95,7 @@ def _args(opts: ManifestOptions) -> list[str]:
         args += ["--cluster", opts.cluster]
     if opts.istio_trust_domain:
         args += ["--istio-trust-domain", opts.istio_trust_domain]
+    args += ["--judge-updates", opts.judge_updates]
     return [*args, "--audit-log", "-"]
 
 

@@ -42,6 +42,7 @@ from kritis_sim.admission.manifests import (
     Rollout,
     webhook_manifests,
 )
+from kritis_sim.admission.updates import JUDGE_UPDATES
 from kritis_sim.cli._common import read_text
 from kritis_sim.cli.target import resolve_target
 from kritis_sim.errors import InputError
@@ -119,6 +120,13 @@ def register(sub: Any) -> None:
         metavar="DOMAIN",
         help="passed to the webhook's --istio-trust-domain ('none': no mesh); "
         "required when --policy has istioServiceIdentityAdmissionRules",
+    )
+    p.add_argument(
+        "--judge-updates",
+        choices=JUDGE_UPDATES,
+        default="changed",
+        help="passed to the webhook: changed (default) admits an UPDATE that "
+        "changes no image unjudged; all judges every UPDATE",
     )
     p.add_argument(
         "--timeout-seconds",
@@ -264,6 +272,7 @@ def run(args: argparse.Namespace) -> int:
             tls_cert_pem=cert_pem,
             tls_key_pem=key_pem,
             rollout=rollout,
+            judge_updates=args.judge_updates,
             exclude_namespaces=tuple(args.exclude_namespace),
             timeout_seconds=args.timeout_seconds,
             replicas=args.replicas,

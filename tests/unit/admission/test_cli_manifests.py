@@ -161,3 +161,15 @@ def test_manifests_rollout_is_what_the_started_webhook_does(
         assert hook["failurePolicy"] == "Fail"
         assert response["allowed"] is False
         assert response["status"]["code"] == 403
+
+
+def test_manifests_pass_judge_updates_to_the_webhook(
+    world: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["manifests", *_flags(world), "--judge-updates", "all"]) == 0
+    deploy = next(d for d in _printed(capsys) if d["kind"] == "Deployment")
+    (container,) = deploy["spec"]["template"]["spec"]["containers"]
+    args = container["args"]
+    assert args[args.index("--judge-updates") + 1] == "all"
+    assert parser("webhook").parse_args(args).judge_updates == "all"

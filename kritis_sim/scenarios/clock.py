@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 from typing import Protocol
 
+from kritis_sim.model.durations import format_duration
+
 __all__ = ["Clock", "VirtualClock"]
 
 
@@ -62,7 +64,7 @@ class VirtualClock:
             ValueError: when ``by`` is negative (time never goes back).
         """
         if by < datetime.timedelta(0):
-            raise ValueError(f"the virtual clock cannot go back (advance by {by})")
+            raise ValueError(f"the virtual clock cannot go back (advance by {format_duration(by)})")
         self._now += by
         return self._now
 

@@ -141,32 +141,32 @@ def _conformance(adapter: str, tmp_path: Path) -> subprocess.Popen[bytes]:
 
 
 @pytest.mark.parametrize(
-    ("sig", "code"), [(signal.SIGTERM, 128 + 15), (signal.SIGINT, 130)]
+    ("adapter", "ready", "sig", "code"),
+    [
+        # The reference adapter's server is up and a second setup hangs.
+        (SLOW_REFERENCE, "adapter.py setup", signal.SIGTERM, 128 + 15),
+        # A start that never returns, a grandchild, a request never answered.
+        (STUBBORN, "time.sleep(600)", signal.SIGINT, 130),
+    ],
+    ids=["reference-sigterm", "stubborn-sigint"],
 )
 def test_killed_conformance_run_leaves_no_process_behind(
-    marker: str, tmp_path: Path, sig: signal.Signals, code: int
+    marker: str,
+    tmp_path: Path,
+    adapter: str,
+    ready: str,
+    sig: signal.Signals,
+    code: int,
 ) -> None:
-    run = _conformance(SLOW_REFERENCE, tmp_path)
+    run = _conformance(adapter, tmp_path)
     try:
-        _wait_for(marker, "kritis_sim.conformance.adapter_server")
-        _wait_for(marker, "adapter.py setup")  # the second, hanging setup
+        _wait_for(marker, ready)
+        if adapter is SLOW_REFERENCE:
+            _wait_for(marker, "kritis_sim.conformance.adapter_server")
+        else:
+            time.sleep(0.3)  # let the runner send its first request
         run.send_signal(sig)
         assert run.wait(timeout=30) == code
-    finally:
-        if run.poll() is None:
-            run.kill()
-    _assert_none_left(marker)
-
-
-def test_killed_conformance_run_ends_a_stubborn_adapter_and_its_children(
-    marker: str, tmp_path: Path
-) -> None:
-    run = _conformance(STUBBORN, tmp_path)
-    try:
-        _wait_for(marker, "time.sleep(600)")
-        time.sleep(0.3)  # let the runner send its first request (never answered)
-        run.send_signal(signal.SIGTERM)
-        assert run.wait(timeout=30) == 128 + 15
     finally:
         if run.poll() is None:
             run.kill()

@@ -144,6 +144,20 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line strings (the policy and attestors in the ConfigMap) as
+    readable ``|`` blocks; PyYAML falls back to quoting where a block cannot
+    hold the text exactly."""
+
+
+def _str(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_BlockDumper.add_representer(str, _str)
+
+
 def _bytes(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
@@ -286,5 +300,7 @@ def run(args: argparse.Namespace) -> int:
             "DRYRUN_AUDIT_LOG_ONLY; read the audit log, then install with "
             "--rollout enforce"
         )
-    yaml.safe_dump_all(webhook_manifests(opts), sys.stdout, sort_keys=False)
+    yaml.dump_all(
+        webhook_manifests(opts), sys.stdout, Dumper=_BlockDumper, sort_keys=False
+    )
     return 0

@@ -179,36 +179,11 @@ class ScenarioFile(pytest.File):
 
 
 def _check_targets(scenario: Scenario) -> None:
-    """Refuse environments whose deploy target the policy needs but lacks.
+    """Refuse a scenario whose environments lack the deploy target its policy
+    needs (see :func:`kritis_sim.cli.target.check_scenario_targets`)."""
+    from kritis_sim.cli.target import check_scenario_targets
 
-    Raises:
-        ScenarioError: an environment without ``cluster`` (or with a malformed
-            one) while the policy has clusterAdmissionRules (``cluster: none``
-            says "not a cluster in the policy"), or Istio identity rules, which
-            scenario environments cannot select (they have no trust domain).
-    """
-    from kritis_sim.cli.target import resolve_target
-    from kritis_sim.errors import InputError, ScenarioError
-
-    policy = scenario.policy
-    if policy.istio_service_identity_admission_rules:
-        raise ScenarioError(
-            "istioServiceIdentityAdmissionRules cannot be simulated: scenario "
-            "environments have no Istio trust domain",
-            path="policy.istioServiceIdentityAdmissionRules",
-            source=scenario.where.source,
-        )
-    for env in scenario.environments.values():
-        flag = f"environments.{env.name}.cluster"
-        try:
-            resolve_target(policy, env.cluster, None, cluster_flag=flag)
-        except InputError as exc:
-            raise ScenarioError(
-                exc.message.replace(f"no {flag} was given", "the environment names no cluster"),
-                path=flag,
-                source=env.where.source,
-                line=env.where.line,
-            ) from None
+    check_scenario_targets(scenario)
 
 
 def _scenario_root(config: pytest.Config) -> Path | None:

@@ -87,6 +87,20 @@ def _console(*, stderr: bool = False) -> Console:
 _UNWRAPPED = 10_000
 
 
+def _target_errors(scenarios: list[Any]) -> list[Any]:
+    """Environments lacking the deploy target their policy needs (never guessed)."""
+    from kritis_sim.cli.target import check_scenario_targets
+    from kritis_sim.errors import ScenarioError
+
+    errors: list[Any] = []
+    for scenario in scenarios:
+        try:
+            check_scenario_targets(scenario)
+        except ScenarioError as exc:
+            errors.append(exc)
+    return errors
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the scenarios; returns the exit code."""
     from rich.progress import (
@@ -121,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"kritis-sim: error: --root: {exc}", file=sys.stderr)
             return EXIT_INPUT
     scenarios, errors = load_all(files, root=args.root)
+    errors += _target_errors(scenarios)
     if errors:
         for problem in errors:
             print(f"kritis-sim: error: {problem}", file=sys.stderr)

@@ -23,13 +23,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kritis_sim.core.target import DeployTarget
-from kritis_sim.errors import InputError
+from kritis_sim.errors import InputError, ScenarioError
 from kritis_sim.model.policy import Policy, RuleKind
 from kritis_sim.model.policy_load import rule_key_form
 
-__all__ = ["NONE", "TargetSettings", "describe_target", "resolve_target"]
+if TYPE_CHECKING:
+    from kritis_sim.scenarios.schema import Scenario
+
+__all__ = [
+    "NONE",
+    "TargetSettings",
+    "check_scenario_targets",
+    "describe_target",
+    "resolve_target",
+]
 
 #: The explicit "not a cluster (or trust domain) in the policy" value.
 NONE = "none"
@@ -164,3 +174,38 @@ def describe_target(target: DeployTarget, settings: TargetSettings) -> str:
     if target.istio_identity is not None:
         text += f", istio identity {target.istio_identity}"
     return text
+
+
+def check_scenario_targets(scenario: Scenario) -> None:
+    """The same rule for scenario environments (pytest plugin, ``kritis-sim run``).
+
+    Raises:
+        ScenarioError: an environment without ``cluster`` (or with a malformed
+            one) while the policy has clusterAdmissionRules (``cluster: none``
+            says "not a cluster in the policy"), or Istio identity rules, which
+            scenario environments cannot select (they have no trust domain).
+    """
+    policy = scenario.policy
+    if policy.istio_service_identity_admission_rules:
+        raise ScenarioError(
+            "istioServiceIdentityAdmissionRules cannot be simulated: scenario "
+            "environments have no Istio trust domain",
+            path="policy.istioServiceIdentityAdmissionRules",
+            source=scenario.where.source,
+        )
+    for env in scenario.environments.values():
+        flag = f"environments.{env.name}.cluster"
+        try:
+            resolve_target(policy, env.cluster, None, cluster_flag=flag)
+        except InputError as exc:
+            message = (
+                exc.message.replace(f"no {flag} was given", "the environment names no cluster")
+                .replace(f"({flag} LOCATION.NAME)", "(cluster: LOCATION.NAME)")
+                .replace(f"say {flag} {NONE}", f"say cluster: {NONE}")
+            )
+            raise ScenarioError(
+                message,
+                path=flag,
+                source=env.where.source,
+                line=env.where.line,
+            ) from None

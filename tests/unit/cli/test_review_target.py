@@ -246,3 +246,16 @@ def test_image_review_explanation_names_the_deploy_target(
     )
     assert code == 1 and out["status"]["allowed"] is False
     assert "deploy target: cluster us-central1.prod, namespace shop" in err
+
+
+def test_run_refuses_a_scenario_environment_without_cluster(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (ROOT / "scenarios" / "online-merchant.yaml").read_text()
+    assert "    cluster: us-central1-a.experimental\n" in text
+    path = tmp_path / "merchant.yaml"
+    path.write_text(text.replace("    cluster: us-central1-a.experimental\n", ""))
+    assert main(["run", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "merchant.yaml:" in err and "environments.experimental.cluster" in err
+    assert "us-central1-a.prod" in err and "say cluster: none" in err

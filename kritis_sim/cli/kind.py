@@ -130,10 +130,13 @@ def _check_manifests(harness: Any, args: argparse.Namespace) -> int:
 
 
 def _check_scenario(harness: Any, path: Path) -> int:
+    from kritis_sim.cli.target import check_scenario_targets
     from kritis_sim.harness._scenario import check_scenario
     from kritis_sim.scenarios.loader import load_scenario_file
 
-    result = check_scenario(harness, load_scenario_file(path))
+    scenario = load_scenario_file(path)
+    check_scenario_targets(scenario)  # the webhook would refuse to start
+    result = check_scenario(harness, scenario)
     for deploy in result.deploys:
         mark = "ok  " if deploy.ok else "FAIL"
         print(

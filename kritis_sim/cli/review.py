@@ -51,6 +51,7 @@ from kritis_sim.cli.target import (
     NONE,
     TargetSettings,
     describe_target,
+    object_notes,
     resolve_target,
 )
 from kritis_sim.core.decide import DecisionOptions, decide
@@ -214,7 +215,9 @@ class _Reviewer:
                 check_docker_reference=self.args.check_docker_reference
             ),
         )
-        return decision, describe_target(target, self.settings)
+        notes = object_notes(self.world.policy, target)
+        text = describe_target(target, self.settings)
+        return decision, "\n".join([text, *(f"note: {n}" for n in notes)])
 
     def review(self, item: Item) -> _Outcome:
         data = item.data
@@ -223,7 +226,7 @@ class _Reviewer:
                 workload = workload_from_image_review(parse_image_review(data))
                 decision, target = self.judge(workload)
                 reply = image_review_reply(decision_verdict(decision, workload))
-                text = f"ImageReview ({target}): {explain(decision)}"
+                text = f"ImageReview ({item.where})\n{target}\n{explain(decision)}"
                 return _Outcome(reply, decision.allowed, text)
             is_review = data.get("kind") == "AdmissionReview"
             review = data if is_review else _as_review(data, self.args.namespace)

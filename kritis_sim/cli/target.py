@@ -38,6 +38,7 @@ __all__ = [
     "TargetSettings",
     "check_scenario_targets",
     "describe_target",
+    "object_notes",
     "resolve_target",
 ]
 
@@ -174,6 +175,27 @@ def describe_target(target: DeployTarget, settings: TargetSettings) -> str:
     if target.istio_identity is not None:
         text += f", istio identity {target.istio_identity}"
     return text
+
+
+def object_notes(policy: Policy, target: DeployTarget) -> tuple[str, ...]:
+    """Notes about namespace and service-account rules that the target of one
+    object does not match (those keys come from the object, not from flags)."""
+    notes: list[str] = []
+    namespace_rules = policy.kubernetes_namespace_admission_rules
+    if namespace_rules and target.namespace not in namespace_rules:
+        notes.append(
+            f"namespace {target.namespace} matches none of the "
+            f"kubernetesNamespaceAdmissionRules keys ({_keys(namespace_rules)}); "
+            "the default rule governs"
+        )
+    account_rules = policy.kubernetes_service_account_admission_rules
+    if account_rules and target.service_account_key not in account_rules:
+        notes.append(
+            f"service account {target.service_account_key} matches none of the "
+            f"kubernetesServiceAccountAdmissionRules keys ({_keys(account_rules)}); "
+            "the default rule governs"
+        )
+    return tuple(notes)
 
 
 def check_scenario_targets(scenario: Scenario) -> None:

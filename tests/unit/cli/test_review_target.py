@@ -259,3 +259,22 @@ def test_run_refuses_a_scenario_environment_without_cluster(
     err = capsys.readouterr().err
     assert "merchant.yaml:" in err and "environments.experimental.cluster" in err
     assert "us-central1-a.prod" in err and "say cluster: none" in err
+
+
+def test_namespace_and_service_account_rules_that_miss_are_noted(
+    cli_world: CliWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli_world.policy(kubernetesNamespaceAdmissionRules={"prod": ALLOW, "qa": ALLOW})
+    manifest = cli_world.write("pod.yaml", pod(OTHER))
+    code, _, err = _run(cli_world.review_args(manifest), capsys)
+    assert code == 1
+    assert (
+        "note: namespace shop matches none of the kubernetesNamespaceAdmissionRules "
+        "keys (prod, qa)" in err
+    )
+    cli_world.policy(kubernetesServiceAccountAdmissionRules={"shop:default": ALLOW})
+    code, _, err = _run(cli_world.review_args(manifest), capsys)
+    assert code == 0 and "note:" not in err
+    cli_world.policy(kubernetesServiceAccountAdmissionRules={"shop:builder": ALLOW})
+    code, _, err = _run(cli_world.review_args(manifest), capsys)
+    assert code == 1 and "service account shop:default matches none" in err

@@ -231,7 +231,7 @@ SEGMENTS = {
     "occ": _segment([OCC, "missing"]),
     "attestor": _segment(["a", "missing"]),
 }
-QUERY_VALUES = st.text(st.characters(), max_size=8) | st.sampled_from(
+QUERY_VALUES = st.text(st.characters(codec="utf-8"), max_size=8) | st.sampled_from(
     ["0", "-1", "1001", "abc", "bogus", "attestation.bogus", "name", "a,,b",
      'resourceUrl="x" OR kind="BUILD"', 'kind="NOPE"', "has_suffix(x, 1)"]
 )  # fmt: skip

@@ -250,6 +250,12 @@ def run(args: argparse.Namespace) -> int:
     target = resolve_target(policy, args.cluster, args.istio_trust_domain)
     for note in target.notes:
         _note(note)
+    if not 1 <= args.timeout_seconds <= 30:
+        raise InputError(
+            f"timeoutSeconds must be 1 to 30 (Kubernetes' limits), got "
+            f"{args.timeout_seconds}",
+            path="--timeout-seconds",
+        )
     for ns in args.exclude_namespace:
         if not _DNS_LABEL.fullmatch(ns):
             raise InputError(

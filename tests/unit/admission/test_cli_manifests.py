@@ -64,8 +64,9 @@ def _printed(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
         ("--tls-cert", [], "--tls-cert"),
         ("--tls-key", [], "--tls-key"),
         ("--ca-file", [], "--ca-file"),
-        (None, ["--certs-out", "generated"], "--certs-out"),
+        (None, ["--certs-out", "{world}/generated"], "--certs-out"),
         (None, ["--replicas", "1"], "--replicas"),
+        (None, ["--timeout-seconds", "31"], "--timeout-seconds"),
         (None, ["--exclude-namespace", "Not_A_Namespace"], "--exclude-namespace"),
         (None, ["--namespace", "elsewhere"], "--tls-cert"),  # not its Service name
     ],
@@ -81,11 +82,23 @@ def test_manifests_refuse_a_missing_or_unsafe_input_in_one_line(
     flags = _flags(world)
     if drop is not None:
         flags = _without(flags, drop)
+    extra = [e.format(world=world) for e in extra]
     assert main(["manifests", *flags, *extra]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert len(err.strip().splitlines()) == 1, err
     assert f"{flag}:" in err
+
+
+def test_manifests_write_no_certificate_for_an_install_they_refuse(
+    world: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = world / "generated"
+    flags = [*_flags(world)[:4], "--rollout", "enforce", "--certs-out", str(out)]
+    for bad in (["--timeout-seconds", "0"], ["--replicas", "1"]):
+        assert main(["manifests", *flags, *bad]) == 2
+    assert not out.exists()
+    assert "wrote" not in capsys.readouterr().err
 
 
 def test_manifests_refuse_a_dry_run_rollout_from_an_emulator(

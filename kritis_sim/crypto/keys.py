@@ -32,7 +32,8 @@ import re
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from kritis_sim.crypto.algorithms import KeyType, curve_label, spec
 from kritis_sim.errors import KeyFormatError
@@ -46,6 +47,7 @@ __all__ = [
     "describe_key",
     "generate_private_key",
     "key_mismatch",
+    "load_ed25519_public_key",
     "load_private_key",
     "load_public_key",
     "private_key_pem",
@@ -107,6 +109,33 @@ def load_public_key(pem: str | bytes) -> PublicKey:
         KeyFormatError: not exactly one ``PUBLIC KEY`` block, text outside it,
             a key that does not parse, or a key that is neither EC nor RSA.
     """
+    key = _load_spki(pem)
+    if not isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+        raise KeyFormatError(
+            f"unsupported public key type {type(key).__name__}; expected EC or RSA"
+        )
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size > MAX_RSA_BITS:
+        raise KeyFormatError(f"RSA key of {key.key_size} bits exceeds {MAX_RSA_BITS}")
+    return key
+
+
+def load_ed25519_public_key(pem: str | bytes) -> ed25519.Ed25519PublicKey:
+    """Load a PEM SubjectPublicKeyInfo Ed25519 public key (DSSE verifiers only;
+    Binary Authorization attestors have no Ed25519 algorithm).
+
+    Raises:
+        KeyFormatError: as :func:`load_public_key`, or a key that is not Ed25519.
+    """
+    key = _load_spki(pem)
+    if not isinstance(key, ed25519.Ed25519PublicKey):
+        raise KeyFormatError(
+            f"unsupported public key type {type(key).__name__}; expected Ed25519"
+        )
+    return key
+
+
+def _load_spki(pem: str | bytes) -> PublicKeyTypes:
+    """The key of the one strict ``PUBLIC KEY`` block in ``pem``, of any type."""
     text = _as_text(pem)
     labels = _BEGIN_RE.findall(text)
     if not labels:
@@ -131,16 +160,9 @@ def load_public_key(pem: str | bytes) -> PublicKey:
     if text[:start].strip() or text[end:].strip():
         raise KeyFormatError("unexpected text before or after the PEM public key block")
     try:
-        key = serialization.load_pem_public_key(_block_bytes(text, start, end))
+        return serialization.load_pem_public_key(_block_bytes(text, start, end))
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise KeyFormatError(f"public key does not parse: {exc}") from None
-    if not isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
-        raise KeyFormatError(
-            f"unsupported public key type {type(key).__name__}; expected EC or RSA"
-        )
-    if isinstance(key, rsa.RSAPublicKey) and key.key_size > MAX_RSA_BITS:
-        raise KeyFormatError(f"RSA key of {key.key_size} bits exceeds {MAX_RSA_BITS}")
-    return key
 
 
 def default_key_id(key: str | bytes | PublicKey | PrivateKey) -> str:

@@ -25,6 +25,7 @@ module neither finds images nor decides.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -92,12 +93,15 @@ def _spellings(kind: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def _is_label(value: str) -> bool:
     return len(value) <= 63 and _LABEL.fullmatch(value) is not None
 
 
+@functools.lru_cache(maxsize=512)
 def _gvk_problem(group: str, version: str, kind: str) -> tuple[str, str] | None:
-    """``(field, message)`` for the first thing wrong with a group/version/kind."""
+    """``(field, message)`` for the first thing wrong with a group/version/kind
+    (memoised: an API server sends the same few kinds over and over)."""
     if len(kind) > 63 or not _DNS1035.fullmatch(kind.lower()):
         return "kind", f"expected a kind name such as 'Pod', got {kind!r}"
     if group == "core":
@@ -214,6 +218,16 @@ def check_namespace(value: Any, path: str) -> str | None:
     return value
 
 
+@functools.lru_cache(maxsize=1024)
+def _name_ok(kind: str, value: str, prefix: bool) -> bool:
+    # A generateName may end in '-' (the API server appends a suffix).
+    checked = value[:-1] + "a" if prefix and value.endswith("-") else value
+    if len(checked) > 253 or not _SUBDOMAIN.fullmatch(checked):
+        return False
+    limit = _NAME_LIMITS.get(kind)
+    return limit is None or prefix or len(value) <= limit
+
+
 def _check_name(
     kind: str, value: Any, path: str, *, prefix: bool = False
 ) -> str | None:
@@ -221,16 +235,14 @@ def _check_name(
         return None
     if not isinstance(value, str):
         raise _fail(f"expected a name (a string), got {type(value).__name__}", path)
-    # A generateName may end in '-' (the API server appends a suffix).
-    checked = value[:-1] + "a" if prefix and value.endswith("-") else value
-    if len(checked) > 253 or not _SUBDOMAIN.fullmatch(checked):
-        raise _fail(f"expected {_SUBDOMAIN_HELP} characters, got {value!r}", path)
+    if _name_ok(kind, value, prefix):
+        return value
     limit = _NAME_LIMITS.get(kind)
-    if limit is not None and not prefix and len(value) > limit:
+    if limit is not None and _name_ok(kind, value[:limit], prefix):
         raise _fail(
             f"a {kind} name has at most {limit} characters, got {len(value)}", path
         )
-    return value
+    raise _fail(f"expected {_SUBDOMAIN_HELP} characters, got {value!r}", path)
 
 
 def resolve_identity(

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
-from kritis_sim._yaml import Path
+from kritis_sim._yaml import Locator, Path
 from kritis_sim.admission.workloads import BREAKGLASS_LABEL
 from kritis_sim.errors import InputError, ScenarioError
+from kritis_sim.model._fields import type_name
 from kritis_sim.scenarios import manifests
 from kritis_sim.scenarios._reader import Reader, relocate
 from kritis_sim.scenarios.schema import (
@@ -293,9 +294,11 @@ class _Events:
             return self._image(entry, path, artifacts)
 
         obj = manifests.substitute(data, resolve)
-        if not isinstance(obj, dict) or obj.get("kind") not in manifests.KINDS:
+        kind = obj.get("kind") if isinstance(obj, dict) else None
+        if not isinstance(obj, dict) or not isinstance(kind, str) or kind not in manifests.KINDS:
             kinds = ", ".join(manifests.KINDS)
             raise locator.error(ScenarioError, ("kind",), f"expected a Kubernetes object of kind {kinds}")
+        _check_metadata(obj, locator, manifests.KINDS[kind][1])
         return obj
 
     def _expect(self, doc: Mapping[str, Any], path: Path, pods: int) -> Expectation | None:
@@ -317,6 +320,39 @@ class _Events:
             pods_outcome = _OUTCOMES[r.choice(doc["podsExpect"], (*path, "podsExpect"), _OUTCOMES)]
         where = self.s.where((*path, "expect") if "expect" in doc else path)
         return Expectation(outcome, pattern, where, pods_outcome if pods else None)
+
+
+def _check_metadata(obj: dict[str, Any], locator: Locator, template: tuple[str, ...]) -> None:
+    """The object's (and its pod template's) metadata, labels and annotations are mappings.
+
+    The simulator reads and marks these before the workload parser sees the
+    object, so their shape is checked here, located in the manifest.
+    """
+
+    def refuse(path: Path, value: object) -> NoReturn:
+        raise locator.error(ScenarioError, path, f"expected a mapping, got {type_name(value)}")
+
+    holders: list[tuple[Path, dict[str, Any]]] = [((), obj)]
+    node: Any = obj
+    for i, key in enumerate(template):
+        node = node.get(key)
+        if node is None:
+            break
+        if not isinstance(node, dict):
+            refuse(template[: i + 1], node)
+    else:
+        if template:
+            holders.append((template, node))
+    for path, holder in holders:
+        meta = holder.get("metadata")
+        if meta is None:
+            continue
+        if not isinstance(meta, dict):
+            refuse((*path, "metadata"), meta)
+        for key in ("labels", "annotations"):
+            value = meta.get(key)
+            if value is not None and not isinstance(value, dict):
+                refuse((*path, "metadata", key), value)
 
 
 def _mark_breakglass(obj: dict[str, Any]) -> None:

@@ -35,7 +35,8 @@ def _suite(result: ScenarioResult) -> ET.Element:
             line=str(deploy.event.where.line or 0),
             time=f"{each:.6f}",
         )
-        ET.SubElement(case, "system-out").text = deploy.reply.text
+        reply = deploy.reply
+        ET.SubElement(case, "system-out").text = "\n".join(filter(None, (reply.message, reply.text)))
         if deploy.event.expect is None:
             skipped += 1
             ET.SubElement(case, "skipped", message="the deploy states no expectation")

@@ -1,8 +1,9 @@
-"""Fuzzing the scenario loader: mutated bundled scenarios load or fail with one located line.
+"""Fuzzing the scenario loader: mutated scenarios and manifests load or fail with one located line.
 
-Each example starts from a bundled scenario, changes values, keys and types
-in its YAML tree (and sometimes the text itself), writes it next to a copy of
-the bundled manifests, and loads it. The loader must return a scenario or
+Each example starts from a bundled scenario (or a bundled manifest the
+deployment-refused scenario names), changes values, keys and types in its YAML
+tree (and sometimes the text itself), writes it next to a copy of the bundled
+manifests, and loads it. The loader must return a scenario or
 raise :class:`~kritis_sim.errors.ScenarioError` naming a file under the
 scenario's directory; ``kritis-sim run`` on a refused file must exit 2 with
 that one line and no traceback. Examples are bounded by the Hypothesis
@@ -39,6 +40,10 @@ BASES = {
         "five-stage-pipeline.yaml",
     )
 }
+MANIFESTS = {
+    name: yaml.safe_load((ROOT / "scenarios" / "manifests" / name).read_text())
+    for name in ("checkout-deployment.yaml", "report-cronjob.yaml")
+}
 NASTY = st.sampled_from([
     "../x.yaml", "/etc/hostname", "/dev/zero", "manifests", "manifests/checkout-deployment.yaml",
     "manifests/../../x.yaml", "nope.yaml", "\0", "", " ", "${web}", "${nope:1}", "*", "&a", "!!binary",
@@ -72,10 +77,8 @@ def _paths(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
             yield from _paths(value, (*path, i))
 
 
-@st.composite
-def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
-    name = draw(st.sampled_from(sorted(BASES)))
-    tree = copy.deepcopy(BASES[name])
+def _mutate(draw: st.DrawFn, tree: Any) -> bytes:
+    """``tree`` with 1-3 changes of values, keys and types, as YAML (sometimes damaged)."""
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(list(_paths(tree))))
         if not path:
@@ -105,7 +108,35 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
         data = data[:at] + "".join(noise).encode() + data[at + cut:]
     if draw(st.integers(0, 19)) == 0:
         data = data[: draw(st.integers(1, len(data)))]  # truncated
-    return name, data
+    return data
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
+    """A bundled scenario's name and a mutation of it."""
+    name = draw(st.sampled_from(sorted(BASES)))
+    return name, _mutate(draw, copy.deepcopy(BASES[name]))
+
+
+@st.composite
+def mutated_manifest(draw: st.DrawFn) -> tuple[str, bytes]:
+    """A bundled manifest's name and a mutation of it."""
+    name = draw(st.sampled_from(sorted(MANIFESTS)))
+    return name, _mutate(draw, copy.deepcopy(MANIFESTS[name]))
+
+
+def _check(path: Path, workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Loads, or fails with one line naming a file under ``workdir``; run exits 2."""
+    try:
+        load_scenario_file(path)
+    except ScenarioError as exc:
+        text = str(exc)
+        assert exc.source is not None and text.startswith(str(workdir)), text
+        assert "\n" not in text and "Traceback" not in text
+        capsys.readouterr()
+        assert main(["run", str(path)]) == 2
+        captured = capsys.readouterr()
+        assert captured.err == f"kritis-sim: error: {text}\n" and captured.out == ""
 
 
 @pytest.fixture(scope="module")
@@ -125,13 +156,21 @@ def test_mutated_scenarios_load_or_fail_with_one_located_line(
     name, data = example
     path = workdir / name
     path.write_bytes(data)
+    _check(path, workdir, capsys)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(example=mutated_manifest())
+def test_mutated_manifests_load_or_fail_with_one_located_line(
+    workdir: Path, capsys: pytest.CaptureFixture[str], example: tuple[str, bytes]
+) -> None:
+    name, data = example
+    manifest = workdir / "manifests" / name
+    original = manifest.read_bytes()
+    manifest.write_bytes(data)
     try:
-        load_scenario_file(path)
-    except ScenarioError as exc:
-        text = str(exc)
-        assert exc.source is not None and text.startswith(str(workdir)), text
-        assert "\n" not in text and "Traceback" not in text
-        capsys.readouterr()
-        assert main(["run", str(path)]) == 2
-        captured = capsys.readouterr()
-        assert captured.err == f"kritis-sim: error: {text}\n" and captured.out == ""
+        scenario = workdir / "deployment-refused.yaml"
+        shutil.copy(ROOT / "scenarios" / "deployment-refused.yaml", scenario)
+        _check(scenario, workdir, capsys)
+    finally:
+        manifest.write_bytes(original)

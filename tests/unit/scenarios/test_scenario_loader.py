@@ -192,3 +192,25 @@ def test_pem_key_files_sign_and_verify(tmp_path: Path) -> None:
     wrong_alg = text.replace("privateKeyFile: qa.pem", "privateKeyFile: qa.pem\n        algorithm: RSA_PSS_2048_SHA256")
     with pytest.raises(ScenarioError, match=r"s\.yaml|qa\.pem"):
         load_scenario(wrong_alg, source="s.yaml", base_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("manifest", "line", "field"),
+    [
+        ("apiVersion: apps/v1\nkind: []\n", 2, "kind: expected a Kubernetes object of kind"),
+        ("kind: Pod\nmetadata: [x]\n", 2, "metadata: expected a mapping, got list"),
+        ("kind: Pod\nmetadata:\n  labels: yes\n", 3, "metadata.labels: expected a mapping, got boolean"),
+        ("kind: Deployment\nspec: 3\n", 2, "spec: expected a mapping, got number"),
+        ("kind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n"
+         "          annotations: [a]\n", 7,
+         "spec.jobTemplate.spec.template.metadata.annotations: expected a mapping, got list"),
+    ],
+)
+def test_manifest_shapes_are_checked_where_the_manifest_says_them(
+    tmp_path: Path, manifest: str, line: int, field: str
+) -> None:
+    (tmp_path / "m.yaml").write_text(manifest)
+    text = BASE.replace("{to: prod, artifact: web, expect: denied}", "{to: prod, manifest: m.yaml, breakglass: true}")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(text, source="s.yaml", base_dir=tmp_path)
+    assert str(info.value).startswith(f"{tmp_path / 'm.yaml'}:{line}: {field}"), str(info.value)

@@ -8,6 +8,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from kritis_sim import pytest_plugin
+
 ROOT = Path(__file__).resolve().parents[3]
 
 USER_TEST = textwrap.dedent(
@@ -112,11 +116,10 @@ def test_malformed_scenario_is_a_collection_error(tmp_path: Path) -> None:
     assert "broken.yaml:3: environments.prod.clustr: unknown field 'clustr'" in run.stdout
 
 
-def test_scenario_root_ini_and_option(tmp_path: Path) -> None:
+def test_scenario_root_from_the_ini_option(tmp_path: Path) -> None:
     project = tmp_path
-    # The ini root is the scenario's own directory: the shared policy is out.
     (project / "pytest.ini").write_text(
-        "[pytest]\naddopts = -p no:cacheprovider\nkritis_sim_scenario_root = scenarios/team\n"
+        "[pytest]\naddopts = -p no:cacheprovider\nkritis_sim_scenario_root = scenarios\n"
     )
     team = project / "scenarios" / "team"
     team.mkdir(parents=True)
@@ -127,9 +130,27 @@ def test_scenario_root_ini_and_option(tmp_path: Path) -> None:
         "scenario: shared-policy\nenvironments: {prod: {}}\nartifacts: {web: {repository: gcr.io/p/web}}\n"
         "policy: {file: ../shared.yaml}\nevents:\n  - build: web\n  - deploy: {to: prod, artifact: web, expect: allowed}\n"
     )
+    # Without the ini option the policy would lead out of scenarios/team.
     run = _pytest(project, "-q", "scenarios")
-    assert run.returncode == 2, run.stdout
-    assert "s.yaml:4: policy.file: '../shared.yaml' leads out of the scenario root" in run.stdout
-    # The command-line option overrides the ini option.
-    run = _pytest(project, "-q", "scenarios", "--kritis-sim-root", "scenarios")
     assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout
+
+
+class _Config:
+    def __init__(self, option: str | None, ini: str) -> None:
+        self.option, self.ini, self.rootpath = option, ini, Path("/project")
+
+    def getoption(self, name: str) -> str | None:
+        assert name == pytest_plugin.ROOT_OPTION
+        return self.option
+
+    def getini(self, name: str) -> str:
+        assert name == pytest_plugin.ROOT_INI
+        return self.ini
+
+
+@pytest.mark.parametrize(
+    ("option", "ini", "root"),
+    [(None, "", None), (None, "shared", Path("/project/shared")), ("wide", "shared", Path("wide"))],
+)
+def test_scenario_root_option_overrides_the_ini(option: str | None, ini: str, root: Path | None) -> None:
+    assert pytest_plugin._scenario_root(_Config(option, ini)) == root  # type: ignore[arg-type]

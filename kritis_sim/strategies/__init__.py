@@ -20,6 +20,8 @@ tuned to land on the boundaries where enforcers go wrong, not to be uniform:
 * :func:`workloads`: Pods (init and ephemeral containers, the
   ``ephemeralcontainers`` subresource) and controllers, sometimes with a
   breakglass marker, valid or almost;
+* :func:`platform_policies` and :func:`platform_checks`: valid GKE/Cloud Run
+  platform-policy documents (:mod:`kritis_sim.strategies.platform`);
 * :func:`worlds` and :func:`world_batches`: all of the above, consistent, as
   :class:`GeneratedWorld` values; a batch shares one configuration (policy,
   attestors, cluster) so an enforcer under test is configured once for many
@@ -53,6 +55,7 @@ from kritis_sim.strategies._worlds import (
     world_batches,
     worlds,
 )
+from kritis_sim.strategies.platform import platform_checks, platform_policies
 
 __all__ = [
     "CLUSTER",
@@ -64,6 +67,8 @@ __all__ = [
     "attestors",
     "images",
     "patterns",
+    "platform_checks",
+    "platform_policies",
     "policies",
     "workloads",
     "world_batches",

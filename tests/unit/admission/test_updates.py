@@ -207,15 +207,16 @@ def test_updates_review_cli_honours_the_rule(
     assert main(args) == 1
 
 
-def test_updates_cli_flag_reaches_the_webhook_config() -> None:
+def test_updates_cli_flag_reaches_the_webhook_config(tmp_path: Path) -> None:
     from kritis_sim.cli.main import parser
     from kritis_sim.cli.webhook import _config
 
-    base = ["webhook", "--emulator", "http://127.0.0.1:1", "--project", "p"]
+    (tmp_path / "p.json").write_text(json.dumps(Scenario().policy_doc))
+    (tmp_path / "a.json").write_text("[]")
+    base = ["webhook", "--policy", str(tmp_path / "p.json")]
+    base += ["--attestors", str(tmp_path / "a.json")]
     for extra, expected in (([], "changed"), (["--judge-updates", "all"], "all")):
         args = parser("webhook").parse_args([*base, *extra])
-        config = _config(args, None)
-        assert config.judge_updates == expected
-        config.source.close()  # type: ignore[attr-defined]
+        assert _config(args, None).judge_updates == expected
     with pytest.raises(SystemExit):
         parser("webhook").parse_args([*base, "--judge-updates", "some"])

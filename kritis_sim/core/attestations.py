@@ -3,7 +3,8 @@
 For one (image, attestor) pair this module looks up the attestor's occurrences
 for the image, and for each signature: finds the key by exact ``publicKeyId``,
 verifies the signature over the exact ``serializedPayload`` bytes with the key's
-declared algorithm, then parses the payload and compares
+declared algorithm (a PGP key: the signature is an OpenPGP signed message by
+the key whose content must equal ``serializedPayload``), then parses the payload and compares
 ``docker-manifest-digest`` with the image digest (and, optionally, the Kritis
 ``docker-reference`` identity), then checks freshness when the rule asks for it:
 an occurrence without ``createTime`` is ``no-create-time``, one created more
@@ -28,9 +29,10 @@ from datetime import datetime, timedelta
 
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.crypto.payload import parse_payload
+from kritis_sim.crypto.pgp import verify_pgp
 from kritis_sim.crypto.verify import VerificationCache, verify_signature
 from kritis_sim.errors import OccurrenceError
-from kritis_sim.model.attestor import Attestor, SignatureAlgorithm
+from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.decision import AttestorOutcome, OutcomeReason
 from kritis_sim.model.durations import format_duration
 from kritis_sim.model.imageref import ImageRef
@@ -76,12 +78,9 @@ def _rank(attempt: _Attempt) -> tuple[int, str]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _verified(key_id: str, algorithm: SignatureAlgorithm) -> _Attempt:
+def _verified(key_id: str, label: str) -> _Attempt:
     # Memoised: the same few keys verify every warm decision.
-    return (
-        OutcomeReason.VERIFIED,
-        f"verified with key {key_id!r} ({algorithm.value})",
-    )
+    return (OutcomeReason.VERIFIED, f"verified with key {key_id!r} ({label})")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -152,23 +151,31 @@ def _verify_one(
             f"signature names key id {key_id!r}; attestor {attestor.name} "
             "has no key with that id (ids must match exactly)",
         )
-    if key.pkix_public_key is None:
-        return (
-            OutcomeReason.BAD_SIGNATURE,
-            f"key {key_id!r} is a PGP key; kritis-sim verifies PKIX keys only",
-        )
     pkix = key.pkix_public_key
-    ok = (
-        cache.verify(pkix, occ.serialized_payload, signature)
-        if cache is not None
-        else verify_signature(pkix, occ.serialized_payload, signature)
-    )
-    if not ok:
-        return (
-            OutcomeReason.BAD_SIGNATURE,
-            f"signature does not verify with key {key_id!r} "
-            f"({pkix.signature_algorithm.value})",
+    if pkix is None:
+        # A PGP key: the signature is a signed message whose content must be
+        # serializedPayload. verify_pgp memoises on every input byte.
+        armored = key.ascii_armored_pgp_public_key or ""
+        pgp = verify_pgp(armored, signature, occ.serialized_payload)
+        if not pgp.verified:
+            return (
+                OutcomeReason.BAD_SIGNATURE,
+                f"PGP signature does not verify with key {key_id!r}: {pgp.reason}",
+            )
+        label = "OpenPGP"
+    else:
+        ok = (
+            cache.verify(pkix, occ.serialized_payload, signature)
+            if cache is not None
+            else verify_signature(pkix, occ.serialized_payload, signature)
         )
+        if not ok:
+            return (
+                OutcomeReason.BAD_SIGNATURE,
+                f"signature does not verify with key {key_id!r} "
+                f"({pkix.signature_algorithm.value})",
+            )
+        label = pkix.signature_algorithm.value
     try:
         payload = _parse_payload(occ.serialized_payload)
     except OccurrenceError as exc:
@@ -189,7 +196,7 @@ def _verify_one(
         stale = _stale(occ, now, max_age, skew)
         if stale is not None:
             return stale
-    return _verified(key_id, pkix.signature_algorithm)
+    return _verified(key_id, label)
 
 
 def _stale(

@@ -5,8 +5,11 @@ The rules follow the ``binaryauthorization/v1`` Attestor resource (see
 names, a required ``projects/P/notes/N`` note reference using the project ID,
 exactly one of ``asciiArmoredPgpPublicKey`` and ``pkixPublicKey`` per key,
 loadable PEMs whose key matches ``signatureAlgorithm``, URI key ids, default
-PKIX ids (RFC 6920 ``ni:///sha-256;...``), PGP ids as the V4 fingerprint, and
-no duplicate key ids or attestor names. Errors name file, line and field path.
+PKIX ids (RFC 6920 ``ni:///sha-256;...``), PGP ids as the V4 fingerprint
+(computed by :mod:`kritis_sim.crypto.pgp`, overwriting any supplied id as the API
+does), and no duplicate key ids or attestor names. Errors name file, line and
+field path. A PGP key without the ``kritis-sim[pgp]`` extra installed is a
+``KeyFormatError`` saying so.
 
 PEM loading, key/algorithm agreement and default PKIX ids come from
 :mod:`kritis_sim.crypto.keys`, so there is one definition of each. This module
@@ -15,15 +18,13 @@ does not verify signatures.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from kritis_sim._yaml import Locator, Path, load_documents
 from kritis_sim.crypto.keys import default_key_id, key_mismatch, load_public_key
+from kritis_sim.crypto.pgp import pgp_fingerprint
 from kritis_sim.errors import AttestorError, KeyFormatError
 from kritis_sim.model._fields import FieldReader, check_resource_name
 from kritis_sim.model.attestor import (
@@ -161,17 +162,12 @@ class _AttestorReader:
             armored = self.f.string(doc["asciiArmoredPgpPublicKey"], (*path, kinds[0]))
             try:
                 fingerprint = pgp_fingerprint(armored)
-            except ValueError as exc:
+            except KeyFormatError as exc:
                 raise self.f.locator.error(
-                    KeyFormatError, (*path, kinds[0]), str(exc)
+                    KeyFormatError, (*path, kinds[0]), exc.message
                 ) from None
-            if given_id is not None and given_id != fingerprint:
-                self.f.fail(
-                    (*path, "id"),
-                    f"PGP key id {given_id!r} is not the key's V4 fingerprint "
-                    f"{fingerprint!r}; the API replaces PGP ids with the fingerprint, "
-                    "so leave 'id' blank or set it to the fingerprint",
-                )
+            # As the API does: the id is always the V4 fingerprint; a supplied
+            # id (even a different one) is overwritten, not refused.
             return AttestorPublicKey(
                 id=fingerprint, ascii_armored_pgp_public_key=armored, comment=comment
             )
@@ -220,67 +216,3 @@ class _AttestorReader:
             self.f.fail(alg_path, f"{mismatch}; the algorithm must match the key")
         key_id = self.f.optional_string(doc, "keyId", path) or None
         return PkixPublicKey(public_key_pem=pem, signature_algorithm=alg, key_id=key_id)
-
-
-def pgp_fingerprint(armored: str) -> str:
-    """The RFC 4880 V4 fingerprint (40 upper-case hex) of an armored public key.
-
-    Only the first packet is read; it must be a version 4 public-key packet.
-
-    Raises:
-        ValueError: when the armor or the packet cannot be read.
-    """
-    lines = [line.strip() for line in armored.strip().splitlines()]
-    if not lines or lines[0] != "-----BEGIN PGP PUBLIC KEY BLOCK-----":
-        raise ValueError("expected '-----BEGIN PGP PUBLIC KEY BLOCK-----' armor")
-    try:
-        body_start = lines.index("", 1) + 1  # armor headers end at a blank line
-    except ValueError:
-        raise ValueError("PGP armor has no blank line after its headers") from None
-    chunks: list[str] = []
-    for line in lines[body_start:]:
-        if line.startswith(("=", "-----")):
-            break
-        chunks.append(line)
-    try:
-        data = base64.b64decode("".join(chunks), validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("PGP armor body is not valid base64") from None
-    packet = _first_packet(data)
-    if packet[0] != 6:
-        raise ValueError(f"expected a public-key packet (tag 6), found tag {packet[0]}")
-    body = packet[1]
-    if not body or body[0] != 4:
-        version = body[0] if body else None
-        raise ValueError(
-            f"only version 4 PGP keys are supported, found version {version}"
-        )
-    framed = b"\x99" + len(body).to_bytes(2, "big") + body
-    return hashlib.sha1(framed, usedforsecurity=False).hexdigest().upper()
-
-
-def _first_packet(data: bytes) -> tuple[int, bytes]:
-    """``(tag, body)`` of the first OpenPGP packet in ``data`` (RFC 4880 4.2)."""
-    if not data or not data[0] & 0x80:
-        raise ValueError("not an OpenPGP packet stream")
-    first = data[0]
-    if first & 0x40:  # new format
-        tag, octet = first & 0x3F, data[1] if len(data) > 1 else 0
-        if octet < 192:
-            start, length = 2, octet
-        elif octet < 224:
-            start, length = 3, ((octet - 192) << 8) + data[2] + 192
-        elif octet == 255:
-            start, length = 6, int.from_bytes(data[2:6], "big")
-        else:
-            raise ValueError("partial-length public-key packets are not supported")
-    else:  # old format
-        tag, kind = (first >> 2) & 0x0F, first & 0x03
-        if kind == 3:
-            raise ValueError("indeterminate-length packets are not supported")
-        size = 1 << kind
-        start, length = 1 + size, int.from_bytes(data[1 : 1 + size], "big")
-    body = data[start : start + length]
-    if len(body) != length:
-        raise ValueError("truncated OpenPGP packet")
-    return tag, body

@@ -1,0 +1,196 @@
+"""OpenPGP attestor keys and signed-message attestations, via pysequoia.
+
+Binary Authorization PGP attestors hold an ASCII-armored public key whose id is
+the RFC 4880 **V4 fingerprint in upper-case hex**; a PGP attestation signature
+is an OpenPGP *signed message* (``gpg --sign``, armored or binary) whose
+literal data must equal the occurrence's ``serializedPayload`` byte for byte
+(``docs/signatures.md``, "PGP").
+
+All OpenPGP parsing and cryptography is Sequoia's (the ``pysequoia`` binding,
+the optional extra ``kritis-sim[pgp]``); this module only wraps it:
+
+- :func:`pgp_fingerprint` reads an armored public key and returns its id.
+- :func:`verify_pgp` judges one signed message against one attestor key with
+  Sequoia's standard policy: the signature must be by the key or one of its
+  signing-capable subkeys, and the key must be alive and not revoked at the
+  signature's creation time (a hard revocation voids every signature). The
+  result is a value with a reason, never an exception, and is memoised.
+- :func:`generate_pgp_key` and :func:`sign_pgp` make keys and signed messages
+  for tests and pipelines (``kritis-sim keygen --pgp`` / ``sign --pgp-key``).
+
+Without pysequoia every entry point raises :class:`KeyFormatError` saying to
+install ``kritis-sim[pgp]``: a PGP key is never silently skipped or allowed.
+The one clock this module cannot hold out is Sequoia's: a signature carrying
+its own *signature expiration* subpacket is judged at wall-clock time
+(pysequoia's ``verify`` takes no reference time).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from kritis_sim.errors import KeyFormatError
+
+__all__ = [
+    "INSTALL_HINT",
+    "PgpResult",
+    "generate_pgp_key",
+    "pgp_available",
+    "pgp_fingerprint",
+    "sign_pgp",
+    "verify_pgp",
+]
+
+INSTALL_HINT = (
+    "PGP keys need the OpenPGP library pysequoia: pip install 'kritis-sim[pgp]'"
+)
+_ARMOR = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
+
+
+def _sequoia() -> ModuleType:
+    """The pysequoia module, or a KeyFormatError naming the extra to install."""
+    try:
+        import pysequoia
+    except ImportError:
+        raise KeyFormatError(INSTALL_HINT) from None
+    return pysequoia
+
+
+def pgp_available() -> bool:
+    """Whether the OpenPGP library is importable."""
+    try:
+        _sequoia()
+    except KeyFormatError:
+        return False
+    return True
+
+
+def _reason(exc: Exception) -> str:
+    """The first line of a Sequoia error (its backtrace is not for users)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@functools.lru_cache(maxsize=256)
+def _cert(armored: str) -> Any:
+    """The parsed public certificate of ``armored`` (memoised: keys are config)."""
+    seq = _sequoia()
+    if not armored.lstrip().startswith(_ARMOR):
+        secret = "PRIVATE KEY BLOCK" in armored.split("\n", 1)[0]
+        hint = "; this is a secret key, give gpg --armor --export" if secret else ""
+        raise KeyFormatError(
+            f"expected an ASCII-armored public key starting with {_ARMOR!r}{hint}"
+        )
+    try:
+        cert = seq.Cert.from_bytes(armored.encode())
+    except Exception as exc:  # Sequoia raises plain errors for any bad input
+        raise KeyFormatError(f"not a usable OpenPGP public key: {_reason(exc)}") from None
+    if len(cert.fingerprint) != 40:
+        raise KeyFormatError(
+            "only version 4 OpenPGP keys are supported (Binary Authorization ids "
+            f"are V4 fingerprints); this key's fingerprint is {cert.fingerprint}"
+        )
+    return cert
+
+
+def pgp_fingerprint(armored: str) -> str:
+    """The V4 fingerprint (40 upper-case hex) of an ASCII-armored public key.
+
+    Raises:
+        KeyFormatError: pysequoia is missing, or the text is not one armored V4
+            public key.
+    """
+    return str(_cert(armored).fingerprint).upper()
+
+
+@dataclass(frozen=True, slots=True)
+class PgpResult:
+    """Outcome of checking one signed message against one key.
+
+    Attributes:
+        verified: the message is validly signed by the key and its literal
+            data equals the expected payload.
+        reason: why not (empty when verified); names the signing subkey when
+            a subkey signed.
+    """
+
+    verified: bool
+    reason: str = ""
+
+
+@functools.lru_cache(maxsize=8192)
+def verify_pgp(armored_key: str, message: bytes, payload: bytes) -> PgpResult:
+    """Check that ``message`` is an OpenPGP signed message over ``payload`` by the key.
+
+    ``message`` may be armored (``-----BEGIN PGP MESSAGE-----``) or binary. A
+    detached signature, a cleartext signature whose text differs, a signature
+    by another key, one made while the key was expired or revoked, and a good
+    signature over other content all give ``verified=False`` with a reason.
+    Memoised on every input byte (results are immutable values).
+
+    Raises:
+        KeyFormatError: pysequoia is missing or the key cannot be read (the
+            attestor loader has already refused such keys).
+    """
+    seq = _sequoia()
+    cert = _cert(armored_key)
+    fingerprint = str(cert.fingerprint).upper()
+    try:
+        result = seq.verify(bytes=bytes(message), store=lambda _ids: [cert])
+    except Exception as exc:
+        detail = _reason(exc)
+        if detail.startswith("Signature verification failed"):
+            detail = (
+                f"no valid signature by key {fingerprint} (another key signed, the "
+                "signature is corrupt, or the key was expired or revoked when it "
+                "signed)"
+            )
+        elif detail.startswith("Malformed Message"):
+            detail = (
+                "not an OpenPGP signed message (a detached signature is not "
+                f"accepted; sign with gpg --sign): {detail}"
+            )
+        return PgpResult(False, detail)
+    signers = [str(s.certificate).upper() for s in result.valid_sigs]
+    if fingerprint not in signers:  # pragma: no cover - the store holds only cert
+        return PgpResult(False, f"no valid signature by key {fingerprint}")
+    if result.bytes != bytes(payload):
+        return PgpResult(
+            False,
+            f"a good signature by key {fingerprint}, but the signed content is not "
+            "the occurrence's serializedPayload",
+        )
+    return PgpResult(True)
+
+
+def generate_pgp_key(user_id: str) -> tuple[str, str]:
+    """A new Ed25519 key: ``(armored secret key, armored public key)``.
+
+    The primary key certifies; a subkey signs (Sequoia's default layout); no
+    passphrase; no expiry.
+
+    Raises:
+        KeyFormatError: pysequoia is missing.
+    """
+    seq = _sequoia()
+    tsk = seq.Tsk.generate(user_id)
+    return str(tsk), str(tsk.extract_certificate())
+
+
+def sign_pgp(armored_secret_key: str, data: bytes, *, armor: bool = True) -> bytes:
+    """An OpenPGP signed message over ``data`` (like ``gpg [--armor] --sign``).
+
+    Raises:
+        KeyFormatError: pysequoia is missing, or the text is not an unprotected
+            OpenPGP secret key with a signing-capable key.
+    """
+    seq = _sequoia()
+    try:
+        tsk = seq.Tsk.from_bytes(armored_secret_key.encode())
+        signer = tsk.signer()
+    except Exception as exc:
+        raise KeyFormatError(f"not a usable OpenPGP secret key: {_reason(exc)}") from None
+    return bytes(seq.sign(signer, bytes(data), armor=armor))

@@ -13,6 +13,9 @@ Follows secure-systems-lab/dsse ``protocol.md`` v1.0.0:
   and require a subject with the image digest. Every failure (bad signature,
   other key, wrong type, malformed JSON, other digest) is a ``False`` result
   with a reason, never an exception and never an allow.
+- :func:`verify_build` does that for a BUILD occurrence's ``envelope`` and
+  also checks the SLSA predicate's shape and that the occurrence's decoded
+  copy agrees with the signed payload.
 
 Keys: ECDSA and RSA keys are :class:`~kritis_sim.model.attestor.PkixPublicKey`
 values checked by :func:`kritis_sim.crypto.verify.verify_signature_detail`
@@ -36,6 +39,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from kritis_sim._yaml import Locator
 from kritis_sim.crypto.keys import (
     PrivateKey,
     default_key_id,
@@ -43,10 +47,18 @@ from kritis_sim.crypto.keys import (
 )
 from kritis_sim.crypto.sign import sign
 from kritis_sim.crypto.verify import verify_signature_detail
-from kritis_sim.errors import InputError, KeyFormatError
+from kritis_sim.errors import InputError, KeyFormatError, OccurrenceError
+from kritis_sim.model._fields import FieldReader
 from kritis_sim.model.attestor import PkixPublicKey, SignatureAlgorithm
 from kritis_sim.model.envelope import IN_TOTO_PAYLOAD_TYPE, Envelope, EnvelopeSignature
 from kritis_sim.model.intoto import Statement, parse_statement
+from kritis_sim.model.provenance import (
+    SLSA_V01,
+    SLSA_V02,
+    SLSA_V1,
+    BuildOccurrence,
+    check_provenance,
+)
 
 __all__ = [
     "DsseKey",
@@ -54,6 +66,7 @@ __all__ = [
     "EnvelopeVerification",
     "pae",
     "sign_envelope",
+    "verify_build",
     "verify_envelope",
     "verify_statement",
 ]
@@ -252,6 +265,52 @@ def verify_statement(
         checked.verified_keys,
         statement,
     )
+
+
+def verify_build(
+    occurrence: BuildOccurrence,
+    keys: Sequence[DsseKey],
+    *,
+    image_digest: str,
+    threshold: int = 1,
+) -> EnvelopeVerification:
+    """Check a BUILD occurrence's signed provenance about ``image_digest``.
+
+    The occurrence's ``envelope`` must verify (:func:`verify_statement`), its
+    payload must be SLSA provenance (v0.1, v0.2 or v1) of a valid shape, and a
+    decoded copy in the occurrence, when present, must say the same as the
+    signed payload: a copy that differs is reported, never trusted.
+    """
+    if occurrence.header.envelope is None:
+        return EnvelopeVerification(
+            False, ("BUILD occurrence has no envelope: its provenance is unsigned",)
+        )
+    checked = verify_statement(
+        occurrence.header.envelope,
+        keys,
+        image_digest=image_digest,
+        threshold=threshold,
+        predicate_types=(SLSA_V1, SLSA_V02, SLSA_V01),
+    )
+    if not checked or checked.statement is None:
+        return checked
+    statement = checked.statement
+    reader = FieldReader(Locator("envelope.payload"), OccurrenceError)
+    try:
+        check_provenance(reader, statement, (), "predicate")
+    except InputError as exc:
+        return EnvelopeVerification(False, (str(exc),), checked.verified_keys)
+    copy = occurrence.statement
+    if copy is not None and copy != statement:
+        return EnvelopeVerification(
+            False,
+            (
+                "the decoded statement in the occurrence differs from the signed "
+                "envelope payload",
+            ),
+            checked.verified_keys,
+        )
+    return checked
 
 
 Signer = tuple[PrivateKey, SignatureAlgorithm] | ed25519.Ed25519PrivateKey

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from kritis_sim._yaml import Path
-from kritis_sim.model._fields import FieldReader, type_name
+from kritis_sim.model._fields import FieldReader, ProtoEnum, type_name
 from kritis_sim.model.occurrence import decode_bytes, parse_timestamp
 
-__all__ = ["Leaf", "Shape", "check_shape"]
+__all__ = ["Leaf", "Shape", "bool_field", "check_shape", "enum_field", "or_default"]
+
+P = TypeVar("P", bound=ProtoEnum)
 
 
 class Leaf(enum.Enum):
@@ -87,3 +89,31 @@ def _check_leaf(reader: FieldReader, value: object, path: Path, leaf: Leaf) -> N
                 reader.fail((*path, key), f"digest {key!r} must not be empty")
     else:  # STRUCT
         reader.string_map(value, path, what=leaf.value)
+
+
+def or_default(data: Mapping[str, Any], key: str, default: Any) -> Any:
+    """``data[key]``, or ``default`` when absent or ``null`` (proto JSON)."""
+    value = data.get(key)
+    return default if value is None else value
+
+
+def enum_field(
+    reader: FieldReader, data: Mapping[str, Any], key: str, path: Path, cls: type[P]
+) -> P:
+    """An optional proto enum field (name or number); absent is the zero value."""
+    value = data.get(key)
+    if value is None:
+        return cls.parse(0)
+    return reader.enum_value(value, (*path, key), cls)
+
+
+def bool_field(
+    reader: FieldReader, data: Mapping[str, Any], key: str, path: Path
+) -> bool:
+    """An optional boolean field; absent is ``False``."""
+    value = or_default(data, key, False)
+    if not isinstance(value, bool):
+        reader.fail(
+            (*path, key), f"expected a boolean, got {type_name(value)} {value!r}"
+        )
+    return value

@@ -71,10 +71,17 @@ DETAIL_FIELDS: Mapping[str, tuple[str, int]] = {
 }
 _HEADER_FIELDS = frozenset(
     {
-        "name", "resourceUri", "noteName", "kind", "remediation", "createTime",
-        "updateTime", "envelope", "advisoryPublishTime",
+        "name",
+        "resourceUri",
+        "noteName",
+        "kind",
+        "remediation",
+        "createTime",
+        "updateTime",
+        "envelope",
+        "advisoryPublishTime",
     }
-)  # fmt: skip
+)
 _UNSPECIFIED = ("NOTE_KIND_UNSPECIFIED", 0)
 
 

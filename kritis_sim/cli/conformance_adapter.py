@@ -37,12 +37,31 @@ def register(sub: Any) -> None:
     steps = p.add_subparsers(dest="step", metavar="SUBCOMMAND")
     steps.add_parser("capabilities", help="print the feature tags as JSON")
     s = steps.add_parser("setup", help="translate a case into native configuration")
-    s.add_argument("--case", required=True, type=Path, metavar="DIR")
-    s.add_argument("--grafeas", required=True, metavar="URL")
-    s.add_argument("--out", required=True, type=Path, metavar="DIR")
+    s.add_argument(
+        "--case", required=True, type=Path, metavar="DIR", help="the case directory"
+    )
+    s.add_argument(
+        "--grafeas",
+        required=True,
+        metavar="URL",
+        help="the suite's Grafeas store, which the webhook reads attestations from",
+    )
+    s.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="where to write the native configuration (start and stop read it)",
+    )
     for name in ("start", "stop"):
         q = steps.add_parser(name, help=f"{name} the webhook")
-        q.add_argument("--config", required=True, type=Path, metavar="DIR")
+        q.add_argument(
+            "--config",
+            required=True,
+            type=Path,
+            metavar="DIR",
+            help="the directory setup wrote",
+        )
     p.set_defaults(func=run)
 
 

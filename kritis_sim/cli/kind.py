@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kritis_sim.cli._common import read_text
+from kritis_sim.cli.occurrence_files import OCCURRENCES_HELP
 from kritis_sim.errors import HarnessError, InputError
 
 __all__ = ["register", "run"]
@@ -34,6 +35,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", default="kritis-sim", help="kind cluster name")
     p.add_argument(
         "--image", default="kritis-sim:kind", help="webhook image tag (not :latest)"
+    )
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress messages on stderr (results and errors are still shown)",
     )
 
 
@@ -50,18 +56,33 @@ def register(sub: Any) -> None:
         "up", help="create the cluster, build and load the webhook image"
     )
     _common(up)
-    up.add_argument("--base-image", default="python:3.11-slim")
+    up.add_argument(
+        "--base-image",
+        default="python:3.11-slim",
+        help="Python image the webhook image is built on (default python:3.11-slim)",
+    )
     up.add_argument("--node-image", help="kind node image (default: kind's)")
     check = actions.add_parser(
         "check", help="install the webhook and send a scenario's or file's workloads"
     )
     _common(check)
-    check.add_argument("target", metavar="SCENARIO-or-MANIFESTS")
+    check.add_argument(
+        "target",
+        metavar="SCENARIO-or-MANIFESTS",
+        help="a scenario file, or Kubernetes manifests (with --policy and --attestors)",
+    )
     check.add_argument("--policy", metavar="FILE", help="policy (manifests mode)")
     check.add_argument("--attestors", metavar="FILE", help="attestors (manifests)")
-    check.add_argument("--occurrences", metavar="FILE", help="attestations")
     check.add_argument(
-        "--cluster", default="us-central1.kind-kritis-sim", metavar="LOCATION.NAME"
+        "--occurrences", metavar="FILE|DIR", action="append", help=OCCURRENCES_HELP
+    )
+    check.add_argument(
+        "--cluster",
+        default="us-central1.kind-kritis-sim",
+        metavar="LOCATION.NAME",
+        help="manifests mode: the cluster the installed webhook guards, as "
+        "clusterAdmissionRules keys name it (default us-central1.kind-kritis-sim; "
+        "a scenario's environments name their own)",
     )
     check.add_argument("--namespace", default="kritis-sim-e2e", help="for workloads")
     check.add_argument(
@@ -88,6 +109,10 @@ def _log(message: str) -> None:
     print(f"kritis-sim kind: {message}", file=sys.stderr)
 
 
+def _quiet(message: str) -> None:
+    """The progress callback under ``--quiet``: says nothing."""
+
+
 def _workloads(path: str) -> list[dict[str, Any]]:
     from kritis_sim._yaml import load_documents
 
@@ -103,6 +128,17 @@ def _workloads(path: str) -> list[dict[str, Any]]:
     return out
 
 
+def _occurrences_json(values: list[str] | None) -> str | None:
+    """Every ``--occurrences`` file and directory, as one JSON list."""
+    if not values:
+        return None
+    import json
+
+    from kritis_sim.cli.occurrence_files import read_occurrences
+
+    return json.dumps([occ.to_dict() for occ in read_occurrences(values)])
+
+
 def _check_manifests(harness: Any, args: argparse.Namespace) -> int:
     from kritis_sim.harness.kind import PolicyFiles
 
@@ -114,7 +150,7 @@ def _check_manifests(harness: Any, args: argparse.Namespace) -> int:
     files = PolicyFiles(
         policy_yaml=read_text(args.policy),
         attestors_yaml=read_text(args.attestors),
-        occurrences_json=read_text(args.occurrences) if args.occurrences else None,
+        occurrences_json=_occurrences_json(args.occurrences),
     )
     harness.install(files)
     denied = 0
@@ -164,10 +200,11 @@ def run(args: argparse.Namespace) -> int:
         elif args.action == "check":
             extra = {"cluster": args.cluster, "workload_namespace": args.namespace}
         settings = KindSettings(cluster_name=args.name, image=args.image, **extra)
-        harness = KindHarness(settings, log=_log)
+        harness = KindHarness(settings, log=_quiet if args.quiet else _log)
         if args.action == "up":
             harness.up()
-            _log(f"cluster {args.name} is up; image {args.image} loaded")
+            if not args.quiet:
+                _log(f"cluster {args.name} is up; image {args.image} loaded")
             return 0
         if args.action == "down":
             harness.down()

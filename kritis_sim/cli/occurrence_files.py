@@ -35,10 +35,25 @@ from kritis_sim._yaml import load_documents
 from kritis_sim.errors import InputError, OccurrenceError
 from kritis_sim.model.occurrence import AttestationOccurrence, load_occurrences
 
-__all__ = ["OCCURRENCE_SUFFIXES", "append_occurrence", "read_occurrences"]
+__all__ = [
+    "OCCURRENCES_HELP",
+    "OCCURRENCE_SUFFIXES",
+    "append_occurrence",
+    "read_occurrences",
+]
 
 #: File name endings read from an ``--occurrences`` directory.
 OCCURRENCE_SUFFIXES = (".json", ".yaml", ".yml")
+
+#: The help of every command's ``--occurrences FILE|DIR`` (action "append"),
+#: so the option reads and means the same everywhere.
+OCCURRENCES_HELP = (
+    "attestation occurrences; repeatable. A file (- for stdin) holds "
+    "YAML/JSON: one occurrence, a list, {occurrences: [...]}, or several "
+    "YAML documents of these. A directory contributes every "
+    + ", ".join(f"*{s}" for s in OCCURRENCE_SUFFIXES)
+    + " file in it (sorted by name; none is an error). All are merged"
+)
 
 
 def _text(path: Path, shown: str) -> str:

@@ -32,15 +32,17 @@ def register(sub: Any) -> None:
         metavar="REF",
         help="image by digest, e.g. gcr.io/p/app@sha256:<64 hex>",
     )
-    p.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    # The old spelling keeps working, hidden: --out is the name every command uses.
+    p.add_argument("--output", dest="out", metavar="FILE", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print (or write) the payload bytes."""
     data = make_payload(args.image)
-    if args.output:
-        Path(args.output).write_bytes(data)
+    if args.out:
+        Path(args.out).write_bytes(data)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -45,7 +45,7 @@ from kritis_sim.admission.workloads import (
 )
 from kritis_sim.cli._common import load_files, parse_now, print_json, read_text
 from kritis_sim.cli.k8s_schema import check_namespace
-from kritis_sim.cli.occurrence_files import OCCURRENCE_SUFFIXES
+from kritis_sim.cli.occurrence_files import OCCURRENCES_HELP
 from kritis_sim.cli.review_inputs import Item, load_items
 from kritis_sim.cli.target import (
     NONE,
@@ -86,11 +86,7 @@ def register(sub: Any) -> None:
         "--occurrences",
         metavar="FILE|DIR",
         action="append",
-        help="attestation occurrences; repeatable. A file (- for stdin) holds "
-        "YAML/JSON: one occurrence, a list, {occurrences: [...]}, or several "
-        "YAML documents of these. A directory contributes every "
-        + ", ".join(f"*{s}" for s in OCCURRENCE_SUFFIXES)
-        + " file in it (sorted by name; none is an error). All are merged",
+        help=OCCURRENCES_HELP,
     )
     p.add_argument(
         "--cluster",

@@ -36,6 +36,7 @@ from kritis_sim.admission.startup import (
 from kritis_sim.admission.updates import JUDGE_UPDATES
 from kritis_sim.admission.webhook import WebhookConfig, create_app
 from kritis_sim.cli._common import load_files
+from kritis_sim.cli.occurrence_files import OCCURRENCES_HELP
 from kritis_sim.cli.target import TargetSettings, resolve_target
 from kritis_sim.core.decide import DecisionOptions
 from kritis_sim.core.source import AttestationSource, InMemorySource
@@ -58,7 +59,9 @@ def register(sub: Any) -> None:
     src = p.add_argument_group("policy and attestations")
     src.add_argument("--policy", metavar="FILE", help="Binary Authorization policy")
     src.add_argument("--attestors", metavar="FILE", help="Attestor resources")
-    src.add_argument("--occurrences", metavar="FILE", help="attestation occurrences")
+    src.add_argument(
+        "--occurrences", metavar="FILE|DIR", action="append", help=OCCURRENCES_HELP
+    )
     src.add_argument("--emulator", metavar="URL", help="Grafeas/BinAuthz emulator")
     src.add_argument("--project", metavar="P", help="project in the emulator")
     src.add_argument(
@@ -81,7 +84,11 @@ def register(sub: Any) -> None:
         help="the mesh trust domain for Istio identity rules ('none': no mesh); "
         "required when the policy has istioServiceIdentityAdmissionRules",
     )
-    p.add_argument("--check-docker-reference", action="store_true")
+    p.add_argument(
+        "--check-docker-reference",
+        action="store_true",
+        help="also require the signed docker-reference to match (Kritis mode)",
+    )
     p.add_argument("--tls-cert", metavar="FILE", help="PEM serving certificate")
     p.add_argument("--tls-key", metavar="FILE", help="PEM key of --tls-cert")
     p.add_argument("--host", default="127.0.0.1", help="bind address")

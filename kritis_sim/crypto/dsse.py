@@ -300,16 +300,20 @@ def verify_build(
         check_provenance(reader, statement, (), "predicate")
     except InputError as exc:
         return EnvelopeVerification(False, (str(exc),), checked.verified_keys)
-    copy = occurrence.statement
-    if copy is not None and copy != statement:
-        return EnvelopeVerification(
-            False,
-            (
-                "the decoded statement in the occurrence differs from the signed "
-                "envelope payload",
-            ),
-            checked.verified_keys,
-        )
+    copies = (
+        ("build.intotoStatement", occurrence.intoto_statement),
+        ("build.inTotoSlsaProvenanceV1", occurrence.slsa_v1),
+    )
+    for where, copy in copies:
+        if copy is not None and copy != statement:
+            return EnvelopeVerification(
+                False,
+                (
+                    f"the decoded statement in {where} differs from the signed "
+                    "envelope payload",
+                ),
+                checked.verified_keys,
+            )
     return checked
 
 

@@ -133,3 +133,14 @@ def test_envelope_round_trips_on_the_occurrence() -> None:
     again = BuildOccurrence.from_dict(occ.to_dict())
     assert again == occ
     assert isinstance(again.header.envelope, Envelope)
+
+
+def test_every_decoded_copy_must_match() -> None:
+    occ = _occurrence("build-slsa-v1.json")
+    other = BuildOccurrence.from_dict(
+        json.loads((FIXTURES / "build-slsa-v02.json").read_text())
+    )
+    both = dataclasses.replace(occ, intoto_statement=other.intoto_statement)
+    result = verify_build(both, [pkix_for(ALG)], image_digest=DIGEST)
+    assert not result
+    assert "build.intotoStatement differs" in result.reason

@@ -127,7 +127,7 @@ ENVELOPE_LIKE = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60)
+@settings(max_examples=30)
 @given(data=ENVELOPE_LIKE | JSON)
 def test_envelope_loader_refuses_garbage_with_located_input_errors(data: Any) -> None:
     try:

@@ -2,7 +2,10 @@
 
 Writes the private key (PKCS#8 PEM, mode 0600) to ``--out`` and prints the
 ``userOwnedGrafeasNote.publicKeys[]`` entry for the attestor as JSON, with the
-default RFC 6920 key id Binary Authorization would assign. The key goes to a
+default RFC 6920 key id Binary Authorization would assign. ``--pgp`` makes an
+OpenPGP key instead (Ed25519, via ``kritis-sim[pgp]``): the armored secret key
+goes to ``--out`` and the entry holds ``asciiArmoredPgpPublicKey`` with the V4
+fingerprint as its id. The key goes to a
 new file renamed into place: an existing ``--out`` is refused unless
 ``--force``, which replaces it (a 0644 file becomes a 0600 one; a symlink is
 replaced, never written through).
@@ -23,6 +26,7 @@ from kritis_sim.crypto.keys import (
     private_key_pem,
     public_key_pem,
 )
+from kritis_sim.crypto.pgp import generate_pgp_key, pgp_fingerprint
 from kritis_sim.errors import InputError
 from kritis_sim.model.attestor import SignatureAlgorithm
 
@@ -37,11 +41,23 @@ def register(sub: Any) -> None:
         help="generate a signing key and the attestor public-key entry",
         description=f"Generate a private key for ALG. Algorithms: {names} (aliases accepted).",
     )
-    p.add_argument(
+    kind = p.add_mutually_exclusive_group(required=True)
+    kind.add_argument(
         "--algorithm",
-        required=True,
         metavar="ALG",
         help="signatureAlgorithm, e.g. ECDSA_P256_SHA256",
+    )
+    kind.add_argument(
+        "--pgp",
+        action="store_true",
+        help="make an OpenPGP (Ed25519) key for a PGP attestor instead; needs "
+        "kritis-sim[pgp]",
+    )
+    p.add_argument(
+        "--user-id",
+        default="kritis-sim attestor",
+        metavar="UID",
+        help="OpenPGP user id of a --pgp key (default: 'kritis-sim attestor')",
     )
     p.add_argument(
         "--out",
@@ -59,16 +75,9 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Generate, write the key, print the entry."""
+def _write(out: Path, data: bytes, force: bool) -> None:
     try:
-        alg = SignatureAlgorithm.parse(args.algorithm)
-    except InputError as exc:
-        raise InputError(exc.message, path="--algorithm") from None
-    out = Path(args.out)
-    key = generate_private_key(alg)
-    try:
-        write_file(out, private_key_pem(key), mode=0o600, replace=args.force)
+        write_file(out, data, mode=0o600, replace=force)
     except FileExistsError:
         raise InputError(
             "refusing to overwrite an existing file (--force replaces it)",
@@ -76,8 +85,30 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     except OSError as exc:
         raise InputError(f"cannot write the key: {exc}", source=str(out)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Generate, write the key, print the entry."""
+    out = Path(args.out)
+    if args.pgp:
+        secret, public = generate_pgp_key(args.user_id)
+        _write(out, secret.encode(), args.force)
+        entry: dict[str, Any] = {
+            "id": pgp_fingerprint(public),
+            "asciiArmoredPgpPublicKey": public,
+        }
+        if args.comment:
+            entry["comment"] = args.comment
+        print_json(entry)
+        return 0
+    try:
+        alg = SignatureAlgorithm.parse(args.algorithm)
+    except InputError as exc:
+        raise InputError(exc.message, path="--algorithm") from None
+    key = generate_private_key(alg)
+    _write(out, private_key_pem(key), args.force)
     pem = public_key_pem(key)
-    entry: dict[str, Any] = {
+    entry = {
         "id": default_key_id(key),
         "pkixPublicKey": {"publicKeyPem": pem, "signatureAlgorithm": alg.value},
     }

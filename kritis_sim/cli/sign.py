@@ -3,6 +3,9 @@
 The occurrence is Grafeas v1 JSON, as ``gcloud container binauthz attestations
 create`` would store it, ready for ``--occurrences`` files or the emulator.
 ``--append FILE`` also adds it to an existing (or new) occurrences file.
+``--pgp-key KEY.asc`` signs with an armored OpenPGP secret key instead (an
+armored signed message, as ``gpg --armor --sign`` makes; ``publicKeyId``
+defaults to the key's V4 fingerprint; needs ``kritis-sim[pgp]``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from kritis_sim.cli._common import parse_now, print_json, read_text
 from kritis_sim.cli.occurrence_files import append_occurrence
 from kritis_sim.crypto.keys import load_private_key
-from kritis_sim.crypto.sign import make_attestation
+from kritis_sim.crypto.sign import make_attestation, make_pgp_attestation
 from kritis_sim.errors import InputError
 from kritis_sim.model.attestor import SignatureAlgorithm
 
@@ -39,7 +42,14 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--image", required=True, metavar="REF", help="image by sha256 digest"
     )
-    p.add_argument("--key", required=True, metavar="KEY.pem", help="PEM private key")
+    key = p.add_mutually_exclusive_group(required=True)
+    key.add_argument("--key", metavar="KEY.pem", help="PEM private key")
+    key.add_argument(
+        "--pgp-key",
+        metavar="KEY.asc",
+        help="armored OpenPGP secret key (kritis-sim keygen --pgp); signs the "
+        "payload as an armored signed message",
+    )
     p.add_argument(
         "--note",
         required=True,
@@ -49,7 +59,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--key-id",
         metavar="ID",
-        help="publicKeyId to record (default: the RFC 6920 id of the key)",
+        help="publicKeyId to record (default: the RFC 6920 id of the key, or "
+        "the V4 fingerprint of a --pgp-key)",
     )
     p.add_argument(
         "--algorithm",
@@ -88,16 +99,29 @@ def _algorithm(args: argparse.Namespace, key: object) -> SignatureAlgorithm:
 
 def run(args: argparse.Namespace) -> int:
     """Sign and print."""
-    key = load_private_key(read_text(args.key))
-    alg = _algorithm(args, key)
-    occ = make_attestation(
-        args.image,
-        args.note,
-        key,
-        alg,
-        args.key_id,
-        create_time=parse_now(args.create_time),
-    )
+    if args.pgp_key:
+        if args.algorithm:
+            raise InputError(
+                "--algorithm does not apply to a --pgp-key", path="--algorithm"
+            )
+        occ = make_pgp_attestation(
+            args.image,
+            args.note,
+            read_text(args.pgp_key),
+            args.key_id,
+            create_time=parse_now(args.create_time),
+        )
+    else:
+        key = load_private_key(read_text(args.key))
+        alg = _algorithm(args, key)
+        occ = make_attestation(
+            args.image,
+            args.note,
+            key,
+            alg,
+            args.key_id,
+            create_time=parse_now(args.create_time),
+        )
     entry = occ.to_dict()
     if args.append:
         count = append_occurrence(args.append, entry)

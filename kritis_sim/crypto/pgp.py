@@ -40,6 +40,7 @@ __all__ = [
     "generate_pgp_key",
     "pgp_available",
     "pgp_fingerprint",
+    "secret_key_fingerprint",
     "sign_pgp",
     "verify_pgp",
 ]
@@ -87,7 +88,9 @@ def _cert(armored: str) -> Any:
     try:
         cert = seq.Cert.from_bytes(armored.encode())
     except Exception as exc:  # Sequoia raises plain errors for any bad input
-        raise KeyFormatError(f"not a usable OpenPGP public key: {_reason(exc)}") from None
+        raise KeyFormatError(
+            f"not a usable OpenPGP public key: {_reason(exc)}"
+        ) from None
     if len(cert.fingerprint) != 40:
         raise KeyFormatError(
             "only version 4 OpenPGP keys are supported (Binary Authorization ids "
@@ -180,6 +183,28 @@ def generate_pgp_key(user_id: str) -> tuple[str, str]:
     return str(tsk), str(tsk.extract_certificate())
 
 
+def _tsk(armored_secret_key: str) -> tuple[Any, Any]:
+    """``(key, signer)`` of an unprotected armored secret key."""
+    seq = _sequoia()
+    try:
+        tsk = seq.Tsk.from_bytes(armored_secret_key.encode())
+        return tsk, tsk.signer()
+    except Exception as exc:
+        raise KeyFormatError(
+            f"not a usable OpenPGP secret key: {_reason(exc)}"
+        ) from None
+
+
+def secret_key_fingerprint(armored_secret_key: str) -> str:
+    """The V4 fingerprint (upper-case hex) of a secret key's primary key.
+
+    Raises:
+        KeyFormatError: pysequoia is missing or the key cannot be used.
+    """
+    tsk, _ = _tsk(armored_secret_key)
+    return str(tsk.extract_certificate().fingerprint).upper()
+
+
 def sign_pgp(armored_secret_key: str, data: bytes, *, armor: bool = True) -> bytes:
     """An OpenPGP signed message over ``data`` (like ``gpg [--armor] --sign``).
 
@@ -187,10 +212,5 @@ def sign_pgp(armored_secret_key: str, data: bytes, *, armor: bool = True) -> byt
         KeyFormatError: pysequoia is missing, or the text is not an unprotected
             OpenPGP secret key with a signing-capable key.
     """
-    seq = _sequoia()
-    try:
-        tsk = seq.Tsk.from_bytes(armored_secret_key.encode())
-        signer = tsk.signer()
-    except Exception as exc:
-        raise KeyFormatError(f"not a usable OpenPGP secret key: {_reason(exc)}") from None
-    return bytes(seq.sign(signer, bytes(data), armor=armor))
+    _, signer = _tsk(armored_secret_key)
+    return bytes(_sequoia().sign(signer, bytes(data), armor=armor))

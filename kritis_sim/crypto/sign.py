@@ -29,7 +29,7 @@ from kritis_sim.model.attestor import SignatureAlgorithm
 from kritis_sim.model.imageref import ImageRef
 from kritis_sim.model.occurrence import AttestationOccurrence, Signature
 
-__all__ = ["add_signature", "make_attestation", "sign"]
+__all__ = ["add_signature", "make_attestation", "make_pgp_attestation", "sign"]
 
 
 def sign(private_key: PrivateKey, algorithm: SignatureAlgorithm, data: bytes) -> bytes:
@@ -119,3 +119,43 @@ def add_signature(
         public_key_id=key_id if key_id is not None else default_key_id(private_key),
     )
     return dataclasses.replace(occurrence, signatures=(*occurrence.signatures, extra))
+
+
+def make_pgp_attestation(
+    image: ImageRef | str,
+    note_name: str,
+    armored_secret_key: str,
+    key_id: str | None = None,
+    *,
+    create_time: datetime.datetime | None = None,
+) -> AttestationOccurrence:
+    """Like :func:`make_attestation` with an OpenPGP key: the signature is an
+    armored signed message over the payload (``gpg --armor --sign``) and
+    ``publicKeyId`` defaults to the key's V4 fingerprint.
+
+    Raises:
+        ImageRefError: the image has no digest or no registry domain.
+        KeyFormatError: pysequoia is missing or the key cannot sign.
+        OccurrenceError: ``note_name`` is empty or ``create_time`` is naive.
+    """
+    from kritis_sim.crypto.pgp import secret_key_fingerprint, sign_pgp
+
+    if not note_name:
+        raise OccurrenceError(
+            "note name must not be empty; expected projects/P/notes/N"
+        )
+    if create_time is not None and create_time.utcoffset() is None:
+        raise OccurrenceError(f"create_time {create_time!r} must be timezone-aware")
+    payload = make_payload(image)
+    return AttestationOccurrence(
+        resource_uri="https://" + artifact_url(image),
+        note_name=note_name,
+        serialized_payload=payload,
+        signatures=(
+            Signature(
+                signature=sign_pgp(armored_secret_key, payload),
+                public_key_id=key_id or secret_key_fingerprint(armored_secret_key),
+            ),
+        ),
+        create_time=create_time,
+    )

@@ -58,21 +58,33 @@ class Gpg:
         self.log: list[str] = []
 
     def __call__(self, *args: str, at: str | None = None, stdin: bytes = b"") -> str:
-        cmd = ["gpg", "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", ""]
+        cmd = [
+            "gpg",
+            "--batch",
+            "--yes",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+        ]
         if at is not None:
             cmd += ["--faked-system-time", at + "!"]
         cmd += list(args)
         shown = " ".join(_short(a) for a in cmd)
         self.log.append(shown)
         env = {**os.environ, "GNUPGHOME": str(self.home), "LC_ALL": "C"}
-        proc = subprocess.run(cmd, input=stdin, capture_output=True, env=env, check=False)
+        proc = subprocess.run(
+            cmd, input=stdin, capture_output=True, env=env, check=False
+        )
         if proc.returncode != 0:
             raise SystemExit(f"{shown} failed:\n{proc.stderr.decode()}")
         return proc.stdout.decode(errors="replace")
 
     def fingerprint(self, uid: str) -> str:
         out = self("--with-colons", "--list-keys", uid)
-        return next(line.split(":")[9] for line in out.splitlines() if line.startswith("fpr:"))
+        return next(
+            line.split(":")[9] for line in out.splitlines() if line.startswith("fpr:")
+        )
 
     def subkey_fingerprint(self, uid: str) -> str:
         out = self("--with-colons", "--list-keys", uid).splitlines()
@@ -99,21 +111,29 @@ def _status(gpg: Gpg, tmp: Path, key_asc: bytes, sig: Path, data: Path | None) -
     cmd = ["gpg", "--batch", *args]
     proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
     gpg.log.append(" ".join(_short(a) for a in cmd) + "   # check back")
-    words = re.findall(r"^\[GNUPG:\] (GOODSIG|BADSIG|EXPKEYSIG|REVKEYSIG|ERRSIG|NO_PUBKEY)",
-                       proc.stdout.decode(), re.M)
+    words = re.findall(
+        r"^\[GNUPG:\] (GOODSIG|BADSIG|EXPKEYSIG|REVKEYSIG|ERRSIG|NO_PUBKEY)",
+        proc.stdout.decode(),
+        re.M,
+    )
     return words[0] if words else f"exit {proc.returncode}"
 
 
 def main() -> None:
-    version = subprocess.run(["gpg", "--version"], capture_output=True, text=True,
-                             check=True).stdout.splitlines()[0]
+    version = subprocess.run(
+        ["gpg", "--version"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[0]
     if OUT.exists():
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
-    payload = subprocess.run(["kritis-sim", "payload", "--image", IMAGE],
-                             capture_output=True, check=True).stdout
-    other_payload = subprocess.run(["kritis-sim", "payload", "--image", OTHER_IMAGE],
-                                   capture_output=True, check=True).stdout
+    payload = subprocess.run(
+        ["kritis-sim", "payload", "--image", IMAGE], capture_output=True, check=True
+    ).stdout
+    other_payload = subprocess.run(
+        ["kritis-sim", "payload", "--image", OTHER_IMAGE],
+        capture_output=True,
+        check=True,
+    ).stdout
     vectors: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
@@ -132,7 +152,14 @@ def main() -> None:
 
         rsa = key("rsa@kritis-sim.test", "rsa3072")
         ed = key("ed25519@kritis-sim.test", "ed25519")
-        gpg("--quick-generate-key", "subkey@kritis-sim.test", "ed25519", "cert", "never", at=T0)
+        gpg(
+            "--quick-generate-key",
+            "subkey@kritis-sim.test",
+            "ed25519",
+            "cert",
+            "never",
+            at=T0,
+        )
         sub = gpg.fingerprint("subkey@kritis-sim.test")
         gpg("--quick-add-key", sub, "ed25519", "sign", "never", at=T0)
         sub_signing = gpg.subkey_fingerprint("subkey@kritis-sim.test")
@@ -140,8 +167,15 @@ def main() -> None:
         late = key("late-expiry@kritis-sim.test", "ed25519")
         rev = key("revoked@kritis-sim.test", "ed25519")
 
-        def sign(uid: str, name: str, *, src: str = pay, armor: bool = True,
-                 detach: bool = False, at: str = T0_1H) -> Path:
+        def sign(
+            uid: str,
+            name: str,
+            *,
+            src: str = pay,
+            armor: bool = True,
+            detach: bool = False,
+            at: str = T0_1H,
+        ) -> Path:
             out = tmp / name
             args = ["--local-user", uid, "--output", str(out)]
             args += ["--armor"] if armor else []
@@ -152,77 +186,164 @@ def main() -> None:
         def export(uid: str) -> bytes:
             return gpg("--armor", "--export", uid).encode()
 
-        def add(name: str, uid: str, fpr: str, sig: Path, expect: str, why: str,
-                *, key_id: str | None = None, detached: bool = False) -> None:
+        def add(
+            name: str,
+            uid: str,
+            fpr: str,
+            sig: Path,
+            expect: str,
+            why: str,
+            *,
+            key_id: str | None = None,
+            detached: bool = False,
+        ) -> None:
             key_asc = export(uid)
             d = OUT / name
             d.mkdir()
             (d / "key.asc").write_bytes(key_asc)
             (d / "payload.json").write_bytes(payload)
             (d / f"signature{sig.suffix}").write_bytes(sig.read_bytes())
-            status = _status(gpg, tmp, key_asc, sig, tmp / "payload.json" if detached else None)
+            status = _status(
+                gpg, tmp, key_asc, sig, tmp / "payload.json" if detached else None
+            )
             vectors.append({"name": name, "expect": expect, "gpg_status": status})
-            (d / "vector.json").write_text(json.dumps({
-                "description": why,
-                "expect": expect,
-                "image": IMAGE,
-                "fingerprint": fpr,
-                "publicKeyId": key_id or fpr,
-                "signature": f"signature{sig.suffix}",
-                "gpg_status": status,
-                "provenance": {"tool": TOOL, "gpg": version,
-                               "date": datetime.date.today().isoformat()},
-            }, indent=2) + "\n")
+            (d / "vector.json").write_text(
+                json.dumps(
+                    {
+                        "description": why,
+                        "expect": expect,
+                        "image": IMAGE,
+                        "fingerprint": fpr,
+                        "publicKeyId": key_id or fpr,
+                        "signature": f"signature{sig.suffix}",
+                        "gpg_status": status,
+                        "provenance": {
+                            "tool": TOOL,
+                            "gpg": version,
+                            "date": datetime.date.today().isoformat(),
+                        },
+                    },
+                    indent=2,
+                )
+                + "\n"
+            )
 
-        add("rsa-armored", "rsa@kritis-sim.test", rsa,
-            sign("rsa@kritis-sim.test", "rsa.asc"), "verified",
-            "RSA-3072 key, gpg --armor --sign over the payload")
-        add("rsa-binary", "rsa@kritis-sim.test", rsa,
-            sign("rsa@kritis-sim.test", "rsa.gpg", armor=False), "verified",
-            "RSA-3072 key, gpg --sign (binary) over the payload")
-        add("ed25519-armored", "ed25519@kritis-sim.test", ed,
-            sign("ed25519@kritis-sim.test", "ed.asc"), "verified",
-            "EdDSA (Ed25519) key, gpg --armor --sign")
-        add("ed25519-binary", "ed25519@kritis-sim.test", ed,
-            sign("ed25519@kritis-sim.test", "ed.gpg", armor=False), "verified",
-            "EdDSA (Ed25519) key, gpg --sign (binary)")
+        add(
+            "rsa-armored",
+            "rsa@kritis-sim.test",
+            rsa,
+            sign("rsa@kritis-sim.test", "rsa.asc"),
+            "verified",
+            "RSA-3072 key, gpg --armor --sign over the payload",
+        )
+        add(
+            "rsa-binary",
+            "rsa@kritis-sim.test",
+            rsa,
+            sign("rsa@kritis-sim.test", "rsa.gpg", armor=False),
+            "verified",
+            "RSA-3072 key, gpg --sign (binary) over the payload",
+        )
+        add(
+            "ed25519-armored",
+            "ed25519@kritis-sim.test",
+            ed,
+            sign("ed25519@kritis-sim.test", "ed.asc"),
+            "verified",
+            "EdDSA (Ed25519) key, gpg --armor --sign",
+        )
+        add(
+            "ed25519-binary",
+            "ed25519@kritis-sim.test",
+            ed,
+            sign("ed25519@kritis-sim.test", "ed.gpg", armor=False),
+            "verified",
+            "EdDSA (Ed25519) key, gpg --sign (binary)",
+        )
         sub_sig = sign("subkey@kritis-sim.test", "sub.asc")
-        add("signing-subkey", "subkey@kritis-sim.test", sub, sub_sig, "verified",
+        add(
+            "signing-subkey",
+            "subkey@kritis-sim.test",
+            sub,
+            sub_sig,
+            "verified",
             "certify-only primary with an Ed25519 signing subkey; gpg signs with the "
-            "subkey; the attestor id is the primary's fingerprint")
-        add("signing-subkey-id", "subkey@kritis-sim.test", sub, sub_sig, "unknown-key-id",
+            "subkey; the attestor id is the primary's fingerprint",
+        )
+        add(
+            "signing-subkey-id",
+            "subkey@kritis-sim.test",
+            sub,
+            sub_sig,
+            "unknown-key-id",
             "as signing-subkey, but publicKeyId is the subkey's fingerprint, which is "
-            "not the attestor key's id", key_id=sub_signing)
-        add("expired-before-signing", "expired@kritis-sim.test", exp,
-            sign("expired@kritis-sim.test", "exp-ok.asc"), "verified",
+            "not the attestor key's id",
+            key_id=sub_signing,
+        )
+        add(
+            "expired-before-signing",
+            "expired@kritis-sim.test",
+            exp,
+            sign("expired@kritis-sim.test", "exp-ok.asc"),
+            "verified",
             "key valid for 1 day from T0, signed 1 hour after T0: the signature was "
-            "made while the key was alive, so it verifies although the key has expired")
+            "made while the key was alive, so it verifies although the key has expired",
+        )
         # A signature made at T0+10d, then the key's expiry moved to T0+2d by a
         # self-signature dated T0+1d (gpg refuses to sign with an expired key).
         late_sig = sign("late-expiry@kritis-sim.test", "late.asc", at=T0_10D)
         gpg("--quick-set-expire", late, "1d", at=T0_1D)
-        add("expired-at-signing", "late-expiry@kritis-sim.test", late, late_sig,
-            "bad-signature", "signature made at T0+10d; the key's self-signature "
-            "(made T0+1d) says it expired at T0+2d, so it was dead when it signed")
+        add(
+            "expired-at-signing",
+            "late-expiry@kritis-sim.test",
+            late,
+            late_sig,
+            "bad-signature",
+            "signature made at T0+10d; the key's self-signature "
+            "(made T0+1d) says it expired at T0+2d, so it was dead when it signed",
+        )
         rev_sig = sign("revoked@kritis-sim.test", "rev.asc")
         cert = (home / "openpgp-revocs.d" / f"{rev}.rev").read_text()
         (tmp / "rev.rev").write_text(cert.replace(":-----BEGIN", "-----BEGIN"))
-        gpg.log.append(f"sed 's/^:-----BEGIN/-----BEGIN/' openpgp-revocs.d/{rev}.rev > rev.rev")
+        gpg.log.append(
+            f"sed 's/^:-----BEGIN/-----BEGIN/' openpgp-revocs.d/{rev}.rev > rev.rev"
+        )
         gpg("--import", str(tmp / "rev.rev"), at=T0_1D)
-        add("revoked", "revoked@kritis-sim.test", rev, rev_sig, "bad-signature",
+        add(
+            "revoked",
+            "revoked@kritis-sim.test",
+            rev,
+            rev_sig,
+            "bad-signature",
             "signed, then the key revoked with gpg's own revocation certificate "
-            "(no reason given: a hard revocation, all its signatures are invalid)")
-        add("other-key", "rsa@kritis-sim.test", rsa,
-            sign("ed25519@kritis-sim.test", "other.asc"), "bad-signature",
-            "signed by the Ed25519 key, attestor holds the RSA key under its fingerprint")
-        add("other-content", "rsa@kritis-sim.test", rsa,
-            sign("rsa@kritis-sim.test", "content.asc", src=other), "bad-signature",
+            "(no reason given: a hard revocation, all its signatures are invalid)",
+        )
+        add(
+            "other-key",
+            "rsa@kritis-sim.test",
+            rsa,
+            sign("ed25519@kritis-sim.test", "other.asc"),
+            "bad-signature",
+            "signed by the Ed25519 key, attestor holds the RSA key under its fingerprint",
+        )
+        add(
+            "other-content",
+            "rsa@kritis-sim.test",
+            rsa,
+            sign("rsa@kritis-sim.test", "content.asc", src=other),
+            "bad-signature",
             "a good signature by the key over another image's payload; the signed "
-            "content is not serializedPayload")
-        add("detached", "rsa@kritis-sim.test", rsa,
-            sign("rsa@kritis-sim.test", "detached.asc", detach=True), "bad-signature",
+            "content is not serializedPayload",
+        )
+        add(
+            "detached",
+            "rsa@kritis-sim.test",
+            rsa,
+            sign("rsa@kritis-sim.test", "detached.asc", detach=True),
+            "bad-signature",
             "gpg --armor --detach-sign: a detached signature, not a signed message",
-            detached=True)
+            detached=True,
+        )
         log = list(gpg.log)
 
     rows = "\n".join(

@@ -1,0 +1,196 @@
+"""Evaluate a GKE platform policy for one workload: a pure function.
+
+:func:`evaluate_platform_policy` follows the v1 evaluation order for every
+image of the workload:
+
+1. the policy-wide ``imageAllowlist``: a match makes the image CONFORMANT;
+2. no check sets: CONFORMANT ("always allow");
+3. the one applicable check set: the first whose scope covers the Pod's
+   namespace and service account (a loaded policy is ordered by decreasing
+   specificity and ends with a catch-all, so first match is most specific);
+4. that check set's ``imageAllowlist``: a match makes the image CONFORMANT;
+5. every check, in order, skipped (CONFORMANT) when its own allowlist matches,
+   else evaluated by :mod:`kritis_sim.core.platform.checks`; checks are ANDed.
+
+At every level a NON_CONFORMANT result outranks an ERROR, which outranks
+CONFORMANT. The result has the shape of ``EvaluateGkePolicyResponse``. No I/O
+and no clock: occurrences and image metadata are given, ``now`` is a
+parameter. Reading workloads and stores is the adapters' job.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from kritis_sim.core.platform.checks import run_check
+from kritis_sim.core.platform.facts import ImageFacts, facts_for
+from kritis_sim.core.source import AttestationSource
+from kritis_sim.errors import InputError, PolicyError
+from kritis_sim.model.platform.checks import Check
+from kritis_sim.model.platform.policy import CheckSet, GkePolicy, PlatformPolicy
+from kritis_sim.model.platform.results import (
+    CheckResult,
+    CheckSetResult,
+    EvaluateGkePolicyResponse,
+    ImageMetadata,
+    ImageResult,
+    PodResult,
+    Verdict,
+    worst,
+)
+
+__all__ = ["DEFAULT_SERVICE_ACCOUNT", "evaluate_platform_policy"]
+
+#: The service account of a Pod that names none (Kubernetes' default).
+DEFAULT_SERVICE_ACCOUNT = "default"
+
+
+def evaluate_platform_policy(
+    policy: PlatformPolicy,
+    images: Sequence[str],
+    *,
+    namespace: str | None,
+    service_account: str | None,
+    now: datetime,
+    occurrences: AttestationSource | None = None,
+    image_metadata: Mapping[str, ImageMetadata] | None = None,
+    pod_name: str | None = None,
+) -> EvaluateGkePolicyResponse:
+    """Evaluate ``policy``'s ``gkePolicy`` for one Pod running ``images``.
+
+    Args:
+        policy: a platform policy with a ``gkePolicy``.
+        images: every image of the Pod (containers, init and ephemeral).
+        namespace: the Pod's namespace; None (gcloud's ``--image`` mode) is
+            covered only by the unscoped check set.
+        service_account: the Pod's service account name (bare, without the
+            namespace); None means ``default``.
+        now: the evaluation time (timezone-aware), for freshness.
+        occurrences: where occurrences would be read from (the checks that
+            need them are not evaluated yet and report ERROR).
+        image_metadata: registry metadata by image (as written, normalised, or
+            by digest), for ``imageFreshnessCheck``.
+        pod_name: echoed in the result.
+
+    Returns:
+        The response; denials and errors of checks are values.
+
+    Raises:
+        PolicyError: the policy has no ``gkePolicy``.
+        InputError: ``images`` is empty.
+    """
+    gke = policy.gke_policy
+    if gke is None:
+        raise PolicyError(
+            "the platform policy has no gkePolicy; only GKE policies can be "
+            "evaluated (as gcloud's evaluate command requires)"
+        )
+    if not images:
+        raise InputError("the workload has no images; there is nothing to evaluate")
+    account = service_account or DEFAULT_SERVICE_ACCOUNT
+    metadata = image_metadata or {}
+    results = tuple(
+        _image(gke, facts_for(image, metadata, occurrences), namespace, account, now)
+        for image in images
+    )
+    pod = PodResult(
+        verdict=worst(r.verdict for r in results),
+        image_results=results,
+        pod_name=pod_name,
+        kubernetes_namespace=namespace,
+        kubernetes_service_account=account,
+    )
+    return EvaluateGkePolicyResponse(verdict=pod.verdict, results=(pod,))
+
+
+def _image(
+    gke: GkePolicy,
+    facts: ImageFacts,
+    namespace: str | None,
+    account: str,
+    now: datetime,
+) -> ImageResult:
+    image = facts.image
+    if gke.image_allowlist is not None:
+        matched = gke.image_allowlist.compiled().match(image)
+        if matched is not None:
+            return ImageResult(
+                image_uri=image,
+                verdict=Verdict.CONFORMANT,
+                matched_pattern=matched.text,
+                explanation=f"exempt by the policy's image allowlist ({matched.text!r})",
+            )
+    if not gke.check_sets:
+        return ImageResult(
+            image_uri=image,
+            verdict=Verdict.CONFORMANT,
+            explanation="the policy has no check sets: every image is allowed",
+        )
+    selected = gke.check_set_for(namespace, account)
+    if selected is None:
+        return ImageResult(
+            image_uri=image,
+            verdict=Verdict.ERROR,
+            explanation=(
+                f"no check set's scope covers namespace {namespace!r}, service "
+                f"account {account!r} (the policy has no unscoped catch-all)"
+            ),
+        )
+    index, check_set = selected
+    result = _check_set(index, check_set, facts, now)
+    return ImageResult(image_uri=image, verdict=result.verdict, check_set_result=result)
+
+
+def _check_set(
+    index: int, check_set: CheckSet, facts: ImageFacts, now: datetime
+) -> CheckSetResult:
+    result = functools.partial(
+        CheckSetResult,
+        index=index,
+        scope=check_set.scope,
+        display_name=check_set.display_name,
+    )
+    if check_set.image_allowlist is not None:
+        matched = check_set.image_allowlist.compiled().match(facts.image)
+        if matched is not None:
+            return result(
+                verdict=Verdict.CONFORMANT,
+                matched_pattern=matched.text,
+                explanation=f"exempt by the check set's image allowlist ({matched.text!r})",
+            )
+    if not check_set.checks:
+        return result(
+            verdict=Verdict.CONFORMANT,
+            explanation="the check set has no checks: every image is allowed",
+        )
+    checks = tuple(
+        _check(i, check, facts, now) for i, check in enumerate(check_set.checks)
+    )
+    return result(
+        verdict=worst(c.verdict for c in checks),
+        check_results=checks,
+    )
+
+
+def _check(index: int, check: Check, facts: ImageFacts, now: datetime) -> CheckResult:
+    if check.image_allowlist is not None:
+        matched = check.image_allowlist.compiled().match(facts.image)
+        if matched is not None:
+            return CheckResult(
+                index=index,
+                type=check.type,
+                verdict=Verdict.CONFORMANT,
+                display_name=check.display_name,
+                matched_pattern=matched.text,
+                explanation=f"not evaluated: exempt by the check's allowlist ({matched.text!r})",
+            )
+    verdict, explanation = run_check(check.body, facts, now)
+    return CheckResult(
+        index=index,
+        type=check.type,
+        verdict=verdict,
+        display_name=check.display_name,
+        explanation=explanation,
+    )

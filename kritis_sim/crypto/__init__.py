@@ -9,8 +9,11 @@ primitive is implemented by hand. The modules:
 - :mod:`~kritis_sim.crypto.payload`: gcloud's signing payload, and its parser.
 - :mod:`~kritis_sim.crypto.sign`: signatures and signed occurrences.
 - :mod:`~kritis_sim.crypto.verify`: verification and its caches.
+- :mod:`~kritis_sim.crypto.pgp`: PGP attestor keys and signed messages, via
+  Sequoia (``pysequoia``, the optional extra ``kritis-sim[pgp]``); not
+  re-exported here, so importing this package never needs it.
 
-PGP and JWT attestations are not handled here.
+JWT attestations are not handled here.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ with a reason that says so, before the API server's deadline."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -59,10 +60,16 @@ def test_fail_closed_slow_store_denied_before_the_deadline(make_app: Any) -> Non
     elapsed = time.monotonic() - started
     response = reply.json()["response"]
     assert response["allowed"] is False
-    assert (
-        "store failed, denying (fail closed): no answer within the 0.50 s budget"
-        in (response["status"]["message"])
+    # The budget is what is left of ``?timeout=1s`` after the safety margin and
+    # the time already spent on the request, so it is at most 0.50 s (0.49 s
+    # on a busy machine).
+    found = re.search(
+        r"store failed, denying \(fail closed\): no answer within the "
+        r"(\d\.\d\d) s budget",
+        response["status"]["message"],
     )
+    assert found is not None, response["status"]["message"]
+    assert 0.3 <= float(found.group(1)) <= 0.5
     assert elapsed < 1.0
 
 

@@ -109,7 +109,11 @@ def test_fail_closed_slow_policy_provider(make_app: Any) -> None:
     assert time.monotonic() - started < 1.0
     assert response["allowed"] is False
     assert "policy source failed" in response["status"]["message"]
-    assert "no policy within the 0.50 s budget" in response["status"]["message"]
+    found = re.search(
+        r"no policy within the (\d\.\d\d) s budget", response["status"]["message"]
+    )
+    assert found is not None, response["status"]["message"]
+    assert 0.3 <= float(found.group(1)) <= 0.5
 
 
 def test_fail_closed_image_review_store_error(make_app: Any) -> None:

@@ -23,14 +23,12 @@ ADAPTER = f"{sys.executable} -m kritis_sim.conformance.reference_adapter"
 EXAMPLES = 50
 
 
-def test_fifty_generated_cases_agree_with_the_reference_quickly(
-    tmp_path: Path,
-) -> None:
-    started = time.perf_counter()
+def test_fifty_generated_cases_agree_with_the_reference(tmp_path: Path) -> None:
+    # Speed is the benchmarks' business (a wall-clock bound here failed on a
+    # busy machine while proving nothing about correctness).
     result = run_differential(ADAPTER, examples=EXAMPLES, out_dir=tmp_path, seed=1)
     assert result.outcome == "passed", result.detail
     assert result.detail == f"{EXAMPLES} generated cases agreed"
-    assert time.perf_counter() - started < 30
     assert list(tmp_path.iterdir()) == []
 
 

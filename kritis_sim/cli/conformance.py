@@ -5,6 +5,13 @@ generated differential cases (``--generated N`` cases and/or
 ``--generated-seconds S`` of wall time) against the enforcer reached through
 ``--entrypoint``; prints a summary matrix by feature and exits 0 only when
 nothing failed unexpectedly (1 otherwise, 2 for unusable input).
+
+Output is CI-friendly: per-case lines and the matrix go to stderr, never
+hard-wrapped when stderr is not a terminal; a failing case prints what was
+expected and why, what came back, the case directory and a one-line command
+that reruns just that case (``--case NAME``); the last line on stdout is the
+plain ``N passed, N failed, N skipped`` (expected failures count as skipped,
+as in the JUnit report).
 """
 
 from __future__ import annotations
@@ -16,7 +23,14 @@ from typing import Any
 
 from kritis_sim.conformance.case import CATALOGUE
 
-__all__ = ["DEFAULT_CASES", "register", "run"]
+__all__ = [
+    "DEFAULT_CASES",
+    "closing_line",
+    "failure_lines",
+    "register",
+    "rerun_command",
+    "run",
+]
 
 #: The catalogue shipped in the repository.
 DEFAULT_CASES = CATALOGUE
@@ -57,6 +71,15 @@ def register(sub: Any) -> None:
         help="run only cases whose name matches (repeatable)",
     )
     p.add_argument(
+        "--case",
+        metavar="NAME",
+        action="append",
+        default=[],
+        dest="case_names",
+        help="run only the case with exactly this name (repeatable; "
+        "unknown names are an error)",
+    )
+    p.add_argument(
         "--generated",
         metavar="N",
         type=_non_negative(int),
@@ -82,7 +105,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     p.add_argument("--json", metavar="FILE", help="write a JSON report")
-    p.add_argument("--quiet", action="store_true", help="no per-case lines")
+    p.add_argument(
+        "--quiet", action="store_true", help="no per-case lines except for failures"
+    )
     p.set_defaults(func=run)
 
 
@@ -106,31 +131,88 @@ def generated_budget(
     return (examples if examples is not None else 2**31 - 1), seconds
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the suite; 0 when nothing failed unexpectedly."""
-    import fnmatch
+def closing_line(summary: dict[str, int]) -> str:
+    """``N passed, N failed, N skipped`` (expected failures count as skipped)."""
+    skipped = summary.get("skipped", 0) + summary.get("xfailed", 0)
+    return f"{summary['passed']} passed, {summary['failed']} failed, {skipped} skipped"
 
+
+def rerun_command(args: argparse.Namespace, name: str) -> str:
+    """A shell command line that reruns only the case ``name``."""
+    import shlex
+
+    words = ["kritis-sim", "conformance", "--entrypoint", args.entrypoint]
+    words += ["--cases", str(Path(args.cases).resolve())]
+    if args.xfail:
+        words += ["--xfail", str(Path(args.xfail).resolve())]
+    return shlex.join([*words, "--case", name])
+
+
+def failure_lines(args: argparse.Namespace, r: Any, case: Any | None) -> list[str]:
+    """The explanation printed under a failing case."""
+    lines = [f"    expected: {r.expected or '?'}"]
+    if case is not None and case.why:
+        lines.append(f"    why:      {case.why}")
+    lines.append(f"    got:      {r.got or 'no answer'}")
+    lines.append(f"    problem:  {r.detail}")
+    if case is not None:
+        lines.append(f"    case:     {case.path}")
+        lines.append(f"    rerun:    {rerun_command(args, r.name)}")
+    return lines
+
+
+def _console(stderr: bool) -> Any:
+    """A rich console that never hard-wraps output going to a file or pipe."""
     from rich.console import Console
 
-    from kritis_sim.conformance.case import load_catalogue
-    from kritis_sim.conformance.report import matrix, to_json, to_junit
-    from kritis_sim.conformance.runner import CaseResult, load_xfail, run_cases
+    probe = Console(stderr=stderr)
+    if probe.is_terminal:
+        return probe
+    return Console(stderr=stderr, soft_wrap=True, width=10_000)
 
-    console = Console(stderr=True)
-    cases = load_catalogue(args.cases)
+
+def _select(args: argparse.Namespace, cases: tuple[Any, ...]) -> tuple[Any, ...]:
+    import fnmatch
+
+    from kritis_sim.errors import InputError
+
+    known = {c.name for c in cases}
+    unknown = sorted(set(args.case_names) - known)
+    if unknown:
+        raise InputError(
+            f"--case: no case named {', '.join(unknown)} in the catalogue",
+            source=str(args.cases),
+        )
+    if args.case_names:
+        cases = tuple(c for c in cases if c.name in args.case_names)
     if args.select:
         cases = tuple(
             c for c in cases if any(fnmatch.fnmatchcase(c.name, g) for g in args.select)
         )
+    return cases
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the suite; 0 when nothing failed unexpectedly."""
+    from kritis_sim.conformance.case import load_catalogue
+    from kritis_sim.conformance.report import matrix, to_json, to_junit
+    from kritis_sim.conformance.runner import CaseResult, load_xfail, run_cases
+
+    console = _console(stderr=True)
+    cases = _select(args, load_catalogue(args.cases))
+    by_name = {c.name: c for c in cases}
     xfail = load_xfail(args.xfail) if args.xfail else {}
 
     def show(r: CaseResult) -> None:
-        if not args.quiet:
-            mark = {"passed": ".", "failed": "F", "skipped": "s", "xfailed": "x"}[
-                r.outcome
-            ]
-            detail = f"  {r.detail}" if r.outcome != "passed" else ""
-            console.print(f"{mark} {r.name}{detail}", highlight=False, markup=False)
+        failed = r.outcome == "failed"
+        if args.quiet and not failed:
+            return
+        mark = {"passed": ".", "failed": "F", "skipped": "s", "xfailed": "x"}[r.outcome]
+        detail = f"  {r.detail}" if r.outcome in ("skipped", "xfailed") else ""
+        lines = [f"{mark} {r.name}{detail}"]
+        if failed:
+            lines += failure_lines(args, r, by_name.get(r.name))
+        console.print("\n".join(lines), highlight=False, markup=False)
 
     result = run_cases(args.entrypoint, cases, xfail=xfail, on_result=show)
     budget = generated_budget(args.generated, args.generated_seconds)
@@ -151,7 +233,8 @@ def run(args: argparse.Namespace) -> int:
     console.print(matrix(result))
     console.print(
         f"{len(result.results)} cases in {result.seconds:.1f} s "
-        f"({result.cases_per_second:.1f} cases/s): {result.summary}"
+        f"({result.cases_per_second:.1f} cases/s): {result.summary}",
+        highlight=False,
     )
     if args.json:
         Path(args.json).write_text(
@@ -159,4 +242,5 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.junit:
         Path(args.junit).write_text(to_junit(result) + "\n", encoding="utf-8")
+    print(closing_line(result.summary), flush=True)
     return 0 if result.ok else 1

@@ -21,9 +21,12 @@ Run as ``python -m kritis_sim.conformance.adapter_server --config DIR --state FI
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import re
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,6 +123,30 @@ class _RequestRewriter:
         await self.app(dict(scope, headers=headers), replay, send)
 
 
+class _LateReply:
+    """ASGI middleware holding every reply until ``late_by`` seconds past the
+    request's ``?timeout=`` (the verdict itself is untouched)."""
+
+    def __init__(self, app: Any, late_by: float) -> None:
+        self.app = app
+        self.late_by = late_by
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        match = re.search(r"(?:^|&)timeout=(\d+)s", query)
+        due = time.monotonic() + float(match.group(1) if match else 10) + self.late_by
+
+        async def late_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+            await send(message)
+
+        await self.app(scope, receive, late_send)
+
+
 def _source(
     settings: dict[str, Any], defect: Defect | None, attestors: Sequence[Attestor]
 ) -> AttestationSource:
@@ -136,7 +163,10 @@ def build_webhook(config_dir: Path) -> tuple[Any, Any]:
     """The webhook app for one ``setup`` output directory, and its enforcer."""
     settings = json.loads((config_dir / "adapter.json").read_text(encoding="utf-8"))
     defect = get_defect(settings.get("defect"))
-    policy = load_policy((config_dir / "policy.yaml").read_text(encoding="utf-8"))
+    policy_text = (config_dir / "policy.yaml").read_text(encoding="utf-8")
+    if defect is not None and defect.policy_text is not None:
+        policy_text = defect.policy_text(policy_text)
+    policy = load_policy(policy_text)
     attestors = load_attestors(
         (config_dir / "attestors.yaml").read_text(encoding="utf-8")
     )
@@ -161,6 +191,8 @@ def build_webhook(config_dir: Path) -> tuple[Any, Any]:
     outer: Any = app
     if defect is not None and defect.request is not None:
         outer = _RequestRewriter(app, defect)
+    if defect is not None and defect.late_by is not None:
+        outer = _LateReply(outer, defect.late_by)
     return outer, hook
 
 

@@ -1,18 +1,11 @@
 """One conformance case, read from its directory, as plain immutable values.
 
-A case directory holds (see docs/conformance.md for every field):
-
-* ``policy.yaml``: a Binary Authorization policy, as ``gcloud container binauthz
-  policy import`` accepts it (the neutral format adapters translate);
-* ``attestors.yaml``: the Attestor resources the policy names;
-* ``world.yaml``: the time of the case, the Grafeas notes and occurrences the
-  suite's emulator holds, and an optional store fault;
-* ``request.yaml``: the review sent to the webhook (AdmissionReview or
-  ImageReview), and the deploy target the enforcer guards (cluster, Istio trust
-  domain);
-* ``expect.yaml``: allowed or not, a reason pattern, warning and audit-annotation
-  patterns, and the feature tags the case needs;
-* ``README.md``: what the case checks and which rule it traces to.
+A case directory holds (docs/conformance.md describes every field)
+``policy.yaml`` (a policy as ``gcloud container binauthz policy import`` takes
+it), ``attestors.yaml``, ``world.yaml`` (case time, Grafeas notes and
+occurrences with their declared wire forms, an optional store fault),
+``request.yaml`` (the review and the deploy target), ``expect.yaml`` (verdict,
+reason, warning and audit-annotation patterns, feature tags) and ``README.md``.
 
 This module only reads and validates; it neither sends reviews nor decides.
 Policy and attestors are kept as text (adapters receive the files) and parsed
@@ -22,14 +15,15 @@ on demand with the model's loaders.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kritis_sim._yaml import load_one, read_input
+from kritis_sim._yaml import Locator, load_one, read_input
+from kritis_sim.conformance._fields import Fields, show
+from kritis_sim.conformance.forms import declared_forms
 from kritis_sim.errors import InputError
 from kritis_sim.model.attestor import Attestor, load_attestors
 from kritis_sim.model.occurrence import parse_timestamp
@@ -48,6 +42,7 @@ __all__ = [
     "iter_case_dirs",
     "load_case",
     "load_catalogue",
+    "readme_why",
 ]
 
 #: The files every case directory must hold.
@@ -94,12 +89,15 @@ class World:
         notes: Grafeas note names to create (attestation-authority notes).
         occurrences: Grafeas v1 occurrence JSON objects, ready to store.
         fault: a store fault to inject, or None.
+        forms: per occurrence, the wire forms it declares (``form``; see
+            :mod:`kritis_sim.conformance.forms`), checked when loaded.
     """
 
     time: datetime
     notes: tuple[str, ...] = ()
     occurrences: tuple[Mapping[str, Any], ...] = ()
     fault: Fault | None = None
+    forms: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +174,7 @@ class Case:
         request: the review to send.
         target: the enforcer's configuration for this case.
         expect: the expected answer.
+        why: what the case checks, from its README (``Checks:``).
     """
 
     name: str
@@ -186,6 +185,7 @@ class Case:
     request: RequestSpec
     target: TargetSpec
     expect: Expectation
+    why: str = ""
 
     def policy(self) -> Policy:
         """The parsed policy."""
@@ -217,111 +217,138 @@ class Case:
         return self.name.endswith("_deny")
 
 
-def _read(path: Path) -> tuple[Any, Any]:
+def _text(path: Path) -> str:
     # read_input: size limit, UTF-8 and NUL checks, one-line errors.
-    return load_one(read_input(path), str(path))
+    return read_input(path)
 
 
-def _mapping(value: Any, where: str, what: str) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InputError(f"expected a mapping for {what}, got {value!r}", source=where)
-    return value
+def _read(path: Path) -> tuple[Any, Locator]:
+    return load_one(_text(path), str(path))
 
 
-def _world(data: Any, where: str) -> World:
-    doc = _mapping(data, where, "world")
-    time = doc.get("time")
-    if not isinstance(time, str):
-        raise InputError("world.time must be an RFC 3339 string", source=where)
+def _world(doc: Fields) -> World:
+    doc.root("world")
+    time = doc.string(("time",))
+    try:
+        when = parse_timestamp(time)
+    except ValueError as exc:
+        raise doc.error(("time",), str(exc)) from None
     fault = None
-    raw_fault = doc.get("fault")
-    if raw_fault is not None:
-        f = _mapping(raw_fault, where, "fault")
-        if f.get("kind") not in _FAULT_KINDS:
-            raise InputError(
-                f"fault.kind must be one of {_FAULT_KINDS}, got {f.get('kind')!r}",
-                source=where,
+    if doc.get(("fault",)) is not None:
+        doc.mapping(("fault",))
+        kind = doc.get(("fault", "kind"))
+        if kind not in _FAULT_KINDS:
+            raise doc.error(
+                ("fault", "kind"),
+                f"expected one of {', '.join(_FAULT_KINDS)}, got {show(kind)}",
             )
         fault = Fault(
-            str(f["kind"]), int(f.get("status", 503)), float(f.get("latency", 0.0))
+            kind,
+            doc.integer(("fault", "status"), 503, 100, 599),
+            doc.number(("fault", "latency"), 0.0, 0.0, 600.0),
         )
     occurrences = []
-    for entry in doc.get("occurrences") or ():
-        occ = _mapping(entry, where, "occurrence").get("occurrence")
-        occurrences.append(_mapping(occ, where, "occurrences[].occurrence"))
+    forms = []
+    for i, _ in enumerate(doc.items(("occurrences",))):
+        doc.mapping(("occurrences", i), required=True)
+        occ = doc.mapping(("occurrences", i, "occurrence"), required=True)
+        forms.append(declared_forms(doc, i, occ))
+        occurrences.append(occ)
     return World(
-        time=parse_timestamp(time),
-        notes=tuple(str(n) for n in doc.get("notes") or ()),
+        time=when,
+        notes=doc.strings(("notes",)),
         occurrences=tuple(occurrences),
         fault=fault,
+        forms=tuple(forms),
     )
 
 
-def _request(data: Any, where: str) -> tuple[RequestSpec, TargetSpec]:
-    doc = _mapping(data, where, "request")
-    review = doc.get("review", "AdmissionReview")
+def _request(doc: Fields) -> tuple[RequestSpec, TargetSpec]:
+    doc.root("request")
+    review = doc.string(("review",), "AdmissionReview")
     if review not in _REVIEW_KINDS:
-        raise InputError(f"review must be one of {_REVIEW_KINDS}", source=where)
+        raise doc.error(
+            ("review",),
+            f"expected one of {', '.join(_REVIEW_KINDS)}, got {show(review)}",
+        )
     key = "spec" if review == "ImageReview" else "object"
-    obj = _mapping(doc.get(key), where, key)
-    target = _mapping(doc.get("target"), where, "target")
+    obj = doc.mapping((key,))
+    doc.mapping(("target",))
     return (
         RequestSpec(
             review=review,
             obj=obj,
-            api_version=str(doc.get("apiVersion", "admission.k8s.io/v1")),
-            operation=str(doc.get("operation", "CREATE")),
-            sub_resource=doc.get("subResource"),
-            dry_run=bool(doc.get("dryRun", False)),
-            timeout_s=int(doc.get("timeoutSeconds", 10)),
+            api_version=doc.string(("apiVersion",), "admission.k8s.io/v1"),
+            operation=doc.string(("operation",), "CREATE"),
+            sub_resource=doc.optional_string(("subResource",)),
+            dry_run=doc.boolean(("dryRun",), False),
+            # The API server's webhook timeout range (timeoutSeconds: 1-30).
+            timeout_s=doc.integer(("timeoutSeconds",), 10, 1, 30),
         ),
-        TargetSpec(target.get("cluster"), target.get("istioTrustDomain")),
+        TargetSpec(
+            doc.optional_string(("target", "cluster")),
+            doc.optional_string(("target", "istioTrustDomain")),
+        ),
     )
 
 
-def _expect(data: Any, where: str) -> Expectation:
-    doc = _mapping(data, where, "expect")
-    if not isinstance(doc.get("allowed"), bool):
-        raise InputError("expect.allowed must be true or false", source=where)
-    for pattern in [doc.get("reason"), *(doc.get("warnings") or ())]:
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise InputError(
-                    f"bad pattern {pattern!r}: {exc}", source=where
-                ) from None
+def _expect(doc: Fields) -> Expectation:
+    doc.root("expect")
+    allowed = doc.boolean(("allowed",))
+    reason = doc.get(("reason",))
+    if reason is not None:
+        doc.pattern(("reason",), reason)
+    warnings = doc.strings(("warnings",))
+    for i, pattern in enumerate(warnings):
+        doc.pattern(("warnings", i), pattern)
+    audit = dict(doc.mapping(("auditAnnotations",)))
+    for key, pattern in audit.items():
+        doc.pattern(("auditAnnotations", key), pattern)
     return Expectation(
-        allowed=doc["allowed"],
-        reason=doc.get("reason"),
-        warnings=tuple(doc.get("warnings") or ()),
-        audit_annotations=dict(_mapping(doc.get("auditAnnotations"), where, "audit")),
-        features=tuple(doc.get("features") or ()),
+        allowed=allowed,
+        reason=reason,
+        warnings=warnings,
+        audit_annotations=audit,
+        features=doc.strings(("features",)),
     )
+
+
+def readme_why(text: str) -> str:
+    """What a case README says the case checks: its ``Checks:`` line, else its
+    first paragraph that is not a heading (empty when there is none)."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    for para in paragraphs:
+        if para.startswith("Checks:"):
+            return " ".join(para.removeprefix("Checks:").split())
+    for para in paragraphs:
+        if not para.startswith("#"):
+            return " ".join(para.split())
+    return ""
 
 
 def load_case(path: str | Path) -> Case:
     """Read one case directory.
 
     Raises:
-        InputError: a file is missing or malformed.
+        InputError: a file is missing or malformed (the message names the file,
+            and the line and field when known).
     """
     root = Path(path)
     missing = [f for f in CASE_FILES if not (root / f).is_file()]
     if missing:
         raise InputError(f"case is missing {', '.join(missing)}", source=str(root))
-    world, _ = _read(root / "world.yaml")
-    request, _ = _read(root / "request.yaml")
-    expect, _ = _read(root / "expect.yaml")
+    world, world_lines = _read(root / "world.yaml")
+    request, request_lines = _read(root / "request.yaml")
+    expect, expect_lines = _read(root / "expect.yaml")
     return case_from_documents(
         root,
-        policy_text=read_input(root / "policy.yaml"),
-        attestors_text=read_input(root / "attestors.yaml"),
+        policy_text=_text(root / "policy.yaml"),
+        attestors_text=_text(root / "attestors.yaml"),
         world=world,
         request=request,
         expect=expect,
+        readme=_text(root / "README.md"),
+        locators=(world_lines, request_lines, expect_lines),
     )
 
 
@@ -333,6 +360,8 @@ def case_from_documents(
     world: Any,
     request: Any,
     expect: Any,
+    readme: str = "",
+    locators: tuple[Locator, Locator, Locator] | None = None,
 ) -> Case:
     """A case from already parsed ``world``, ``request`` and ``expect``
     documents, validated as :func:`load_case` does (nothing is read from
@@ -341,16 +370,18 @@ def case_from_documents(
     Raises:
         InputError: a document is malformed.
     """
-    req, target = _request(request, str(path / "request.yaml"))
+    lines = locators or (None, None, None)
+    req, target = _request(Fields(request, lines[1], str(path / "request.yaml")))
     return Case(
         name=path.name,
         path=path,
         policy_text=policy_text,
         attestors_text=attestors_text,
-        world=_world(world, str(path / "world.yaml")),
+        world=_world(Fields(world, lines[0], str(path / "world.yaml"))),
         request=req,
         target=target,
-        expect=_expect(expect, str(path / "expect.yaml")),
+        expect=_expect(Fields(expect, lines[2], str(path / "expect.yaml"))),
+        why=readme_why(readme),
     )
 
 

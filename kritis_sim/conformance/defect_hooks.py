@@ -31,6 +31,7 @@ from kritis_sim.core.source import AttestationSource
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.crypto.algorithms import spec
 from kritis_sim.errors import ImageRefError
+from kritis_sim.grafeas.client import GrafeasRestClient
 from kritis_sim.model.attestor import Attestor, SignatureAlgorithm
 from kritis_sim.model.decision import Decision, ImageVerdict, OutcomeReason
 from kritis_sim.model.imageref import ImageRef
@@ -40,6 +41,7 @@ from kritis_sim.model.policy import AdmissionRule, GlobalPolicyEvaluationMode, P
 
 __all__ = [
     "Context",
+    "Defect",
     "PolicyHook",
     "RequestHook",
     "pod_templates",
@@ -63,6 +65,48 @@ class Context:
     images: tuple[str, ...]
     breakglass: bool
     now: datetime
+
+
+SourceWrapper = Callable[
+    [AttestationSource, Sequence[Attestor], GrafeasRestClient], AttestationSource
+]
+DecisionHook = Callable[[Decision, Context], Decision]
+Before = Callable[
+    [DeployTarget, tuple[str, ...], bool], tuple[DeployTarget, tuple[str, ...], bool]
+]
+
+
+@dataclass(frozen=True)
+class Defect:
+    """One bug.
+
+    Attributes:
+        name: the ``--defect`` value.
+        description: the bug, in one line.
+        caught_by: catalogue cases that must fail against it.
+        policy: rewrites the loaded policy.
+        request: rewrites the AdmissionReview body.
+        source: wraps the attestation source.
+        before: rewrites (target, images, breakglass) before deciding.
+        after: rewrites the decision.
+        late_by: seconds past the request's ``?timeout=`` at which the reply
+            is sent (None: at once).
+        policy_text: rewrites the policy file's text before it is loaded.
+        late: the bug shows as a late reply (past ``?timeout=``) with the
+            right verdict, not as a wrong verdict.
+    """
+
+    name: str
+    description: str
+    caught_by: tuple[str, ...]
+    policy: PolicyHook | None = None
+    request: RequestHook | None = None
+    source: SourceWrapper | None = None
+    before: Before | None = None
+    after: DecisionHook | None = None
+    late_by: float | None = None
+    policy_text: Callable[[str], str] | None = None
+    late: bool = False
 
 
 # ---- policy ----------------------------------------------------------------

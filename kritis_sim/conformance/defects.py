@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from kritis_sim.conformance import defect_hooks as h
+from kritis_sim.conformance.defect_hooks import Defect
+from kritis_sim.conformance.defects_wire import WIRE_DEFECTS
 from kritis_sim.core.source import AttestationSource
-from kritis_sim.core.target import DeployTarget
 from kritis_sim.grafeas.client import GrafeasRestClient
 from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.decision import Decision, OutcomeReason
@@ -28,42 +28,9 @@ from kritis_sim.model.policy import AdmissionRule
 
 __all__ = ["DEFECTS", "Defect", "get_defect"]
 
-SourceWrapper = Callable[
-    [AttestationSource, Sequence[Attestor], GrafeasRestClient], AttestationSource
-]
-DecisionHook = Callable[[Decision, h.Context], Decision]
-Before = Callable[
-    [DeployTarget, tuple[str, ...], bool], tuple[DeployTarget, tuple[str, ...], bool]
-]
-
 _BG_LABEL = "image-policy.k8s.io/break-glass"
 _BG_ALPHA = "alpha.image-policy.k8s.io/break-glass"
 _BG_KRITIS = "kritis.grafeas.io/breakglass"
-
-
-@dataclass(frozen=True)
-class Defect:
-    """One bug.
-
-    Attributes:
-        name: the ``--defect`` value.
-        description: the bug, in one line.
-        caught_by: catalogue cases that must fail against it.
-        policy: rewrites the loaded policy.
-        request: rewrites the AdmissionReview body.
-        source: wraps the attestation source.
-        before: rewrites (target, images, breakglass) before deciding.
-        after: rewrites the decision.
-    """
-
-    name: str
-    description: str
-    caught_by: tuple[str, ...]
-    policy: h.PolicyHook | None = None
-    request: h.RequestHook | None = None
-    source: SourceWrapper | None = None
-    before: Before | None = None
-    after: DecisionHook | None = None
 
 
 def _star_crosses(text: str) -> str:
@@ -153,7 +120,7 @@ def _wrong_note(
     return _AnyNote()
 
 
-def _map_source(fn: Any) -> SourceWrapper:
+def _map_source(fn: Any) -> h.SourceWrapper:
     return lambda inner, attestors, client: h.MappedSource(inner, fn)
 
 
@@ -335,6 +302,7 @@ _DEFECTS = [
         ("image_unparseable_always_allow_deny",),
         after=h.admit_images(h.unparseable),
     ),
+    *WIRE_DEFECTS,
 ]
 
 #: Every defect, by name.

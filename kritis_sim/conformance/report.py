@@ -40,6 +40,9 @@ def to_json(result: SuiteResult) -> dict[str, Any]:
                 "features": list(r.features),
                 "seconds": round(r.seconds, 4),
                 "storeRequests": r.store_requests,
+                "replySeconds": round(r.reply_seconds, 4),
+                "expected": r.expected,
+                "got": r.got,
             }
             for r in result.results
         ],

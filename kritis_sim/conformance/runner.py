@@ -6,8 +6,10 @@ for each case: skips it when a needed feature is not declared; configures the
 enforcer (``setup`` + ``start``, only when the case's configuration differs
 from the previous one: cases are ordered by configuration); stores the world,
 injects the fault; sends the review; and compares the reply with the
-expectation. Expected failures are applied strictly: a listed case that passes
-is a failure too.
+expectation. Every reply is timed: one that arrives after the request's
+``?timeout=`` fails the case even when the verdict is right (an API server
+would have given up on it). Expected failures are applied strictly: a listed
+case that passes is a failure too.
 
 The outcome is a :class:`SuiteResult`; rendering (JSON, JUnit, matrix) lives
 in :mod:`kritis_sim.conformance.report`. Nothing here prints.
@@ -21,7 +23,7 @@ import ssl
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ import httpx
 from kritis_sim.conformance.case import Case
 from kritis_sim.conformance.protocol import Adapter, Endpoint
 from kritis_sim.conformance.reviews import (
+    Observed,
     build_review,
     compare,
     parse_reply,
@@ -42,13 +45,18 @@ from kritis_sim.errors import ConformanceError
 __all__ = [
     "CaseResult",
     "SuiteResult",
+    "expected_text",
     "judge",
+    "late",
     "load_xfail",
     "open_session",
     "run_cases",
 ]
 
 OUTCOMES = ("passed", "failed", "skipped", "xfailed")
+#: How long past the request's ?timeout= the suite waits for a reply at all
+#: (so a late reply is measured and reported, not just a transport error).
+_GRACE_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +70,10 @@ class CaseResult:
         features: the case's feature tags.
         seconds: wall time spent on the case (configuration included).
         store_requests: requests the enforcer made to the suite's Grafeas.
+        reply_seconds: how long the webhook took to answer the review (0 when
+            no review was sent).
+        expected: the expected answer in words (empty for skipped cases).
+        got: the answer that came back in words (empty when none came).
     """
 
     name: str
@@ -70,6 +82,9 @@ class CaseResult:
     features: tuple[str, ...] = ()
     seconds: float = 0.0
     store_requests: int = 0
+    reply_seconds: float = 0.0
+    expected: str = ""
+    got: str = ""
 
 
 @dataclass
@@ -154,23 +169,32 @@ class _Session:
             self.client = httpx.Client(base_url=endpoint.base_url, verify=verify)
             self.endpoint = endpoint
 
-    def send(self, case: Case) -> tuple[dict[str, Any], int, Any]:
+    def send(self, case: Case) -> tuple[dict[str, Any], int, Any, float]:
+        """POST the case's review; returns (sent, status, body, reply seconds)."""
         assert self.client is not None
         sent = build_review(case.request)
+        budget = case.request.timeout_s
+        t0 = time.perf_counter()
         try:
             reply = self.client.post(
                 review_path(case.request),
-                params={"timeout": f"{case.request.timeout_s}s"},
+                params={"timeout": f"{budget}s"},
                 json=sent,
-                timeout=case.request.timeout_s + 5.0,
+                timeout=budget + _GRACE_S,
             )
+        except httpx.TimeoutException:
+            raise ConformanceError(
+                f"no reply within {budget + _GRACE_S:.0f} s (the request's "
+                f"?timeout={budget}s plus {_GRACE_S:.0f} s of grace)"
+            ) from None
         except httpx.HTTPError as exc:
             raise ConformanceError(f"webhook request failed: {exc!r}") from None
+        elapsed = time.perf_counter() - t0
         try:
             body = reply.json()
         except ValueError:
             body = reply.text
-        return sent, reply.status_code, body
+        return sent, reply.status_code, body, elapsed
 
     def close(self) -> None:
         if self.client is not None:
@@ -179,23 +203,69 @@ class _Session:
             self.adapter.stop(self.config_dir)
 
 
+@dataclass
+class _Attempt:
+    """What running one case produced (filled in as far as it got)."""
+
+    problem: str = ""
+    store_requests: int = 0
+    reply_seconds: float = 0.0
+    got: str = ""
+
+
+def expected_text(case: Case) -> str:
+    """The expected answer in words: ``denied (reason matching 'x')``."""
+    if case.expect.allowed:
+        return "allowed"
+    reason = case.expect.reason
+    return f"denied (reason matching {reason!r})" if reason else "denied"
+
+
+def _observed_text(observed: Observed) -> str:
+    verdict = "allowed" if observed.allowed else "denied"
+    return (
+        f"{verdict} (message: {observed.message!r:.300})"
+        if observed.message
+        else verdict
+    )
+
+
+def late(reply_seconds: float, budget_s: int) -> str | None:
+    """The problem with a reply that took ``reply_seconds`` under a
+    ``?timeout=`` of ``budget_s`` seconds (None when in time)."""
+    if reply_seconds <= budget_s:
+        return None
+    return (
+        f"reply took {reply_seconds:.2f} s, past the request's "
+        f"?timeout={budget_s}s budget"
+    )
+
+
 def _run_one(
-    session: _Session, case: Case, capabilities: frozenset[str]
-) -> tuple[str, int]:
-    """Returns (problem text or "", store requests made)."""
+    session: _Session, case: Case, capabilities: frozenset[str], attempt: _Attempt
+) -> None:
+    """Run ``case``, recording into ``attempt``.
+
+    Raises:
+        ConformanceError: the enforcer broke the protocol.
+    """
     session.configure(case)
     now = datetime.now(UTC)
     session.grafeas.seed(case.world, now)
     before = len(session.grafeas.request_log)
     session.grafeas.set_fault(case.world.fault)
     try:
-        sent, status, body = session.send(case)
+        sent, status, body, attempt.reply_seconds = session.send(case)
     finally:
         session.grafeas.set_fault(None)
-    store_requests = len(session.grafeas.request_log) - before
+        attempt.store_requests = len(session.grafeas.request_log) - before
     observed = parse_reply(sent, status, body)
+    attempt.got = _observed_text(observed)
     problems = compare(case.expect, observed, capabilities=capabilities)
-    return "; ".join(problems), store_requests
+    lateness = late(attempt.reply_seconds, case.request.timeout_s)
+    if lateness is not None:
+        problems.append(lateness)
+    attempt.problem = "; ".join(problems)
 
 
 @contextlib.contextmanager
@@ -253,30 +323,27 @@ def judge(
             case.name, "skipped", f"adapter lacks {', '.join(missing)}", features
         )
     t0 = time.perf_counter()
-    requests = 0
+    attempt = _Attempt()
     try:
-        problem, requests = _run_one(session, case, capabilities)
+        _run_one(session, case, capabilities, attempt)
     except ConformanceError as exc:
-        problem = f"protocol: {exc}"
+        attempt.problem = f"protocol: {exc}"
     seconds = time.perf_counter() - t0
+    base = CaseResult(
+        case.name, "passed", "", features, seconds, attempt.store_requests,
+        attempt.reply_seconds, expected_text(case), attempt.got,
+    )  # fmt: skip
     reason = _xfail_reason(case.name, xfail)
     if reason is not None:
-        if problem:
-            return CaseResult(
-                case.name,
-                "xfailed",
-                f"{reason}: {problem}",
-                features,
-                seconds,
-                requests,
+        if attempt.problem:
+            return replace(
+                base, outcome="xfailed", detail=f"{reason}: {attempt.problem}"
             )
-        return CaseResult(
-            case.name,
-            "failed",
-            f"XPASS(strict): listed as expected to fail ({reason})",
-            features,
-            seconds,
-            requests,
+        return replace(
+            base,
+            outcome="failed",
+            detail=f"XPASS(strict): listed as expected to fail ({reason})",
         )
-    outcome = "failed" if problem else "passed"
-    return CaseResult(case.name, outcome, problem, features, seconds, requests)
+    if attempt.problem:
+        return replace(base, outcome="failed", detail=attempt.problem)
+    return base

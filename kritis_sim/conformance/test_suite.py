@@ -39,7 +39,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     cases_dir = config.getoption(_CASES) or CATALOGUE
     xfail_file = config.getoption(_XFAIL)
     xfail = load_xfail(xfail_file) if xfail_file else {}
-    cases = sorted(load_catalogue(Path(cases_dir)), key=lambda c: (c.config_key, c.name))
+    cases = sorted(
+        load_catalogue(Path(cases_dir)), key=lambda c: (c.config_key, c.name)
+    )
     params = []
     for case in cases:
         marks = [

@@ -4,6 +4,9 @@ Cases are written at a fixed reference time (``world.time``). Enforcers under
 test read the wall clock, so before a case runs the suite moves every
 occurrence's ``createTime`` (and ``updateTime``) by ``now - world.time``; the
 age of each attestation relative to the decision stays what the case says.
+Times keep the shape they are written in (offset, fractional digits; see
+:func:`~kritis_sim.conformance.forms.shift_timestamp`): the suite seeds the
+forms real stores hold, not one normalised form.
 The in-process reference decision uses the same shifted data with ``now``
 fixed, so both sides see identical ages.
 
@@ -18,12 +21,9 @@ from datetime import datetime
 from typing import Any
 
 from kritis_sim.conformance.case import World
+from kritis_sim.conformance.forms import shift_timestamp
 from kritis_sim.core.source import InMemorySource
-from kritis_sim.model.occurrence import (
-    AttestationOccurrence,
-    format_timestamp,
-    parse_timestamp,
-)
+from kritis_sim.model.occurrence import AttestationOccurrence
 
 __all__ = ["note_body", "note_parent", "reference_source", "shifted_occurrences"]
 
@@ -39,7 +39,7 @@ def shifted_occurrences(world: World, now: datetime) -> list[dict[str, Any]]:
         for key in _TIME_FIELDS:
             value = data.get(key)
             if isinstance(value, str):
-                data[key] = format_timestamp(parse_timestamp(value) + delta)
+                data[key] = shift_timestamp(value, delta)
         out.append(data)
     return out
 

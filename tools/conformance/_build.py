@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from _keys import deterministic_key, sign_deterministic, sign_pss_max_salt
@@ -207,6 +207,10 @@ class Att:
     extra: tuple[Att, ...] = ()
     pss_max_salt: bool = False
     made: str = ""
+    kind: str | int = "ATTESTATION"  # 7: the integer enum the Python client gets
+    offset: str | None = None  # write createTime with this offset ("+02:00")
+    fraction: str = ""  # fractional-second digits of createTime ("123456789")
+    form: tuple[str, ...] = ()  # the wire forms the occurrence declares
 
     def _signer(self) -> tuple[PrivateKey, Alg, str]:
         spec = ATTESTORS[self.attestor]
@@ -250,13 +254,13 @@ class Att:
         sigs += [e.signature(payload) for e in self.extra]
         if self.corrupt == "tamper":
             payload = payload + b" "  # still JSON, same digest: only the signature notices
-        stamp = format_timestamp(now - self.age)
+        stamp = _stamp(now - self.age, self.offset, self.fraction)
         resource = resolve(case, self.resource) if self.resource else "https://" + image
         return {
             "name": "",
             "resourceUri": resource,
             "noteName": self.note or ATTESTORS[self.attestor].note,
-            "kind": "ATTESTATION",
+            "kind": self.kind,
             "createTime": stamp,
             "updateTime": stamp,
             "attestation": {
@@ -264,6 +268,21 @@ class Att:
                 "signatures": sigs,
             },
         }
+
+
+def _stamp(when: datetime, offset: str | None, fraction: str) -> str:
+    """RFC 3339 text for ``when`` (whole seconds) in the zone ``offset`` (None:
+    ``Z``), with ``fraction`` written as its fractional digits (they add to
+    ``when``: the instant is ``when`` plus ``0.<fraction>`` seconds)."""
+    if offset is None:
+        text = format_timestamp(when)[:-1]
+        zone = "Z"
+    else:
+        sign = -1 if offset[0] == "-" else 1
+        tz = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+        text = when.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S")
+        zone = offset
+    return f"{text}.{fraction}{zone}" if fraction else f"{text}{zone}"
 
 
 def _kritis_payload(image: str) -> bytes:

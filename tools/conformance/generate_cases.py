@@ -4,8 +4,8 @@ Usage::
 
     python tools/conformance/generate_cases.py [--out kritis_sim/conformance/cases]
 
-The table lives in ``_table_rules.py``, ``_table_attest.py`` and
-``_table_workloads.py`` next to this file: one :class:`_build.Row` per case,
+The table lives in ``_table_rules.py``, ``_table_attest.py``,
+``_table_workloads.py`` and ``_table_forms.py`` next to this file: one :class:`_build.Row` per case,
 readable as a specification. This script turns each row into a case directory
 (see docs/conformance.md), then checks it against the reference decision
 (:func:`kritis_sim.conformance.reference.reference_result`): a row whose
@@ -20,6 +20,7 @@ this with the row count.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import shutil
 import sys
 from collections.abc import Iterable
@@ -30,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _build import ATTESTORS, TIME, Att, Row, resolve
 from _table_attest import ROWS as ATTEST_ROWS
+from _table_forms import ROWS as FORM_ROWS
 from _table_rules import ROWS as RULE_ROWS
 from _table_workloads import ROWS as WORKLOAD_ROWS
 
@@ -49,7 +51,7 @@ HEADER = (
 
 def rows() -> list[Row]:
     """Every row of the table, in order."""
-    return [*RULE_ROWS, *ATTEST_ROWS, *WORKLOAD_ROWS]
+    return [*RULE_ROWS, *ATTEST_ROWS, *WORKLOAD_ROWS, *FORM_ROWS]
 
 
 def _resolve_tree(case: str, value: Any) -> Any:
@@ -79,6 +81,10 @@ def _describe(att: Att) -> str:
     if att.pss_max_salt:
         parts.append("PSS with maximum salt")
     parts.append(f"created {format_duration(att.age)} before the case time")
+    if att.offset or att.fraction:
+        parts.append(f"createTime written with {att.offset or 'Z'} and {len(att.fraction)} fractional digits")
+    if att.kind != "ATTESTATION":
+        parts.append(f"kind {att.kind!r}")
     parts += [f"plus a signature ({_describe(e)})" for e in att.extra]
     return ", ".join(parts)
 
@@ -99,7 +105,11 @@ def case_data(row: Row) -> CaseData:
         occ = att.occurrence(row.name, TIME)
         # Distinct names: the store assigns its own, the reference keys on these.
         occ["name"] = f"projects/conformance/occurrences/{row.name}-{i}"
-        world["occurrences"].append({"made": _describe(att), "occurrence": occ})
+        entry: dict[str, Any] = {"made": _describe(att)}
+        if att.form:
+            entry["form"] = list(att.form)
+        entry["occurrence"] = occ
+        world["occurrences"].append(entry)
     if row.fault:
         world["fault"] = dict(row.fault)
     expect: dict[str, Any] = {"allowed": row.allowed}
@@ -143,16 +153,20 @@ def check_names(all_rows: Iterable[Row]) -> list[str]:
     return problems
 
 
-def generate(out: Path) -> int:
-    """Write every case under ``out`` and check each against the reference."""
+def generate(out: Path, only: str | None = None) -> int:
+    """Write every case under ``out`` (only those whose name matches the glob
+    ``only``, leaving the others as they are) and check each against the
+    reference."""
     all_rows = rows()
     problems = check_names(all_rows)
-    if out.exists():
+    if out.exists() and only is None:
         for child in out.iterdir():
             if child.is_dir():
                 shutil.rmtree(child)
     out.mkdir(parents=True, exist_ok=True)
     for row in all_rows:
+        if only is not None and not fnmatch.fnmatchcase(row.name, only):
+            continue
         case = write_case(out, case_data(row))
         got = reference_result(case).observed
         for p in compare(case.expect, got, capabilities=ALL_FEATURES):
@@ -187,8 +201,14 @@ def _provenance(count: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "kritis_sim" / "conformance" / "cases")
+    parser.add_argument(
+        "--only",
+        metavar="GLOB",
+        help="regenerate only the cases matching GLOB (RSA-PSS signatures are "
+        "random, so a full run rewrites every PSS case)",
+    )
     args = parser.parse_args(argv)
-    return generate(args.out)
+    return generate(args.out, args.only)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import collections
 import json
 import logging
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -35,6 +36,8 @@ from kritis_sim.conformance.case import Fault, World
 from kritis_sim.conformance.world import note_body, note_parent, shifted_occurrences
 from kritis_sim.errors import ConformanceError
 from kritis_sim.grafeas.app import create_app
+from kritis_sim.grafeas.googleerrors import ApiError
+from kritis_sim.grafeas.messages import parse_kind
 from kritis_sim.grafeas.store import Record, Store
 from kritis_sim.serving import ServerThread
 
@@ -198,9 +201,24 @@ class SuiteGrafeas:
         for occ in shifted_occurrences(world, now):
             project, _ = note_parent(str(occ.get("noteName", "")))
             occ["name"] = f"{project}/occurrences/{uuid.uuid4().hex}"
-            records.append(Record.for_occurrence(project, occ))
+            record = Record.for_occurrence(project, occ)
+            if not isinstance(record.kind, str | None):
+                # Served as written (kind: 7, as to an int-enum client), but
+                # indexed by name so that kind="ATTESTATION" filters find it.
+                try:
+                    record = replace(record, kind=parse_kind(record.kind))
+                except ApiError as exc:
+                    raise ConformanceError(
+                        f"cannot seed {occ['name']}: {exc}"
+                    ) from None
+            records.append(record)
         # Straight into the store: createTime is output-only over REST, and
         # freshness cases need occurrences of a chosen age.
-        self._store.insert("occurrences", records)
+        try:
+            self._store.insert("occurrences", records)
+        except ApiError as exc:
+            raise ConformanceError(
+                f"seeding the suite's Grafeas failed: {exc}"
+            ) from None
         self._seeded = [r.name for r in records]
         return len(records)

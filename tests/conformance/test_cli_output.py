@@ -33,11 +33,12 @@ def test_failing_case_is_explained_and_rerun_command_runs_just_it(
     cases: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["conformance", "--entrypoint", DEFECTIVE, "--cases", str(cases)]
-    code = main([*args, "--case", CAUGHT, "--case", PASSING])
+    code = main([*args, "--quiet", "--case", CAUGHT, "--case", PASSING])
     out, err = capsys.readouterr()
     assert code == 1
     assert out.splitlines()[-1] == "1 passed, 1 failed, 0 skipped"
     lines = err.splitlines()
+    assert f". {PASSING}" not in lines  # --quiet: failures only
     start = lines.index(f"F {CAUGHT}")
     block = "\n".join(lines[start : start + 6])
     assert "expected: denied" in block
@@ -54,6 +55,7 @@ def test_failing_case_is_explained_and_rerun_command_runs_just_it(
     out, err = capsys.readouterr()
     assert out.splitlines()[-1] == "0 passed, 1 failed, 0 skipped"
     assert f"F {CAUGHT}" in err and PASSING not in err and OTHER not in err
+    assert "rerun:" in err
 
 
 def test_unknown_case_name_is_an_input_error(

@@ -13,14 +13,13 @@ Not here: resource-name syntax (:mod:`.names`) and storage (:mod:`.store`).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from kritis_sim.grafeas.googleerrors import InvalidArgument
 from kritis_sim.grafeas.names import split_note_name
+from kritis_sim.model.occurrence import decode_bytes
 
 __all__ = [
     "NOTE_KINDS",
@@ -99,12 +98,10 @@ def parse_kind(value: object, where: str = "kind") -> str:
 def _check_base64(value: object, where: str) -> None:
     if not isinstance(value, str):
         raise InvalidArgument(f"{where}: expected base64 bytes as a string")
-    text = value.replace("-", "+").replace("_", "/")
-    text += "=" * (-len(text) % 4)
     try:
-        base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidArgument(f"{where}: not valid base64: {value[:40]!r}") from None
+        decode_bytes(value)  # the model's rule: the one the decision applies
+    except ValueError as exc:
+        raise InvalidArgument(f"{where}: {exc}: {value[:40]!r}") from None
 
 
 def _check_object(value: object, where: str) -> dict[str, Any]:

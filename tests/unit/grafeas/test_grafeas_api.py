@@ -175,3 +175,19 @@ def test_occurrence_note_and_locations_paths(api: Api) -> None:
 def test_healthz_and_request_log(api: Api) -> None:
     assert api.get("/healthz").json() == {"status": "ok"}
     assert ("GET", "/healthz", 200) in list(api.app.state.request_log)
+
+
+def test_base64_follows_the_decision_rule(api: Api) -> None:
+    """The emulator accepts exactly the base64 the decision reads: line breaks
+    (as Go's decoder and gcloud's wrapped output) but no other whitespace."""
+    wrapped = occurrence()
+    wrapped["attestation"]["serializedPayload"] = "e3\r\n0="
+    wrapped["attestation"]["signatures"][0]["signature"] = "AA\nAA"
+    reply = api.post(f"{P}/occurrences", json=wrapped)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["attestation"]["serializedPayload"] == "e3\r\n0="
+    spaced = occurrence()
+    spaced["attestation"]["serializedPayload"] = "e3 0="
+    reply = api.post(f"{P}/occurrences", json=spaced)
+    assert reply.status_code == 400
+    assert "unexpected character ' '" in reply.json()["error"]["message"]

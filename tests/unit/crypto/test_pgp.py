@@ -195,3 +195,20 @@ def test_own_keys_and_messages_round_trip() -> None:
     assert pgp.secret_key_fingerprint(secret) == pgp.pgp_fingerprint(public)
     garbage = pgp.verify_pgp(public, b"\x00garbage", data)
     assert not garbage.verified and garbage.reason
+
+
+def test_keyrings_and_v6_keys_are_refused() -> None:
+    import pysequoia
+
+    certs = [
+        pysequoia.Cert.from_bytes((VECTORS / name / "key.asc").read_bytes())
+        for name in ("rsa-armored", "ed25519-armored")
+    ]
+    ring = pysequoia.armor(
+        b"".join(bytes(c) for c in certs), pysequoia.ArmorKind.PublicKey
+    )
+    with pytest.raises(KeyFormatError, match="keyring"):
+        pgp.pgp_fingerprint(ring)
+    v6 = pysequoia.Tsk.generate("v6", profile=pysequoia.Profile.RFC9580)
+    with pytest.raises(KeyFormatError, match="only version 4"):
+        pgp.pgp_fingerprint(str(v6.extract_certificate()))

@@ -41,6 +41,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kritis_sim.cli.review",
         "decide whether a manifest or AdmissionReview would be admitted",
     ),
+    "cv": (
+        "kritis_sim.cli.cv",
+        "continuous validation: judge running Pods, write GKE CV log entries",
+    ),
     "emulator": (
         "kritis_sim.cli.emulator",
         "run the Grafeas + Binary Authorization REST emulator",

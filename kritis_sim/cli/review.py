@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -46,7 +45,7 @@ from kritis_sim.admission.workloads import (
 from kritis_sim.cli._common import load_files, parse_now, print_json, read_text
 from kritis_sim.cli.k8s_schema import check_namespace
 from kritis_sim.cli.occurrence_files import OCCURRENCES_HELP
-from kritis_sim.cli.review_inputs import Item, load_items
+from kritis_sim.cli.review_inputs import Item, as_admission_review, load_items
 from kritis_sim.cli.target import (
     NONE,
     TargetSettings,
@@ -153,33 +152,6 @@ def _load_world(args: argparse.Namespace) -> _World:
     return _World(policy, attestors, InMemorySource(occurrences), parse_now(args.now))
 
 
-def _as_review(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
-    """Wrap a checked object in the AdmissionReview an API server would send."""
-    group, _, version = obj["apiVersion"].rpartition("/")
-    meta = obj.get("metadata")
-    meta = meta if isinstance(meta, dict) else {}  # custom resources are unchecked
-    return {
-        "apiVersion": "admission.k8s.io/v1",
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": str(uuid.uuid4()),
-            "kind": {"group": group, "version": version, "kind": obj["kind"]},
-            "resource": {
-                "group": group,
-                "version": version,
-                "resource": obj["kind"].lower() + "s",
-            },
-            "namespace": meta.get("namespace") or namespace,
-            "name": meta.get("name"),
-            "operation": "CREATE",
-            "userInfo": {"username": "kritis-sim-review"},
-            "object": obj,
-            "oldObject": None,
-            "dryRun": False,
-        },
-    }
-
-
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     output: Any
@@ -225,7 +197,7 @@ class _Reviewer:
                 text = f"ImageReview ({item.where})\n{target}\n{explain(decision)}"
                 return _Outcome(reply, decision.allowed, text)
             is_review = data.get("kind") == "AdmissionReview"
-            review = data if is_review else _as_review(data, self.args.namespace)
+            review = data if is_review else as_admission_review(data, self.args.namespace)
             parsed = parse_admission_review(review)
             found = workload_from_admission(parsed)
         except (WebhookRequestError, ManifestError) as exc:

@@ -14,6 +14,7 @@ This module reads and checks; it does not decide.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from kritis_sim._yaml import Locator, Path, format_path, load_documents
 from kritis_sim.cli.k8s_schema import check_object
 from kritis_sim.errors import InputError, ManifestError
 
-__all__ = ["Item", "load_items"]
+__all__ = ["Item", "as_admission_review", "iter_values", "load_items", "where_of"]
 
 _REVIEW_KINDS = ("AdmissionReview", "ImageReview")
 
@@ -42,7 +43,8 @@ class Item:
     custom: bool = False
 
 
-def _where(locator: Locator, path: Path) -> str:
+def where_of(locator: Locator, path: Path) -> str:
+    """``file:line`` of ``path`` (and the field path, when not the root)."""
     line = locator.line(path)
     at = locator.source if line is None else f"{locator.source}:{line}"
     return f"{at} {format_path(path)}" if path else at
@@ -105,6 +107,48 @@ def _check(data: dict[str, Any], locator: Locator, path: Path) -> bool:
     return not check_object(data, locator, path)
 
 
+def iter_values(text: str, source: str) -> Iterator[tuple[Any, Locator, Path]]:
+    """``(value, locator, path)`` of every item of every document (List
+    entries and array elements flattened; empty documents skipped), unchecked.
+
+    Raises:
+        InputError: unreadable YAML/JSON, or a List whose ``items`` is no list.
+    """
+    for doc, locator in load_documents(text, source=source):
+        if doc is None:
+            continue
+        for value, path in _expand(doc, locator, ()):
+            yield value, locator, path
+
+
+def as_admission_review(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """Wrap a checked object in the CREATE AdmissionReview an API server would
+    send (``namespace`` when the object names none)."""
+    group, _, version = obj["apiVersion"].rpartition("/")
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}  # custom resources are unchecked
+    return {
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": str(uuid.uuid4()),
+            "kind": {"group": group, "version": version, "kind": obj["kind"]},
+            "resource": {
+                "group": group,
+                "version": version,
+                "resource": obj["kind"].lower() + "s",
+            },
+            "namespace": meta.get("namespace") or namespace,
+            "name": meta.get("name"),
+            "operation": "CREATE",
+            "userInfo": {"username": "kritis-sim-review"},
+            "object": obj,
+            "oldObject": None,
+            "dryRun": False,
+        },
+    }
+
+
 def load_items(text: str, source: str) -> list[Item]:
     """Every item of INPUT, checked.
 
@@ -113,19 +157,16 @@ def load_items(text: str, source: str) -> list[Item]:
             object the API server would refuse (file, line and field named).
     """
     items: list[Item] = []
-    for doc, locator in load_documents(text, source=source):
-        if doc is None:
-            continue
-        for value, path in _expand(doc, locator, ()):
-            if not isinstance(value, dict):
-                raise locator.error(
-                    ManifestError,
-                    path,
-                    "expected a Kubernetes object, AdmissionReview or ImageReview "
-                    f"(a mapping), got {type(value).__name__}",
-                )
-            custom = _check(value, locator, path)
-            items.append(Item(value, _where(locator, path), custom))
+    for value, locator, path in iter_values(text, source):
+        if not isinstance(value, dict):
+            raise locator.error(
+                ManifestError,
+                path,
+                "expected a Kubernetes object, AdmissionReview or ImageReview "
+                f"(a mapping), got {type(value).__name__}",
+            )
+        custom = _check(value, locator, path)
+        items.append(Item(value, where_of(locator, path), custom))
     if not items:
         raise InputError("no objects to review (the input is empty)", source=source)
     return items

@@ -1,0 +1,197 @@
+"""``kritis-sim cv``: continuous validation of what runs, as GKE logs it.
+
+SNAPSHOT (one or more) is what you already have: ``kubectl get pods,
+deployments,statefulsets,daemonsets,jobs,cronjobs,replicasets -A -o json``
+(or ``-o yaml``) output, a directory of manifests, a Kubernetes audit log
+(``audit.k8s.io/v1`` Events, JSON lines) or kritis-sim's webhook audit log.
+Every running Pod is judged against the policy at one time (--now), breakglass
+ignored as GKE CV ignores it (breakglassed Pods are still reported, marked);
+controllers' pod templates are judged too and reported apart.
+
+--format json (default) writes the CV log entries on stdout, one JSON object
+per line, in the shape GKE writes them to Cloud Logging
+(``continuousValidationEvent`` payloads: ``podEvent`` for each violating Pod,
+``configErrorEvent``); --format text writes a report for people. The summary
+(counts, and every skipped item's reason) goes to stderr. Items that do not
+apply (other kinds, API versions no longer served, finished Pods, audit
+events without requestObject, a truncated last line) are skipped and counted;
+an unusable item stops the command naming file and line.
+
+The deploy target is never guessed: a policy with clusterAdmissionRules needs
+--cluster LOCATION.NAME (or --cluster none). Exit status: 0 nothing violates,
+1 a Pod or pod template violates (or a config error), 2 unusable input or an
+evaluation that could not be completed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from kritis_sim.cli._common import load_files, parse_now
+from kritis_sim.cli.k8s_schema import check_namespace
+from kritis_sim.cli.target import NONE, resolve_target
+from kritis_sim.core.decide import DecisionOptions
+from kritis_sim.core.source import InMemorySource
+from kritis_sim.cv.entries import Cluster, dumps
+from kritis_sim.cv.inputs import FORMATS, read_inputs
+from kritis_sim.cv.judge import ClassicJudge
+from kritis_sim.cv.validate import render_summary, render_text, validate
+from kritis_sim.errors import InputError
+
+__all__ = ["register", "run"]
+
+PLATFORM_REFUSAL = "platform policies cannot be evaluated yet (issue 11)"
+
+
+def register(sub: Any) -> None:
+    """Add the ``cv`` subcommand."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        "cv",
+        help="continuous validation: judge running Pods, write GKE CV log entries",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "snapshot",
+        metavar="SNAPSHOT",
+        nargs="+",
+        help="kubectl get -o json|yaml output, manifests, a directory of them, "
+        "a Kubernetes audit log or a kritis-sim webhook audit log",
+    )
+    p.add_argument(
+        "--platform-policy",
+        metavar="FILE",
+        help=f"a GKE platform policy; not supported yet: {PLATFORM_REFUSAL} (exit 2)",
+    )
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="classic Binary Authorization policy (YAML/JSON)",
+    )
+    p.add_argument("--attestors", metavar="FILE", help="Attestor resources (YAML/JSON)")
+    p.add_argument(
+        "--occurrences",
+        metavar="FILE|DIR",
+        action="append",
+        help="attestation occurrences, as for review; repeatable, merged",
+    )
+    p.add_argument(
+        "--image-metadata",
+        metavar="FILE",
+        help="image metadata (upload times, vulnerabilities, ...) for platform-"
+        "policy checks; accepted and unused with a classic --policy, which "
+        "reads attestations only",
+    )
+    p.add_argument(
+        "--cluster",
+        metavar="LOCATION.NAME",
+        help="the cluster the snapshot was taken from, as clusterAdmissionRules "
+        f"keys name it; '{NONE}' for a cluster the policy does not name. Required "
+        "when the policy has clusterAdmissionRules; also names the k8s_cluster "
+        "resource of the log entries",
+    )
+    p.add_argument(
+        "--istio-trust-domain",
+        metavar="DOMAIN",
+        help=f"Istio trust domain for istioServiceIdentityAdmissionRules ('{NONE}' "
+        "outside the mesh); required when the policy has such rules",
+    )
+    p.add_argument(
+        "--project",
+        metavar="P",
+        help="project of the log entries' logName and resource (default: the "
+        "project of the policy's name; left out when neither says)",
+    )
+    p.add_argument(
+        "--namespace",
+        default="default",
+        help="namespace for manifests that name none (default: default)",
+    )
+    p.add_argument("--now", metavar="RFC3339", help="evaluation time (default: now)")
+    p.add_argument(
+        "--format",
+        choices=("json", "text", "html"),
+        default="json",
+        help="json: CV log entries, one per line (default); text: a report for "
+        "people; html: not implemented yet (exit 2)",
+    )
+    p.add_argument(
+        "--input-format",
+        choices=FORMATS,
+        default="auto",
+        help="how to read every SNAPSHOT (default auto: by its first line)",
+    )
+    p.add_argument(
+        "--summary", metavar="FILE", help="also write the summary as JSON to FILE"
+    )
+    p.add_argument(
+        "--check-docker-reference",
+        action="store_true",
+        help="also require the signed docker-reference to match (Kritis mode)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse kritis-sim policy extensions (Google's format only)",
+    )
+    p.set_defaults(func=run)
+
+
+def _project(args: argparse.Namespace, policy_name: str | None) -> str | None:
+    if args.project:
+        return str(args.project)
+    parts = (policy_name or "").split("/")
+    return parts[1] if len(parts) >= 2 and parts[0] == "projects" else None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the world and the snapshot, judge, write entries and the summary."""
+    if args.platform_policy:
+        if args.policy:
+            raise InputError(
+                "give --platform-policy or --policy, not both", path="--platform-policy"
+            )
+        raise InputError(PLATFORM_REFUSAL, path="--platform-policy")
+    if args.format == "html":
+        raise InputError(
+            "html output is not implemented yet; use json or text", path="--format"
+        )
+    if not args.policy or not args.attestors:
+        raise InputError(
+            "--policy and --attestors are required (or --platform-policy)", path="cv"
+        )
+    check_namespace(args.namespace, "--namespace")
+    now = parse_now(args.now)
+    policy, attestors, occurrences = load_files(
+        args.policy, args.attestors, args.occurrences, strict=args.strict
+    )
+    settings = resolve_target(policy, args.cluster, args.istio_trust_domain)
+    inputs = read_inputs(
+        args.snapshot, input_format=args.input_format, namespace=args.namespace
+    )
+    judge = ClassicJudge(
+        policy,
+        attestors,
+        InMemorySource(occurrences),
+        settings,
+        DecisionOptions(check_docker_reference=args.check_docker_reference),
+    )
+    cluster = Cluster.parse(settings.cluster, _project(args, policy.name))
+    report = validate(inputs, judge, cluster=cluster, now=now)
+    for note in settings.notes:
+        print(f"kritis-sim cv: note: {note}", file=sys.stderr)
+    if args.format == "json":
+        for entry in report.entries:
+            sys.stdout.write(dumps(entry) + "\n")
+        print(render_summary(report), file=sys.stderr)
+    else:
+        print(render_text(report))
+    if args.summary:
+        Path(args.summary).write_text(
+            json.dumps(report.summary(), indent=2) + "\n", encoding="utf-8"
+        )
+    return report.exit_code

@@ -1,0 +1,287 @@
+"""Workloads from audit logs: Kubernetes ``audit.k8s.io/v1`` Events and
+kritis-sim's own webhook audit log, both JSON lines.
+
+Kubernetes audit log: each line is an ``Event``. The workload is the
+``requestObject`` of a ``create`` or ``update`` of a workload resource
+(``pods``, ``deployments``, ...), read at stage ``ResponseComplete`` and only
+when the request succeeded; it is admitted at ``requestReceivedTimestamp``.
+A later ``delete`` of the same object removes it, a later create/update
+replaces it. Everything else is skipped with a reason: other verbs
+(``patch`` carries a patch, not the object), other stages, subresources,
+failed requests, events without ``requestObject`` (audit level ``Metadata``),
+Events of other ``audit.k8s.io`` versions, and a truncated last line (a log
+still being written). A line in the middle that is not JSON, or a line that
+is not an audit Event at all, is unusable: the file and line are named.
+
+Webhook audit log: each line is one record of
+:mod:`kritis_sim.admission.audit`; its kind, namespace, name, images, the
+service account of its deploy target, breakglass markers and time make the
+workload (container names are not recorded there). This module reads; it
+does not judge.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from kritis_sim._yaml import Locator
+from kritis_sim.admission.workloads import Workload
+from kritis_sim.cv.items import CvItem, Skip, item_from_object, unspecified_containers
+from kritis_sim.errors import InputError, ManifestError
+from kritis_sim.model.occurrence import parse_timestamp
+
+__all__ = ["json_lines", "read_k8s_audit", "read_webhook_audit"]
+
+#: Workload resources (objectRef.resource) -> kind.
+RESOURCES = {
+    "pods": "Pod",
+    "podtemplates": "PodTemplate",
+    "replicationcontrollers": "ReplicationController",
+    "deployments": "Deployment",
+    "replicasets": "ReplicaSet",
+    "statefulsets": "StatefulSet",
+    "daemonsets": "DaemonSet",
+    "jobs": "Job",
+    "cronjobs": "CronJob",
+}
+
+Found = CvItem | Skip
+
+
+def json_lines(text: str, source: str) -> Iterator[tuple[int, Any] | Skip]:
+    """``(line number, value)`` of each non-blank line; a truncated last line
+    (no newline, not JSON) is a :class:`Skip`.
+
+    Raises:
+        InputError: a line that is not JSON (other than a truncated last one).
+    """
+    lines = text.splitlines(keepends=True)
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            yield number, json.loads(raw)
+        except ValueError as exc:
+            if number == len(lines) and not raw.endswith("\n"):
+                yield Skip("truncated last line", f"{source}:{number}")
+                continue
+            raise InputError(
+                f"not a JSON line ({exc}); expected one JSON object per line",
+                source=source,
+                line=number,
+            ) from None
+
+
+def _time(value: Any, source: str, line: int, field: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(str(value))
+    except InputError as exc:
+        raise InputError(exc.message, path=field, source=source, line=line) from None
+
+
+def _str(event: Mapping[str, Any], key: str) -> str | None:
+    value = event.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _event(event: Any, source: str, line: int) -> tuple[str, dict[str, Any]] | Skip:
+    """``(verb, ...)`` for a create/update/delete to apply, else a Skip."""
+    where = f"{source}:{line}"
+    api_version = event.get("apiVersion") if isinstance(event, dict) else None
+    if (
+        not isinstance(api_version, str)
+        or not api_version.startswith("audit.k8s.io/")
+        or event.get("kind") != "Event"
+    ):
+        raise InputError(
+            "expected a Kubernetes audit Event (apiVersion audit.k8s.io/v1, "
+            f"kind Event), got apiVersion {api_version!r}",
+            source=source,
+            line=line,
+        )
+    if api_version != "audit.k8s.io/v1":
+        return Skip(
+            f"audit Event of {api_version} (only audit.k8s.io/v1 is read)", where
+        )
+    if event.get("stage") != "ResponseComplete":
+        return Skip(
+            f"stage {event.get('stage')} (only ResponseComplete is read)", where
+        )
+    ref = event.get("objectRef")
+    ref = ref if isinstance(ref, dict) else {}
+    resource = _str(ref, "resource")
+    if resource not in RESOURCES:
+        return Skip(f"resource {resource} runs no pods", where)
+    if ref.get("subresource"):
+        return Skip(f"subresource {resource}/{ref['subresource']}", where)
+    verb = _str(event, "verb")
+    status = event.get("responseStatus")
+    code = status.get("code") if isinstance(status, dict) else None
+    if isinstance(code, int) and not 200 <= code < 300:
+        return Skip(f"{verb} failed (code {code})", where)
+    if verb in ("delete", "create", "update"):
+        return verb, ref
+    return Skip(f"verb {verb} (only create, update and delete are read)", where)
+
+
+def _keep_pod_deploy_time(item: CvItem, earlier: CvItem) -> CvItem:
+    """A Pod was deployed when first created; an update does not redeploy it
+    (a controller's update does deploy a new template)."""
+    if item.is_pod and earlier.deploy_time is not None:
+        return replace(item, deploy_time=earlier.deploy_time)
+    return item
+
+
+def read_k8s_audit(text: str, source: str) -> Iterator[Found]:
+    """Workloads of a Kubernetes audit log, latest state per object.
+
+    Raises:
+        InputError: a line that is not JSON or not an audit Event, or a
+            ``requestObject`` the API server would refuse (file:line named).
+    """
+    live: dict[tuple[str, str, str], CvItem] = {}
+    for entry in json_lines(text, source):
+        if isinstance(entry, Skip):
+            yield entry
+            continue
+        line, event = entry
+        found = _event(event, source, line)
+        if isinstance(found, Skip):
+            yield found
+            continue
+        verb, ref = found
+        kind = RESOURCES[ref["resource"]]
+        namespace = _str(ref, "namespace") or ""
+        key = (kind, namespace, _str(ref, "name") or "")
+        if verb == "delete":
+            if live.pop(key, None) is not None:
+                yield Skip("deleted later in the audit log", f"{source}:{line}")
+            continue
+        obj = event.get("requestObject")
+        if not isinstance(obj, dict):
+            yield Skip(
+                f"{verb} without requestObject (audit level Metadata)",
+                f"{source}:{line}",
+            )
+            continue
+        obj.setdefault("kind", kind)
+        if "apiVersion" not in obj and isinstance(ref.get("apiVersion"), str):
+            group = ref.get("apiGroup") or ""
+            obj["apiVersion"] = (
+                f"{group}/{ref['apiVersion']}" if group else ref["apiVersion"]
+            )
+        meta = obj.get("metadata")
+        response = event.get("responseObject")
+        stored = response.get("metadata") if isinstance(response, dict) else None
+        name = key[2] or (stored.get("name") if isinstance(stored, dict) else None)
+        if isinstance(meta, dict) and not meta.get("name") and isinstance(name, str):
+            meta["name"] = name  # generateName: the stored object says the name
+        admitted = _time(
+            event.get("requestReceivedTimestamp"),
+            source,
+            line,
+            "requestReceivedTimestamp",
+        )
+        item = item_from_object(
+            obj,
+            Locator(source, {(): line}),
+            ("requestObject",),
+            namespace=namespace or "default",
+            deploy_time=admitted,
+        )
+        if isinstance(item, Skip):
+            yield item
+            continue
+        if not key[2]:
+            key = item.key
+        earlier = live.pop(key, None)
+        if earlier is not None:
+            yield Skip("replaced by a later update", f"{source}:{line}")
+            item = _keep_pod_deploy_time(item, earlier)
+        live[key] = item
+    yield from live.values()
+
+
+def _field(
+    record: Mapping[str, Any], key: str, where: str, line: int, want: type
+) -> Any:
+    value = record.get(key)
+    if not isinstance(value, want):
+        raise ManifestError(
+            f"expected {want.__name__}, got {value!r} (a kritis-sim webhook audit record)",
+            path=key,
+            source=where,
+            line=line,
+        )
+    return value
+
+
+def read_webhook_audit(text: str, source: str) -> Iterator[Found]:
+    """Workloads of kritis-sim's webhook audit log, latest record per object.
+
+    Raises:
+        InputError: a line that is not JSON or not such a record.
+    """
+    live: dict[tuple[str, str, str], CvItem] = {}
+    for entry in json_lines(text, source):
+        if isinstance(entry, Skip):
+            yield entry
+            continue
+        line, record = entry
+        if not isinstance(record, dict) or "endpoint" not in record:
+            raise InputError(
+                "expected a kritis-sim webhook audit record (an object with "
+                "'endpoint', 'kind', 'namespace' and 'images')",
+                source=source,
+                line=line,
+            )
+        kind = _field(record, "kind", source, line, str)
+        namespace = _field(record, "namespace", source, line, str)
+        images: list[str] = []
+        for i, image in enumerate(_field(record, "images", source, line, list)):
+            if not isinstance(image, dict) or not isinstance(image.get("image"), str):
+                raise ManifestError(
+                    f"expected {{'image': STRING, ...}}, got {image!r}",
+                    path=f"images[{i}]",
+                    source=source,
+                    line=line,
+                )
+            images.append(image["image"])
+        name = record.get("name") if isinstance(record.get("name"), str) else None
+        key = (kind, namespace, name or f"{source}:{line}")
+        target = record.get("target")
+        account = target.get("serviceAccount") if isinstance(target, dict) else None
+        if account is None and key in live:
+            account = live[key].workload.service_account
+        if not isinstance(account, str):
+            yield Skip(
+                "record names no service account (an UPDATE not re-judged)",
+                f"{source}:{line}",
+            )
+            continue
+        workload = Workload(
+            kind=kind,
+            name=name,
+            namespace=namespace,
+            images=tuple(images),
+            service_account=account,
+            breakglass=tuple(str(m) for m in record.get("breakglassMarkers") or ()),
+        )
+        item = CvItem(
+            workload=workload,
+            containers=unspecified_containers(workload.images),
+            deploy_time=_time(record.get("time"), source, line, "time"),
+            where=f"{source}:{line}",
+        )
+        earlier = live.pop(key, None)
+        if earlier is not None:
+            yield Skip("replaced by a later record", f"{source}:{line}")
+            item = _keep_pod_deploy_time(item, earlier)
+        live[key] = item
+    yield from live.values()

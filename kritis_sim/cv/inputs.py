@@ -1,0 +1,139 @@
+"""What ``kritis-sim cv`` reads: the workloads users already have, as items.
+
+Each SNAPSHOT argument is one of:
+
+* a snapshot file: ``kubectl get pods,deployments,... -A -o json|yaml``
+  output (a ``kind: List``), manifests (several YAML documents), or a JSON
+  array: read as ``review`` reads its INPUT
+  (:func:`kritis_sim.cli.review_inputs.iter_values`);
+* a directory of such files (``*.yaml``, ``*.yml``, ``*.json``, sorted by
+  name, not recursive; none is an error);
+* a Kubernetes audit log or kritis-sim's webhook audit log (JSON lines;
+  :mod:`kritis_sim.cv.audit_logs`).
+
+The kind of a file is told by ``--input-format`` or, by default, by its
+first non-blank line: a JSON object of ``apiVersion: audit.k8s.io/...`` is a
+Kubernetes audit log, one with ``endpoint`` and ``latencyMs`` a webhook audit
+log, anything else a snapshot. The same object (kind, namespace, name) met
+again in a later input replaces the earlier one, counted as skipped. This
+module reads; it does not judge.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from kritis_sim._yaml import read_input as read_text
+from kritis_sim.cli.review_inputs import iter_values
+from kritis_sim.cv.audit_logs import Found, read_k8s_audit, read_webhook_audit
+from kritis_sim.cv.items import CvItem, Skip, item_from_object
+from kritis_sim.errors import InputError
+
+__all__ = ["FORMATS", "Inputs", "read_inputs", "sniff"]
+
+InputFormat = Literal["auto", "snapshot", "k8s-audit", "webhook-audit"]
+FORMATS: tuple[str, ...] = ("auto", "snapshot", "k8s-audit", "webhook-audit")
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class Inputs:
+    """The items to validate and what was skipped, in input order."""
+
+    items: list[CvItem] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+    def skip_counts(self) -> dict[str, int]:
+        """Skipped items per reason, most frequent first."""
+        return dict(Counter(s.reason for s in self.skipped).most_common())
+
+
+def sniff(text: str) -> str:
+    """``snapshot``, ``k8s-audit`` or ``webhook-audit`` from the first line."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        value = json.loads(first)
+    except ValueError:
+        return "snapshot"
+    if not isinstance(value, dict):
+        return "snapshot"
+    if str(value.get("apiVersion", "")).startswith("audit.k8s.io/"):
+        return "k8s-audit"
+    if "endpoint" in value and "latencyMs" in value:
+        return "webhook-audit"
+    return "snapshot"
+
+
+def _snapshot(text: str, source: str, namespace: str) -> list[Found]:
+    return [
+        item_from_object(value, locator, path, namespace=namespace)
+        for value, locator, path in iter_values(text, source)
+    ]
+
+
+def _files(path: str) -> list[str]:
+    if not Path(path).is_dir():
+        return [path]
+    found = sorted(
+        str(p) for p in Path(path).iterdir() if p.is_file() and p.suffix in _SUFFIXES
+    )
+    if not found:
+        raise InputError(
+            "the directory holds no " + ", ".join(f"*{s}" for s in _SUFFIXES) + " file",
+            source=path,
+        )
+    return found
+
+
+def _read_one(path: str, input_format: str, namespace: str) -> list[Found]:
+    text = read_text(path)
+    kind = sniff(text) if input_format == "auto" else input_format
+    if kind == "k8s-audit":
+        return list(read_k8s_audit(text, path))
+    if kind == "webhook-audit":
+        return list(read_webhook_audit(text, path))
+    return _snapshot(text, path, namespace)
+
+
+def read_inputs(
+    paths: list[str], *, input_format: str = "auto", namespace: str = "default"
+) -> Inputs:
+    """Every item of every SNAPSHOT argument.
+
+    Raises:
+        InputError: an unreadable file or item (file, line and field named),
+            or inputs that hold no workload and skip nothing (empty).
+    """
+    if input_format not in FORMATS:
+        raise InputError(
+            f"expected one of {list(FORMATS)}, got {input_format!r}",
+            path="--input-format",
+        )
+    out = Inputs()
+    latest: dict[tuple[str, str, str], int] = {}
+    for arg in paths:
+        for path in _files(arg):
+            for found in _read_one(path, input_format, namespace):
+                if isinstance(found, Skip):
+                    out.skipped.append(found)
+                    continue
+                if found.key in latest:
+                    out.skipped.append(
+                        Skip(
+                            "the same object again in a later input",
+                            out.items[latest[found.key]].where,
+                        )
+                    )
+                    out.items[latest[found.key]] = found
+                    continue
+                latest[found.key] = len(out.items)
+                out.items.append(found)
+    if not out.items and not out.skipped:
+        raise InputError(
+            "no objects to validate (the input is empty)", source=", ".join(paths)
+        )
+    return out

@@ -33,6 +33,7 @@ from typing import Any
 
 from kritis_sim.cli._common import load_files, parse_now
 from kritis_sim.cli.k8s_schema import check_namespace
+from kritis_sim.cli.occurrence_files import OCCURRENCES_HELP
 from kritis_sim.cli.target import NONE, resolve_target
 from kritis_sim.core.decide import DecisionOptions
 from kritis_sim.core.source import InMemorySource
@@ -77,7 +78,7 @@ def register(sub: Any) -> None:
         "--occurrences",
         metavar="FILE|DIR",
         action="append",
-        help="attestation occurrences, as for review; repeatable, merged",
+        help=OCCURRENCES_HELP,
     )
     p.add_argument(
         "--image-metadata",

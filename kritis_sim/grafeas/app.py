@@ -26,7 +26,7 @@ import urllib.parse
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -124,6 +124,13 @@ class _Frame:
                 await reply(scope, receive, _send)
             else:
                 await self.app(scope, receive, _send)
+        except ClientDisconnect:
+            # The client went away mid-request (e.g. an interrupted run): there
+            # is nobody to answer, and nothing went wrong on this side.
+            logger.info(
+                "client disconnected on %s %s", scope.get("method"), scope.get("path")
+            )
+            return
         except Exception as exc:
             logger.exception(
                 "internal error on %s %s", scope.get("method"), scope.get("path")

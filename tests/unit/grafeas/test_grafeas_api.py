@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from typing import Any
+
 import pytest
 
 from tests.unit.grafeas.conftest import NOTE, Api, assert_google_error, occurrence
@@ -191,3 +195,36 @@ def test_base64_follows_the_decision_rule(api: Api) -> None:
     reply = api.post(f"{P}/occurrences", json=spaced)
     assert reply.status_code == 400
     assert "unexpected character ' '" in reply.json()["error"]["message"]
+
+
+def test_a_client_that_disconnects_mid_body_is_not_an_internal_error(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An interrupted client (e.g. a killed conformance run) is logged as a
+    disconnect, not as an internal error with a traceback, and nothing is sent."""
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": f"{P}/occurrences",
+        "raw_path": f"{P}/occurrences".encode(),
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json")],
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 1),
+        "root_path": "",
+    }
+    with caplog.at_level(logging.INFO, logger="kritis_sim"):
+        asyncio.run(api.app(scope, receive, send))
+    assert sent == []
+    assert "internal error" not in caplog.text
+    assert api.get(f"{P}/occurrences").json()["occurrences"] == []

@@ -116,8 +116,7 @@ class PgpResult:
     Attributes:
         verified: the message is validly signed by the key and its literal
             data equals the expected payload.
-        reason: why not (empty when verified); names the signing subkey when
-            a subkey signed.
+        reason: why not (empty when verified).
     """
 
     verified: bool
@@ -129,9 +128,9 @@ def verify_pgp(armored_key: str, message: bytes, payload: bytes) -> PgpResult:
     """Check that ``message`` is an OpenPGP signed message over ``payload`` by the key.
 
     ``message`` may be armored (``-----BEGIN PGP MESSAGE-----``) or binary. A
-    detached signature, a cleartext signature whose text differs, a signature
-    by another key, one made while the key was expired or revoked, and a good
-    signature over other content all give ``verified=False`` with a reason.
+    detached signature, a signature by another key, one made while the key
+    was expired or revoked, garbage, and a good signature over other content
+    all give ``verified=False`` with a reason.
     Memoised on every input byte (results are immutable values).
 
     Raises:

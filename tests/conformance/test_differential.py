@@ -35,11 +35,13 @@ def test_fifty_generated_cases_agree_with_the_reference(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("defect", "seed"),
     [
-        ("any-attestor-suffices", 3),
-        ("key-id-ignored", 3),
-        ("wrong-note-accepted", 3),
+        # Seeds re-chosen when the world strategies gained a draw (per-attestor
+        # freshness limits): each catches its defect within the 50 cases.
+        ("any-attestor-suffices", 1),
+        ("key-id-ignored", 2),
+        ("wrong-note-accepted", 9),
         ("tags-accepted", 2),
-        ("star-crosses-slash", 1),
+        ("star-crosses-slash", 4),
     ],
 )
 def test_generated_cases_catch_defect(defect: str, seed: int, tmp_path: Path) -> None:

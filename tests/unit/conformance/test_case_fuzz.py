@@ -1,5 +1,6 @@
 """Fuzzing the case loader: mutated or random case files give an InputError that
-names the file, never another exception."""
+names the file, never another exception. Examples come from the Hypothesis
+profile (25 dev, 100 ci, 2000 thorough; about 30 ms each)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kritis_sim.conformance.case import CATALOGUE, load_case
@@ -76,7 +77,6 @@ def mutated_case(draw: st.DrawFn) -> tuple[str, dict[str, str | bytes]]:
     return seed, files
 
 
-@settings(max_examples=60)
 @given(mutated_case())
 def test_mutated_case_files_give_input_errors_naming_the_file(
     case: tuple[str, dict[str, str | bytes]],

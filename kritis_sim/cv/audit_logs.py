@@ -81,8 +81,10 @@ def _time(value: Any, source: str, line: int, field: str) -> datetime | None:
         return None
     try:
         return parse_timestamp(str(value))
-    except InputError as exc:
-        raise InputError(exc.message, path=field, source=source, line=line) from None
+    except ValueError as exc:  # InputError is one too
+        raise InputError(
+            str(getattr(exc, "message", exc)), path=field, source=source, line=line
+        ) from None
 
 
 def _str(event: Mapping[str, Any], key: str) -> str | None:
@@ -157,7 +159,7 @@ def read_k8s_audit(text: str, source: str) -> Iterator[Found]:
             continue
         verb, ref = found
         kind = RESOURCES[ref["resource"]]
-        namespace = _str(ref, "namespace") or ""
+        namespace: Any = _str(ref, "namespace") or ""
         key = (kind, namespace, _str(ref, "name") or "")
         if verb == "delete":
             if live.pop(key, None) is not None:
@@ -182,6 +184,16 @@ def read_k8s_audit(text: str, source: str) -> Iterator[Found]:
         name = key[2] or (stored.get("name") if isinstance(stored, dict) else None)
         if isinstance(meta, dict) and not meta.get("name") and isinstance(name, str):
             meta["name"] = name  # generateName: the stored object says the name
+        if not namespace:
+            namespace = meta.get("namespace") if isinstance(meta, dict) else None
+        if not isinstance(namespace, str) or not namespace:
+            raise InputError(
+                f"a {kind} without a namespace (objectRef.namespace and "
+                "requestObject.metadata.namespace are empty); it cannot be placed",
+                path="objectRef.namespace",
+                source=source,
+                line=line,
+            )
         admitted = _time(
             event.get("requestReceivedTimestamp"),
             source,
@@ -192,7 +204,7 @@ def read_k8s_audit(text: str, source: str) -> Iterator[Found]:
             obj,
             Locator(source, {(): line}),
             ("requestObject",),
-            namespace=namespace or "default",
+            namespace=namespace,
             deploy_time=admitted,
         )
         if isinstance(item, Skip):
@@ -271,7 +283,16 @@ def read_webhook_audit(text: str, source: str) -> Iterator[Found]:
             namespace=namespace,
             images=tuple(images),
             service_account=account,
-            breakglass=tuple(str(m) for m in record.get("breakglassMarkers") or ()),
+            breakglass=tuple(
+                str(m)
+                for m in _field(
+                    {"breakglassMarkers": record.get("breakglassMarkers") or []},
+                    "breakglassMarkers",
+                    source,
+                    line,
+                    list,
+                )
+            ),
         )
         item = CvItem(
             workload=workload,

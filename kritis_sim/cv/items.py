@@ -36,7 +36,7 @@ from kritis_sim.admission.workloads import (
 )
 from kritis_sim.cli.k8s_schema import K8S_VERSION, check_object
 from kritis_sim.cli.review_inputs import as_admission_review, where_of
-from kritis_sim.errors import InputError, ManifestError, WebhookRequestError
+from kritis_sim.errors import ManifestError, WebhookRequestError
 from kritis_sim.model.occurrence import parse_timestamp
 
 __all__ = ["Container", "CvItem", "Skip", "item_from_object", "unspecified_containers"]
@@ -204,9 +204,11 @@ def item_from_object(
     if deploy_time is None and meta.get("creationTimestamp") is not None:
         try:
             deploy_time = parse_timestamp(str(meta["creationTimestamp"]))
-        except InputError as exc:
+        except ValueError as exc:  # InputError is one too
             raise locator.error(
-                ManifestError, (*path, "metadata", "creationTimestamp"), exc.message
+                ManifestError,
+                (*path, "metadata", "creationTimestamp"),
+                str(getattr(exc, "message", exc)),
             ) from None
     return CvItem(
         workload=found,

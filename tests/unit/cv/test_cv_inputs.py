@@ -182,3 +182,15 @@ def test_empty_input_and_empty_directory_are_refused(tmp_path: Path) -> None:
     (tmp_path / "empty.yaml").write_text("---\n")
     with pytest.raises(InputError, match="empty"):
         read_inputs([str(tmp_path / "empty.yaml")])
+
+
+def test_an_audit_event_without_any_namespace_is_refused_not_guessed(
+    tmp_path: Path,
+) -> None:
+    event = json.loads((FIXTURES / "audit.jsonl").read_text().splitlines()[7])
+    del event["objectRef"]["namespace"]
+    del event["requestObject"]["metadata"]["namespace"]
+    path = tmp_path / "audit.log"
+    path.write_text(json.dumps(event) + "\n")
+    with pytest.raises(InputError, match=r"audit\.log:1: objectRef\.namespace"):
+        read_inputs([str(path)])

@@ -45,6 +45,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kritis_sim.cli.cv",
         "continuous validation: judge running Pods, write GKE CV log entries",
     ),
+    "evaluate": (
+        "kritis_sim.cli.evaluate",
+        "evaluate a GKE platform policy for a manifest or images",
+    ),
     "emulator": (
         "kritis_sim.cli.emulator",
         "run the Grafeas + Binary Authorization REST emulator",

@@ -183,7 +183,12 @@ def run(args: argparse.Namespace) -> int:
     )
     cluster = Cluster.parse(settings.cluster, _project(args, policy.name))
     report = validate(inputs, judge, cluster=cluster, now=now)
-    for note in settings.notes:
+    notes = list(settings.notes)
+    if args.image_metadata:
+        notes.append(
+            "--image-metadata is not used: a classic policy reads attestations only"
+        )
+    for note in notes:
         print(f"kritis-sim cv: note: {note}", file=sys.stderr)
     if args.format == "json":
         for entry in report.entries:

@@ -221,3 +221,14 @@ def test_help_names_every_flag(capsys: pytest.CaptureFixture[str]) -> None:
                  "--image-metadata", "--cluster", "--now", "--format"):  # fmt: skip
         assert flag in out
     assert "unused" in out  # --image-metadata with a classic policy
+
+
+def test_image_metadata_is_accepted_and_said_to_be_unused(
+    cli_world: CliWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, entries, err = run_cv(
+        cli_world, capsys, str(FIXTURES / "messy-snapshot.json"),
+        "--image-metadata", "meta.json",
+    )  # fmt: skip
+    assert (code, entries) == (0, [])
+    assert "--image-metadata is not used" in err

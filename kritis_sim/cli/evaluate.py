@@ -17,6 +17,10 @@ Output: one ``EvaluateGkePolicyResponse`` as JSON on stdout, with one
 (``--format text``: the explanation on stdout, no JSON). Checks that kritis-sim
 does not evaluate yet report ERROR, which is never conformant.
 
+``--occurrences`` files may mix ATTESTATION, VULNERABILITY, DISCOVERY and BUILD
+occurrences (:mod:`kritis_sim.model.occurrence_mix`); ``--image-metadata`` gives
+upload times (:mod:`kritis_sim.model.image_metadata`).
+
 Exit status: 0 CONFORMANT, 1 NON_CONFORMANT or ERROR, 2 unusable input (an
 invalid policy, manifest, occurrences or image metadata file, named with file,
 line and field). gcloud exits 2 for every verdict but CONFORMANT; kritis-sim
@@ -35,7 +39,7 @@ from kritis_sim.admission.review import parse_admission_review
 from kritis_sim.admission.workloads import NotApplicable, workload_from_admission
 from kritis_sim.cli._common import parse_now, print_json, read_text
 from kritis_sim.cli.k8s_schema import check_namespace
-from kritis_sim.cli.occurrence_files import OCCURRENCES_HELP, read_occurrences
+from kritis_sim.cli.occurrence_files import occurrence_texts
 from kritis_sim.cli.review_inputs import as_admission_review, is_review, load_items
 from kritis_sim.core.platform import evaluate_platform_policy
 from kritis_sim.core.source import InMemorySource
@@ -46,6 +50,12 @@ from kritis_sim.errors import (
     WebhookRequestError,
 )
 from kritis_sim.model.image_metadata import load_image_metadata_file
+from kritis_sim.model.occurrence import AttestationOccurrence
+from kritis_sim.model.occurrence_mix import (
+    MIXED_KINDS,
+    MixedOccurrence,
+    load_mixed_occurrences,
+)
 from kritis_sim.model.platform.policy import load_platform_policy_file
 from kritis_sim.model.platform.results import (
     EvaluateGkePolicyResponse,
@@ -91,7 +101,14 @@ def register(sub: Any) -> None:
         "--policy-file); it must hold a gkePolicy",
     )
     p.add_argument(
-        "--occurrences", metavar="FILE|DIR", action="append", help=OCCURRENCES_HELP
+        "--occurrences",
+        metavar="FILE|DIR",
+        action="append",
+        help="Grafeas v1 occurrences of kind "
+        + ", ".join(MIXED_KINDS)
+        + "; repeatable, read as review's --occurrences (files, directories, "
+        "lists, {occurrences: [...]}). Other kinds and scanners' own report "
+        "formats are refused",
     )
     p.add_argument(
         "--image-metadata",
@@ -233,6 +250,18 @@ def _explain(response: EvaluateGkePolicyResponse, titles: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def _unused(occurrences: Sequence[MixedOccurrence]) -> list[str]:
+    """Say so when occurrences were read that no evaluated check uses yet."""
+    other = [o for o in occurrences if not isinstance(o, AttestationOccurrence)]
+    if not other:
+        return []
+    return [
+        f"{len(other)} VULNERABILITY/DISCOVERY/BUILD occurrence(s) read and "
+        "validated but not used: the checks that need them are not evaluated by "
+        "kritis-sim yet and report ERROR"
+    ]
+
+
 def run(args: argparse.Namespace) -> int:
     """Load everything first (exit 2 on any problem), then evaluate every Pod."""
     policy = load_platform_policy_file(args.platform_policy)
@@ -246,9 +275,18 @@ def run(args: argparse.Namespace) -> int:
     metadata: dict[str, ImageMetadata] = (
         load_image_metadata_file(args.image_metadata) if args.image_metadata else {}
     )
-    source = InMemorySource(read_occurrences(args.occurrences or ()))
+    occurrences = [
+        occ
+        for text, shown in occurrence_texts(args.occurrences or ())
+        for occ in load_mixed_occurrences(text, source=shown)
+    ]
+    source = InMemorySource(
+        o for o in occurrences if isinstance(o, AttestationOccurrence)
+    )
+    notes = _unused(occurrences)
     now = parse_now(args.now)
-    units, notes = _units(args)
+    units, unit_notes = _units(args)
+    notes += unit_notes
     pods: list[PodResult] = []
     for unit in units:
         one = evaluate_platform_policy(

@@ -39,6 +39,7 @@ __all__ = [
     "OCCURRENCES_HELP",
     "OCCURRENCE_SUFFIXES",
     "append_occurrence",
+    "occurrence_texts",
     "read_occurrences",
 ]
 
@@ -115,13 +116,25 @@ def read_occurrences(values: Iterable[str]) -> tuple[AttestationOccurrence, ...]
             a JSON/YAML occurrences document (file and line named).
     """
     out: list[AttestationOccurrence] = []
+    for text, shown in occurrence_texts(values):
+        out.extend(_load(text, shown))
+    return tuple(out)
+
+
+def occurrence_texts(values: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """``(text, name shown in messages)`` of every file of the given files and
+    directories (``-`` is stdin), in order; the reading rules of
+    :func:`read_occurrences`, for loaders of other occurrence kinds.
+
+    Raises:
+        InputError: a missing or unreadable file, or an empty directory.
+    """
     for value in values:
         if value == "-":
-            out.extend(_load(sys.stdin.read(), "<stdin>"))
+            yield sys.stdin.read(), "<stdin>"
             continue
         for path, shown in _files(value):
-            out.extend(_load(_text(path, shown), shown))
-    return tuple(out)
+            yield _text(path, shown), shown
 
 
 def _entries(text: str, shown: str) -> tuple[list[Any], bool]:

@@ -11,7 +11,8 @@ controllers' pod templates are judged too and reported apart.
 --format json (default) writes the CV log entries on stdout, one JSON object
 per line, in the shape GKE writes them to Cloud Logging
 (``continuousValidationEvent`` payloads: ``podEvent`` for each violating Pod,
-``configErrorEvent``); --format text writes a report for people. The summary
+``configErrorEvent``); --format text writes a report for people, --format
+html the same as one self-contained HTML page. The summary
 (counts, and every skipped item's reason) goes to stderr. Items that do not
 apply (other kinds, API versions no longer served, finished Pods, audit
 events without requestObject, a truncated last line) are skipped and counted;
@@ -118,7 +119,7 @@ def register(sub: Any) -> None:
         choices=("json", "text", "html"),
         default="json",
         help="json: CV log entries, one per line (default); text: a report for "
-        "people; html: not implemented yet (exit 2)",
+        "people; html: the same report as one self-contained HTML page",
     )
     p.add_argument(
         "--input-format",
@@ -157,10 +158,6 @@ def run(args: argparse.Namespace) -> int:
                 "give --platform-policy or --policy, not both", path="--platform-policy"
             )
         raise InputError(PLATFORM_REFUSAL, path="--platform-policy")
-    if args.format == "html":
-        raise InputError(
-            "html output is not implemented yet; use json or text", path="--format"
-        )
     if not args.policy or not args.attestors:
         raise InputError(
             "--policy and --attestors are required (or --platform-policy)", path="cv"
@@ -193,6 +190,11 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         for entry in report.entries:
             sys.stdout.write(dumps(entry) + "\n")
+        print(render_summary(report), file=sys.stderr)
+    elif args.format == "html":
+        from kritis_sim.cv.html_report import render_html
+
+        sys.stdout.write(render_html(report))
         print(render_summary(report), file=sys.stderr)
     else:
         print(render_text(report))

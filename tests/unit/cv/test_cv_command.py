@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +172,6 @@ def test_cluster_rules_without_cluster_exit_2(
             ["--platform-policy", "p.yaml"],
             "platform policies cannot be evaluated yet (issue 11)",
         ),
-        (["--format", "html"], "html output is not implemented yet"),
     ],
 )
 def test_unsupported_modes_exit_2_never_pass(
@@ -232,3 +232,36 @@ def test_image_metadata_is_accepted_and_said_to_be_unused(
     )  # fmt: skip
     assert (code, entries) == (0, [])
     assert "--image-metadata is not used" in err
+
+
+def test_html_report_is_one_escaped_page_with_pods_and_templates_apart(
+    cli_world: CliWorld, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    listing = json.loads((FIXTURES / "snapshot.json").read_text())
+    listing["items"][2]["metadata"]["labels"]["run"] = "x"
+    listing["items"][2]["metadata"]["annotations"] = {
+        "kritis.grafeas.io/breakglass": "<script>alert(1)</script>"
+    }
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(listing))
+    code = main(
+        [
+            "cv", str(path), "--format", "html",
+            "--policy", cli_world.path("policy.yaml"),
+            "--attestors", cli_world.path("attestors.yaml"),
+            "--occurrences", cli_world.path("occurrences.json"),
+            "--now", "2026-11-26T00:00:00Z",
+        ]
+    )  # fmt: skip
+    page = capsys.readouterr().out
+    assert code == 1
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    pods, templates = page.split("Pod templates (not logged by GKE)")
+    assert pods.count('<tr class="violates">') == 3
+    assert pods.count('<tr class="conforms">') == 2
+    assert templates.count('<tr class="violates">') == 3
+    assert "BREAKGLASS (ignored by CV)" in pods
+    assert "<script>" not in page  # the payload never reaches the page
+    parser = HTMLParser()
+    parser.feed(page)
+    parser.close()

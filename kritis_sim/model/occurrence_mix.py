@@ -98,7 +98,8 @@ def _detail_of(reader: FieldReader, value: Any, path: Path) -> str:
         reader.fail(path, f"expected an occurrence (a mapping), got {type_name(value)}")
     kind = value.get("kind")
     if kind is not None and kind not in _UNSPECIFIED:
-        detail = None if isinstance(kind, bool) else _BY_KIND.get(kind)
+        hashable = isinstance(kind, str | int) and not isinstance(kind, bool)
+        detail = _BY_KIND.get(kind) if hashable else None
         if detail is None:
             reader.fail(
                 (*path, "kind"),

@@ -1,4 +1,5 @@
-"""``evaluate --occurrences``: ATTESTATION/VULNERABILITY/DISCOVERY/BUILD routed by kind."""
+"""``evaluate --occurrences``: ATTESTATION/VULNERABILITY/DISCOVERY/BUILD routed by
+kind; fuzzed occurrence and image metadata documents never escape as another exception."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kritis_sim.errors import OccurrenceError
+from kritis_sim.errors import InputError, OccurrenceError
 from kritis_sim.model.discovery import DiscoveryOccurrence
+from kritis_sim.model.image_metadata import load_image_metadata
 from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.occurrence_mix import load_mixed_occurrences
 from kritis_sim.model.provenance import BuildOccurrence
@@ -123,3 +127,36 @@ def test_scanner_report_in_a_directory_is_refused_exit_2(
     )
     assert code == 2 and out == ""
     assert "grype.json:1: " in err and "not a Grafeas occurrence" in err
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["kind", "attestation", "vulnerability", "build", "x"]),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=8,
+)
+
+
+@given(JSON)
+def test_any_json_is_loaded_or_refused_with_a_located_error(doc: Any) -> None:
+    try:
+        load_mixed_occurrences(json.dumps(doc), source="f.json")
+    except InputError as exc:
+        assert exc.source == "f.json"
+
+
+@given(JSON, st.sampled_from(["images", "uploadTime", "nginx:1", "sha256:" + "a" * 64]))
+def test_any_image_metadata_is_loaded_or_refused_with_a_located_error(
+    doc: Any, key: str
+) -> None:
+    for text in (json.dumps(doc), json.dumps({"images": {key: doc}})):
+        try:
+            load_image_metadata(text, source="m.json")
+        except InputError as exc:
+            assert exc.source == "m.json"

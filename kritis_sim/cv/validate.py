@@ -117,7 +117,9 @@ def validate(
 def _line(result: Result) -> list[str]:
     w = result.item.workload
     head = f"{result.status.upper():9} {w.kind} {w.namespace}/{w.name or '(unnamed)'}"
-    extras = [f"at {result.item.where}"]
+    extras = [f"at {result.item.where}", f"service account {w.service_account}"]
+    if result.item.deploy_time is not None:
+        extras.append(f"deployed {rfc3339(result.item.deploy_time)}")
     if result.item.owner:
         extras.append(f"owned by {result.item.owner}")
     if w.breakglass:

@@ -126,6 +126,7 @@ def test_text_report_marks_breakglass_and_lists_templates_apart(
     out = capsys.readouterr().out
     assert code == 1
     assert "VIOLATES  Pod payments/debug-shell" in out and "BREAKGLASS" in out
+    assert "service account web; deployed 2026-11-20T08:15:03Z" in out
     templates = out.split("pod templates (not logged by GKE)")[1]
     assert "VIOLATES  CronJob payments/report" in templates
     data = json.loads(summary.read_text())

@@ -7,9 +7,12 @@
   directories, matches a pattern (``docs/platform-policy.md``);
 * ``imageFreshnessCheck``: uploaded at most ``maxUploadAgeDays`` days before
   ``now`` (upload time from caller-supplied image metadata);
-* ``vulnerabilityCheck``, ``slsaCheck``, ``simpleSigningAttestationCheck`` and
-  ``sigstoreSignatureCheck`` are **not evaluated yet**: ERROR saying so, never
-  CONFORMANT.
+* ``vulnerabilityCheck`` (:mod:`~kritis_sim.core.platform.vulnerability`),
+  ``simpleSigningAttestationCheck`` (:mod:`~kritis_sim.core.platform.signing`)
+  and ``slsaCheck`` (:mod:`~kritis_sim.core.platform.slsa`) read occurrences
+  from the facts' :class:`~kritis_sim.core.platform.occurrences.PlatformOccurrences`;
+* ``sigstoreSignatureCheck`` is **not evaluated**: it needs an OCI registry
+  source; ERROR saying so, never CONFORMANT.
 
 Allowlists, scope selection and precedence are not here: they live once, in
 :mod:`kritis_sim.core.platform.evaluate`. No I/O, no clock.
@@ -20,6 +23,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from kritis_sim.core.platform.facts import ImageFacts
+from kritis_sim.core.platform.signing import simple_signing_check
+from kritis_sim.core.platform.slsa import slsa_check
+from kritis_sim.core.platform.vulnerability import vulnerability_check
 from kritis_sim.model.platform.checks import (
     AlwaysDeny,
     CheckBody,
@@ -38,10 +44,7 @@ Outcome = tuple[Verdict, str]
 
 #: Check types kritis-sim does not evaluate yet, and what they would need.
 NOT_EVALUATED: dict[type[CheckBody], str] = {
-    VulnerabilityCheck: "vulnerability occurrences",
-    SlsaCheck: "SLSA provenance (BUILD occurrences)",
-    SimpleSigningAttestationCheck: "DSSE/SimpleSigning attestation occurrences",
-    SigstoreSignatureCheck: "Cosign signatures from the registry",
+    SigstoreSignatureCheck: "an OCI registry source for Cosign signatures",
 }
 
 
@@ -53,6 +56,12 @@ def run_check(body: CheckBody, facts: ImageFacts, now: datetime) -> Outcome:
         return trusted_directory(body, facts)
     if isinstance(body, ImageFreshnessCheck):
         return freshness(body, facts, now)
+    if isinstance(body, VulnerabilityCheck):
+        return vulnerability_check(body, facts, now)
+    if isinstance(body, SimpleSigningAttestationCheck):
+        return simple_signing_check(body, facts)
+    if isinstance(body, SlsaCheck):
+        return slsa_check(body, facts)
     needs = NOT_EVALUATED[type(body)]
     return (
         Verdict.ERROR,

@@ -25,10 +25,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from kritis_sim.core.platform.checks import run_check
-from kritis_sim.core.platform.facts import ImageFacts, facts_for
-from kritis_sim.core.source import AttestationSource
+from kritis_sim.core.platform.facts import BuilderRoots, ImageFacts, facts_for
+from kritis_sim.core.platform.occurrences import (
+    InMemoryPlatformOccurrences,
+    PlatformOccurrences,
+)
+from kritis_sim.core.source import InMemorySource
 from kritis_sim.errors import InputError, PolicyError
-from kritis_sim.model.platform.checks import Check
+from kritis_sim.model.platform.checks import Check, TrustedBuilder
 from kritis_sim.model.platform.policy import CheckSet, GkePolicy, PlatformPolicy
 from kritis_sim.model.platform.results import (
     CheckResult,
@@ -54,9 +58,10 @@ def evaluate_platform_policy(
     namespace: str | None,
     service_account: str | None,
     now: datetime,
-    occurrences: AttestationSource | None = None,
+    occurrences: PlatformOccurrences | InMemorySource | None = None,
     image_metadata: Mapping[str, ImageMetadata] | None = None,
     pod_name: str | None = None,
+    trusted_builders: Mapping[TrustedBuilder, BuilderRoots] | None = None,
 ) -> EvaluateGkePolicyResponse:
     """Evaluate ``policy``'s ``gkePolicy`` for one Pod running ``images``.
 
@@ -68,11 +73,17 @@ def evaluate_platform_policy(
         service_account: the Pod's service account name (bare, without the
             namespace); None means ``default``.
         now: the evaluation time (timezone-aware), for freshness.
-        occurrences: where occurrences would be read from (the checks that
-            need them are not evaluated yet and report ERROR).
+        occurrences: where VULNERABILITY, DISCOVERY, BUILD and ATTESTATION
+            occurrences are read from (None: the checks that need them
+            report ERROR). A classic :class:`InMemorySource` is accepted too:
+            its ATTESTATION occurrences are read through
+            :class:`InMemoryPlatformOccurrences`.
         image_metadata: registry metadata by image (as written, normalised, or
             by digest), for ``imageFreshnessCheck``.
         pod_name: echoed in the result.
+        trusted_builders: roots of trust (keys, builder ids) per
+            ``trustedBuilder`` for ``slsaCheck`` (a builder without them:
+            ERROR).
 
     Returns:
         The response; denials and errors of checks are values.
@@ -90,9 +101,17 @@ def evaluate_platform_policy(
     if not images:
         raise InputError("the workload has no images; there is nothing to evaluate")
     account = service_account or DEFAULT_SERVICE_ACCOUNT
+    if isinstance(occurrences, InMemorySource):
+        occurrences = InMemoryPlatformOccurrences(occurrences.all())
     metadata = image_metadata or {}
     results = tuple(
-        _image(gke, facts_for(image, metadata, occurrences), namespace, account, now)
+        _image(
+            gke,
+            facts_for(image, metadata, occurrences, trusted_builders),
+            namespace,
+            account,
+            now,
+        )
         for image in images
     )
     pod = PodResult(

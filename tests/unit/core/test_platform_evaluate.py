@@ -239,22 +239,24 @@ def test_freshness_metadata_by_digest() -> None:
         {"slsaCheck": {"rules": [{"trustedBuilder": "GOOGLE_CLOUD_BUILD"}]}},
     ],
 )  # fmt: skip
-def test_unevaluated_checks_are_errors_never_conformant(
+def test_occurrence_checks_without_a_source_are_errors_never_conformant(
     check: dict[str, object],
 ) -> None:
     verdict, wire = _run(_policy([{"checks": [check]}]))
     assert verdict is Verdict.ERROR
-    result = wire["results"][0]["imageResults"][0]["checkSetResult"]["checkResults"][
-        "results"
-    ][0]  # type: ignore[index]
-    assert "not evaluated by kritis-sim yet" in result["explanation"]
+    image = wire["results"][0]["imageResults"][0]  # type: ignore[index]
+    result = image["checkSetResult"]["checkResults"]["results"][0]
+    assert "no occurrence source was given" in result["explanation"]
 
 
-def test_unevaluated_signature_checks_are_errors() -> None:
+def test_sigstore_is_not_evaluated_and_tag_only_slsa_is_non_conformant() -> None:
     policy = load_platform_policy_file(FIXTURES / "all-checks.yaml")
     verdict, wire = _run(policy, ["gcr.io/x/y"], ns="team-a", sa="builder")
-    assert verdict is Verdict.ERROR
-    assert _check_verdicts(wire) == ["ERROR", "ERROR"]  # sigstore, slsa
+    assert verdict is Verdict.NON_CONFORMANT
+    assert _check_verdicts(wire) == ["ERROR", "NON_CONFORMANT"]  # sigstore, slsa
+    results = wire["results"][0]["imageResults"][0]["checkSetResult"]["checkResults"]  # type: ignore[index]
+    assert "needs an OCI registry source" in results["results"][0]["explanation"]
+    assert "not pinned by a sha256 digest" in results["results"][1]["explanation"]
 
 
 def test_non_conformant_outranks_error_at_every_level() -> None:

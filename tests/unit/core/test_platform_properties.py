@@ -1,7 +1,8 @@
 """Properties of evaluate_platform_policy over generated platform policies and workloads:
 adding a check never makes a verdict better, check order never matters, a scope never
-matches another namespace, precedence holds at every level, and checks not evaluated
-yet are ERROR unless allowlisted."""
+matches another namespace, precedence holds at every level, sigstoreSignatureCheck
+(not evaluated) is ERROR and the occurrence checks without an occurrence source are never
+CONFORMANT unless allowlisted."""
 
 from __future__ import annotations
 
@@ -121,8 +122,12 @@ def test_scope_never_matches_another_namespace_and_precedence_holds(
         if result.check_results:
             assert result.verdict is worst(c.verdict for c in result.check_results)
         for check in result.check_results:
-            if check.type in _NOT_EVALUATED and check.matched_pattern is None:
+            if check.matched_pattern is not None:
+                continue
+            if check.type in _NOT_EVALUATED:
                 assert check.verdict is Verdict.ERROR
+            if check.type in _NEED_OCCURRENCES:
+                assert check.verdict is not Verdict.CONFORMANT
         if result.scope is None or result.scope.is_empty:
             continue
         assert workload["namespace"] is not None
@@ -132,9 +137,5 @@ def test_scope_never_matches_another_namespace_and_precedence_holds(
             assert result.scope.kubernetes_service_account == expected
 
 
-_NOT_EVALUATED = {
-    "VulnerabilityCheck",
-    "SlsaCheck",
-    "SimpleSigningAttestationCheck",
-    "SigstoreSignatureCheck",
-}
+_NOT_EVALUATED = {"SigstoreSignatureCheck"}
+_NEED_OCCURRENCES = {"VulnerabilityCheck", "SlsaCheck", "SimpleSigningAttestationCheck"}

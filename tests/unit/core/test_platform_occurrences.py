@@ -1,0 +1,87 @@
+"""The PlatformOccurrences seam: per-project, per-kind lookups with or without https://,
+unnamed occurrences refused when looked up (never silently skipped), a project that
+disagrees with the name refused, repeats under two URL forms dropped, and a classic
+InMemorySource accepted by evaluate_platform_policy."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import pytest
+
+from kritis_sim.core.platform.occurrences import (
+    InMemoryPlatformOccurrences,
+    PlatformOccurrences,
+    fetch,
+)
+from kritis_sim.core.source import InMemorySource
+from kritis_sim.errors import InputError
+from kritis_sim.model.imageref import ImageRef
+from kritis_sim.model.platform.results import Verdict
+from kritis_sim.model.vulnerability import VulnerabilityOccurrence
+from tests.unit.core.platform_world import (
+    IMAGE,
+    PROJECT,
+    URL,
+    attestation,
+    evaluate,
+    pkix_dict,
+    policy,
+    scan,
+    vuln,
+)
+
+
+def test_lookups_are_per_project_and_kind_with_or_without_scheme() -> None:
+    v, s = vuln("CVE-1"), scan()
+    store = InMemoryPlatformOccurrences([v, s])
+    assert isinstance(store, PlatformOccurrences)
+    assert store.vulnerabilities(PROJECT, URL) == (v,)
+    assert store.vulnerabilities(PROJECT, IMAGE) == (v,)
+    assert store.discoveries(PROJECT, URL) == (s,)
+    assert store.builds(PROJECT, URL) == ()
+    assert store.vulnerabilities("projects/other", URL) == ()
+
+
+def test_unnamed_occurrence_is_refused_when_looked_up() -> None:
+    unnamed = dataclasses.replace(
+        vuln("CVE-1"), header=dataclasses.replace(vuln("CVE-1").header, name=None)
+    )
+    store = InMemoryPlatformOccurrences([unnamed])
+    assert store.discoveries(PROJECT, URL) == ()  # other kinds are unaffected
+    with pytest.raises(InputError, match="have no name"):
+        store.vulnerabilities(PROJECT, URL)
+    placed = InMemoryPlatformOccurrences([unnamed], project=PROJECT)
+    assert placed.vulnerabilities(PROJECT, URL) == (unnamed,)
+
+
+def test_project_must_agree_with_the_name() -> None:
+    with pytest.raises(InputError, match="belongs to projects/my-proj"):
+        InMemoryPlatformOccurrences([vuln("CVE-1")], project="projects/other")
+
+
+def test_fetch_drops_only_exact_repeats_across_url_forms() -> None:
+    tagged = ImageRef.parse(f"us-docker.pkg.dev/my-proj/repo/app:v1@sha256:{'a' * 64}")
+    one = vuln("CVE-1")
+    changed = dataclasses.replace(one, fix_available=True)
+
+    def lister(project: str, url: str) -> Sequence[VulnerabilityOccurrence]:
+        return (one,) if url.endswith(":v1@sha256:" + "a" * 64) else (one, changed)
+
+    assert fetch(lister, [PROJECT], tagged) == (one, changed)
+
+
+def test_classic_in_memory_source_is_accepted() -> None:
+    kid = "urn:key:1"
+    check = {
+        "simpleSigningAttestationCheck": {
+            "attestationAuthenticators": [
+                {"pkixPublicKeySet": {"pkixPublicKeys": [pkix_dict("signer", kid)]}}
+            ],
+            "containerAnalysisAttestationProjects": [PROJECT],
+        }
+    }
+    source = InMemorySource([attestation(key_id=kid)])
+    assert evaluate(policy(check), source).verdict is Verdict.CONFORMANT
+    assert evaluate(policy(check), InMemorySource()).verdict is Verdict.NON_CONFORMANT

@@ -1,0 +1,143 @@
+"""simpleSigningAttestationCheck: a valid attestation passes; an invalid signature, a key
+no authenticator has, another image's digest, an unlisted project, no projects, a tag-only
+image are NON_CONFORMANT with the key ids tried; default key ids; store failure is ERROR."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from kritis_sim.core.platform.occurrences import InMemoryPlatformOccurrences
+from kritis_sim.core.platform.signing import key_id
+from kritis_sim.errors import GrafeasError
+from kritis_sim.model.occurrence import Signature
+from kritis_sim.model.platform.results import Verdict
+from tests.unit.core.platform_world import (
+    OTHER_DIGEST,
+    attestation,
+    check_outcome,
+    evaluate,
+    pkix,
+    pkix_dict,
+    policy,
+)
+
+C, E, N = Verdict.CONFORMANT, Verdict.ERROR, Verdict.NON_CONFORMANT
+KID = "//cloudkms.googleapis.com/v1/projects/k/locations/global/keyRings/r/cryptoKeys/c/cryptoKeyVersions/1"
+
+
+def _check(
+    *keys: dict[str, Any], projects: tuple[str, ...] = ("projects/my-proj",)
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "attestationAuthenticators": [
+            {"displayName": "a", "pkixPublicKeySet": {"pkixPublicKeys": list(keys)}}
+        ]
+    }
+    if projects:
+        body["containerAnalysisAttestationProjects"] = list(projects)
+    return {"simpleSigningAttestationCheck": body}
+
+
+def test_valid_attestation_passes() -> None:
+    verdict, why = check_outcome(
+        _check(pkix_dict("signer", KID)), attestation(key_id=KID)
+    )
+    assert verdict is C, why
+    assert KID in why
+
+
+def test_default_key_id_is_the_der_digest() -> None:
+    default = key_id(pkix("signer"))
+    assert default.startswith("ni:///sha-256;")
+    # make_attestation records the default id when none is given
+    assert check_outcome(_check(pkix_dict("signer")), attestation())[0] is C
+
+
+def test_other_key_is_non_conformant_and_names_the_ids_tried() -> None:
+    verdict, why = check_outcome(
+        _check(pkix_dict("signer", KID)), attestation("mallory")
+    )
+    assert verdict is N
+    assert "which no authenticator has" in why
+    assert f"key ids tried: {KID}" in why
+
+
+def test_forged_signature_under_a_trusted_id_is_non_conformant() -> None:
+    forged = attestation("mallory", key_id=KID)
+    verdict, why = check_outcome(_check(pkix_dict("signer", KID)), forged)
+    assert verdict is N
+    assert "does not verify with key" in why
+
+
+def test_tampered_payload_is_non_conformant() -> None:
+    occ = attestation(key_id=KID)
+    tampered = dataclasses.replace(
+        occ, serialized_payload=occ.serialized_payload + b" "
+    )
+    assert check_outcome(_check(pkix_dict("signer", KID)), tampered)[0] is N
+
+
+def test_attestation_for_another_digest_is_non_conformant() -> None:
+    other = f"us-docker.pkg.dev/my-proj/repo/app@{OTHER_DIGEST}"
+    occ = dataclasses.replace(
+        attestation(image=other, key_id=KID),
+        resource_uri="https://" + other.replace(OTHER_DIGEST, "sha256:" + "a" * 64),
+    )
+    verdict, why = check_outcome(_check(pkix_dict("signer", KID)), occ)
+    assert verdict is N
+    assert "signed payload names digest" in why
+
+
+def test_any_key_of_any_authenticator_is_enough() -> None:
+    check = _check(pkix_dict("x", "urn:id:x"), pkix_dict("signer", KID))
+    check["simpleSigningAttestationCheck"]["attestationAuthenticators"].insert(
+        0, {"pkixPublicKeySet": {"pkixPublicKeys": [pkix_dict("y", "urn:id:y")]}}
+    )
+    bad = attestation("mallory", key_id="urn:id:y")
+    two_sigs = dataclasses.replace(
+        attestation(key_id=KID),
+        signatures=(
+            Signature(b"junk", "urn:id:x"),
+            *attestation(key_id=KID).signatures,
+        ),
+    )
+    assert check_outcome(check, bad, two_sigs)[0] is C
+
+
+def test_only_listed_projects_count() -> None:
+    elsewhere = attestation(key_id=KID, project="projects/elsewhere")
+    verdict, why = check_outcome(_check(pkix_dict("signer", KID)), elsewhere)
+    assert verdict is N
+    assert "no ATTESTATION occurrence" in why
+    listed = _check(
+        pkix_dict("signer", KID), projects=("projects/my-proj", "projects/elsewhere")
+    )
+    assert check_outcome(listed, elsewhere)[0] is C
+
+
+def test_no_projects_listed_is_non_conformant() -> None:
+    verdict, why = check_outcome(
+        _check(pkix_dict("signer", KID), projects=()), attestation(key_id=KID)
+    )
+    assert verdict is N
+    assert "no containerAnalysisAttestationProjects" in why
+
+
+def test_tag_only_image_is_non_conformant() -> None:
+    verdict, why = check_outcome(
+        _check(pkix_dict("signer", KID)), image="us-docker.pkg.dev/my-proj/repo/app:v1"
+    )
+    assert verdict is N
+    assert "not pinned by a sha256 digest" in why
+
+
+class _Failing(InMemoryPlatformOccurrences):
+    def attestations(self, project: str, resource_url: str) -> Any:
+        raise GrafeasError("timeout")
+
+
+def test_store_error_is_error_and_no_source_is_error() -> None:
+    check = policy(_check(pkix_dict("signer", KID)))
+    assert evaluate(check, _Failing([attestation(key_id=KID)])).verdict is E
+    assert evaluate(check, None).verdict is E

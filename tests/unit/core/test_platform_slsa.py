@@ -1,0 +1,205 @@
+"""slsaCheck: signed Cloud Build provenance passes; builder mismatch, source repo
+mismatch, a non-config build under configBasedBuildRequired, an envelope signed by an
+unlisted key, a subject digest mismatch are NON_CONFORMANT; rules are ORed; missing roots
+of trust, CEL constraints and store failures are ERROR; repository URI normalisation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kritis_sim.core.platform.occurrences import InMemoryPlatformOccurrences
+from kritis_sim.core.platform.slsa import config_source, repository
+from kritis_sim.errors import GrafeasError
+from kritis_sim.model.platform.patterns import SourceRepoPattern
+from kritis_sim.model.platform.results import Verdict
+from kritis_sim.model.provenance import BuildOccurrence
+from tests.unit.core.platform_world import (
+    OTHER_DIGEST,
+    build,
+    check_outcome,
+    evaluate,
+    policy,
+    roots,
+)
+
+C, E, N = Verdict.CONFORMANT, Verdict.ERROR, Verdict.NON_CONFORMANT
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "occurrences"
+
+
+def _rule(**extra: Any) -> dict[str, Any]:
+    return {
+        "trustedBuilder": "GOOGLE_CLOUD_BUILD",
+        "attestationSource": {
+            "containerAnalysisAttestationProjects": ["projects/my-proj"]
+        },
+        **extra,
+    }
+
+
+def _check(*rules: dict[str, Any]) -> dict[str, Any]:
+    return {"slsaCheck": {"rules": list(rules) or [_rule()]}}
+
+
+def test_signed_cloud_build_provenance_passes() -> None:
+    verdict, why = check_outcome(_check(), build())
+    assert verdict is C, why
+    assert "GoogleHostedWorker" in why
+
+
+def test_builder_mismatch_names_the_builder_seen() -> None:
+    verdict, why = check_outcome(
+        _check(), build(builder="https://github.com/actions/runner")
+    )
+    assert verdict is N
+    assert (
+        "builder id 'https://github.com/actions/runner' is not GOOGLE_CLOUD_BUILD"
+        in why
+    )
+
+
+def test_envelope_signed_by_an_unlisted_key_is_non_conformant() -> None:
+    verdict, why = check_outcome(_check(), build("mallory"))
+    assert verdict is N
+    assert "does not verify with any trusted key" in why
+    assert "key ids tried: ni:///sha-256;" in why
+
+
+def test_subject_digest_mismatch_is_non_conformant() -> None:
+    verdict, why = check_outcome(_check(), build(digest=OTHER_DIGEST))
+    assert verdict is N
+    assert "no subject has digest" in why
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("github.com/my-org/app", C),
+        ("github.com/my-org/*", C),
+        ("github.com/**", C),
+        ("github.com/my-org/other", N),
+        ("gitlab.com/my-org/*", N),
+    ],
+)
+def test_source_repo_patterns(pattern: str, expected: Verdict) -> None:
+    check = _check(_rule(trustedSourceRepoPatterns=[pattern]))
+    verdict, why = check_outcome(check, build())
+    assert verdict is expected, why
+    if expected is N:
+        assert "'git+https://github.com/my-org/app'" in why
+
+
+def test_without_config_source_any_dependency_may_match() -> None:
+    check = _check(_rule(trustedSourceRepoPatterns=["github.com/my-org/lib"]))
+    occ = build(
+        config_repo=None,
+        deps=(
+            "https://github.com/my-org/app",
+            "git+ssh://git@github.com/my-org/lib.git@main",
+        ),
+    )
+    assert check_outcome(check, occ)[0] is C
+
+
+def test_config_based_build_required() -> None:
+    check = _check(_rule(configBasedBuildRequired=True))
+    verdict, why = check_outcome(check, build(config_repo=None))
+    assert verdict is N
+    assert "configBasedBuildRequired" in why
+    assert check_outcome(check, build())[0] is C
+    # the config repo, not a dependency, must match when there is one
+    strict = _check(
+        _rule(
+            configBasedBuildRequired=True,
+            trustedSourceRepoPatterns=["github.com/my-org/lib"],
+        )
+    )
+    occ = build(
+        config_repo="https://github.com/evil/app",
+        deps=("https://github.com/my-org/lib",),
+    )
+    assert check_outcome(strict, occ)[0] is N
+
+
+def test_rules_are_ored() -> None:
+    bad = _rule(trustedSourceRepoPatterns=["gitlab.com/x/y"])
+    good = _rule(trustedSourceRepoPatterns=["github.com/my-org/*"])
+    assert check_outcome(_check(bad, good), build())[0] is C
+    assert check_outcome(_check(bad, bad), build())[0] is N
+
+
+def test_missing_roots_and_cel_are_errors_but_a_passing_rule_wins() -> None:
+    verdict, why = check_outcome(_check(), build(), trusted_builders={})
+    assert verdict is E
+    assert "no roots of trust" in why
+    cel = _rule(customConstraints="true")
+    verdict, why = check_outcome(_check(cel), build())
+    assert verdict is E
+    assert "customConstraints" in why
+    assert check_outcome(_check(cel, _rule()), build())[0] is C
+    # a definite failure and an unknown: the unknown decides (ERROR)
+    assert (
+        check_outcome(
+            _check(_rule(trustedSourceRepoPatterns=["gitlab.com/x/y"]), cel), build()
+        )[0]
+        is E
+    )
+
+
+def test_no_build_and_other_projects() -> None:
+    verdict, why = check_outcome(_check(), build(project="projects/elsewhere"))
+    assert verdict is N
+    assert "no BUILD occurrence" in why
+    # no attestationSource: the image's own project
+    own = {"trustedBuilder": "GOOGLE_CLOUD_BUILD"}
+    assert check_outcome(_check(own), build())[0] is C
+
+
+def test_tag_only_image_is_non_conformant_and_store_error_is_error() -> None:
+    verdict, _ = check_outcome(
+        _check(), build(), image="us-docker.pkg.dev/my-proj/repo/app:v1"
+    )
+    assert verdict is N
+
+    class Failing(InMemoryPlatformOccurrences):
+        def builds(self, project: str, resource_url: str) -> Any:
+            raise GrafeasError("unavailable")
+
+    assert evaluate(policy(_check()), Failing([build()])).verdict is E
+    assert evaluate(policy(_check()), None).verdict is E
+
+
+def test_unsigned_build_is_non_conformant() -> None:
+    data = json.loads((FIXTURES / "build-slsa-v1.json").read_text())
+    occ = BuildOccurrence.from_dict(data)
+    verdict, why = check_outcome(_check(), occ)
+    assert verdict is N
+    assert "unsigned" in why
+
+
+@pytest.mark.parametrize(
+    ("uri", "repo"),
+    [
+        ("git+https://github.com/my-org/app@refs/heads/main", "github.com/my-org/app"),
+        ("git+ssh://git@github.com/my-org/app.git", "github.com/my-org/app"),
+        ("https://source.cloud.google.com/p/r", "source.cloud.google.com/p/r"),
+        ("github.com/o/r#frag", "github.com/o/r"),
+    ],
+)
+def test_repository_normalisation(uri: str, repo: str) -> None:
+    assert repository(uri) == repo
+    assert SourceRepoPattern(repo).matches(repository(uri))
+
+
+def test_config_source_of_v02_and_v1() -> None:
+    for name in ("build-slsa-v02.json", "build-slsa-v1.json"):
+        occ = BuildOccurrence.from_dict(json.loads((FIXTURES / name).read_text()))
+        assert occ.statement is not None
+        assert repository(config_source(occ.statement) or "") == "github.com/my-org/app"
+
+
+def test_roots_helper_makes_gcb_roots() -> None:
+    assert roots("a", "b")

@@ -141,6 +141,8 @@ SAME_NAME_DIFFERENT_VALUE = {
     "--out": "a file for keygen (KEY.pem), a directory for certs and the "
     "adapter's setup (DIR): both are where the output goes",
     "--namespace": "each command's namespace (workloads, the Service, the webhook)",
+    "--case": "conformance: a case by NAME (repeatable); conformance-adapter "
+    "setup: the case DIR, a name fixed by the adapter protocol",
 }
 
 

@@ -30,6 +30,7 @@ keeps 2 for unusable input, as its other commands do.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,7 +43,10 @@ from kritis_sim.cli.k8s_schema import check_namespace
 from kritis_sim.cli.occurrence_files import occurrence_texts
 from kritis_sim.cli.review_inputs import as_admission_review, is_review, load_items
 from kritis_sim.core.platform import evaluate_platform_policy
-from kritis_sim.core.source import InMemorySource
+from kritis_sim.core.platform.occurrences import (
+    InMemoryPlatformOccurrences,
+    occurrence_project,
+)
 from kritis_sim.errors import (
     InputError,
     ManifestError,
@@ -109,6 +113,13 @@ def register(sub: Any) -> None:
         + "; repeatable, read as review's --occurrences (files, directories, "
         "lists, {occurrences: [...]}). Other kinds and scanners' own report "
         "formats are refused",
+    )
+    p.add_argument(
+        "--occurrences-project",
+        metavar="projects/P",
+        help="the project of --occurrences entries that have no name "
+        "projects/P/occurrences/ID (e.g. made by kritis-sim sign); without it "
+        "such an entry is refused when a check would read it",
     )
     p.add_argument(
         "--image-metadata",
@@ -250,16 +261,23 @@ def _explain(response: EvaluateGkePolicyResponse, titles: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _unused(occurrences: Sequence[MixedOccurrence]) -> list[str]:
-    """Say so when occurrences were read that no evaluated check uses yet."""
-    other = [o for o in occurrences if not isinstance(o, AttestationOccurrence)]
-    if not other:
-        return []
-    return [
-        f"{len(other)} VULNERABILITY/DISCOVERY/BUILD occurrence(s) read and "
-        "validated but not used: the checks that need them are not evaluated by "
-        "kritis-sim yet and report ERROR"
-    ]
+_PROJECT = re.compile(r"projects/[^/\s]+")
+
+
+def _source(
+    occurrences: Sequence[MixedOccurrence], project: str | None
+) -> InMemoryPlatformOccurrences:
+    """Every occurrence, indexed by project; ``project`` places the unnamed."""
+    if project is not None and not _PROJECT.fullmatch(project):
+        raise InputError(
+            f"expected projects/PROJECT_ID, got {project!r}",
+            path="--occurrences-project",
+        )
+    source = InMemoryPlatformOccurrences()
+    for occ in occurrences:
+        name = occ.name if isinstance(occ, AttestationOccurrence) else occ.header.name
+        source.add(occ, project=None if occurrence_project(name) else project)
+    return source
 
 
 def run(args: argparse.Namespace) -> int:
@@ -280,13 +298,9 @@ def run(args: argparse.Namespace) -> int:
         for text, shown in occurrence_texts(args.occurrences or ())
         for occ in load_mixed_occurrences(text, source=shown)
     ]
-    source = InMemorySource(
-        o for o in occurrences if isinstance(o, AttestationOccurrence)
-    )
-    notes = _unused(occurrences)
+    source = _source(occurrences, args.occurrences_project)
     now = parse_now(args.now)
-    units, unit_notes = _units(args)
-    notes += unit_notes
+    units, notes = _units(args)
     pods: list[PodResult] = []
     for unit in units:
         one = evaluate_platform_policy(

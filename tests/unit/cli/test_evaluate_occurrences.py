@@ -93,7 +93,7 @@ def test_bad_entries_are_refused_naming_file_line_and_field(
     assert message in err.message
 
 
-def test_directory_of_every_kind_is_read_and_unused_kinds_are_said(
+def test_directory_of_every_kind_reaches_the_checks(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     occ_dir = tmp_path / "occ"
@@ -102,11 +102,33 @@ def test_directory_of_every_kind_is_read_and_unused_kinds_are_said(
         shutil.copy(OCCURRENCES / name, occ_dir / name)
     (occ_dir / "att.json").write_text(json.dumps(ATTESTATION))
     manifest = write(tmp_path, "pod.yaml", pod(PROD_IMAGE, namespace="prod"))
+    args = [manifest, "--platform-policy", EXAMPLE]
+    code, out, _ = evaluate(capsys, *args)
+    checks = out["results"][0]["imageResults"][0]["checkSetResult"]["checkResults"]
+    vulnerability = checks["results"][1]
+    assert vulnerability["evaluationResult"]["verdict"] == "ERROR"  # no scan
+    code, out, err = evaluate(capsys, *args, "--occurrences", str(occ_dir))
+    assert code == 1 and out["verdict"] == "NON_CONFORMANT"
+    checks = out["results"][0]["imageResults"][0]["checkSetResult"]["checkResults"]
+    vulnerability = checks["results"][1]
+    assert vulnerability["type"] == "VulnerabilityCheck"
+    assert vulnerability["evaluationResult"]["verdict"] == "NON_CONFORMANT"
+    assert "CVE-2021-44228" in vulnerability["explanation"]
+    assert "CVE-2021-44228" in err
+
+
+def test_unnamed_occurrence_is_refused_on_use_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vuln = _fixture(FILES[0])
+    del vuln["name"]
+    occ = write(tmp_path, "v.json", json.dumps(vuln))
+    manifest = write(tmp_path, "pod.yaml", pod(PROD_IMAGE, namespace="prod"))
     code, out, err = evaluate(
-        capsys, manifest, "--platform-policy", EXAMPLE, "--occurrences", str(occ_dir)
+        capsys, manifest, "--platform-policy", EXAMPLE, "--occurrences", occ
     )
-    assert code == 1 and out["verdict"] == "ERROR"
-    assert "note: 4 VULNERABILITY/DISCOVERY/BUILD occurrence(s) read" in err
+    assert code == 2 and out == ""
+    assert "have no name projects/P/occurrences/ID" in err
 
 
 def test_scanner_report_in_a_directory_is_refused_exit_2(
@@ -160,3 +182,46 @@ def test_any_image_metadata_is_loaded_or_refused_with_a_located_error(
             load_image_metadata(text, source="m.json")
         except InputError as exc:
             assert exc.source == "m.json"
+
+
+@pytest.mark.parametrize(
+    ("project", "code", "verdict"),
+    [("projects/my-proj", 1, "NON_CONFORMANT"), ("projects/other", 1, "ERROR")],
+)
+def test_occurrences_project_places_unnamed_occurrences(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    project: str,
+    code: int,
+    verdict: str,
+) -> None:
+    vuln = _fixture(FILES[0])
+    del vuln["name"]
+    occ = write(tmp_path, "v.json", json.dumps(vuln))
+    manifest = write(tmp_path, "pod.yaml", pod(PROD_IMAGE, namespace="prod"))
+    got, out, _ = evaluate(
+        capsys,
+        manifest,
+        "--platform-policy",
+        EXAMPLE,
+        "--occurrences",
+        occ,
+        "--occurrences-project",
+        project,
+    )
+    checks = out["results"][0]["imageResults"][0]["checkSetResult"]["checkResults"]
+    assert (got, checks["results"][1]["evaluationResult"]["verdict"]) == (code, verdict)
+
+
+def test_bad_occurrences_project_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = evaluate(
+        capsys,
+        "--image",
+        PROD_IMAGE,
+        "--platform-policy",
+        EXAMPLE,
+        "--occurrences-project",
+        "my-proj",
+    )
+    assert code == 2 and out == ""
+    assert "--occurrences-project: expected projects/PROJECT_ID" in err

@@ -245,9 +245,10 @@ def _explain(response: EvaluateGkePolicyResponse, titles: Sequence[str]) -> str:
                 lines.append(f"      {cs.explanation}")
             for check in cs.check_results:
                 named = f" {check.display_name!r}" if check.display_name else ""
+                why = f": {check.explanation}" if check.explanation else ""
                 lines.append(
                     f"      check {check.index} {check.type}{named}: "
-                    f"{check.verdict.value}: {check.explanation or ''}".rstrip(": ")
+                    f"{check.verdict.value}{why}"
                 )
     verdict = response.verdict
     code = 0 if verdict is Verdict.CONFORMANT else 1

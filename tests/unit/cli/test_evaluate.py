@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -237,3 +239,16 @@ def test_json_format_explains_on_stderr(
     code, out, err = evaluate(capsys, manifest, "--platform-policy", TRUSTED_DIRS)
     assert code == 1 and isinstance(out, dict)
     assert "check 0 TrustedDirectoryCheck: NON_CONFORMANT" in err
+
+
+def test_input_from_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = yaml.safe_dump(pod("gcr.io/my-project/x:1", name="s")).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out, _ = evaluate(capsys, "-", "--platform-policy", TRUSTED_DIRS)
+    assert (code, out["verdict"], out["results"][0]["podName"]) == (
+        0,
+        "CONFORMANT",
+        "s",
+    )

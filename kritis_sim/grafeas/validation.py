@@ -4,12 +4,14 @@ The request is ``{attestation, occurrenceNote, occurrenceResourceUri}``; the
 reply is ``{result: VERIFIED}`` or ``{result: ATTESTATION_NOT_VERIFIABLE,
 denialReason}``. An attestation verifies when its note is the attestor's note,
 at least one signature verifies (PKIX, over the exact ``serializedPayload``
-bytes) with the attestor key whose id equals ``publicKeyId``, and the payload's
-``docker-manifest-digest`` equals the digest of ``occurrenceResourceUri``.
+bytes; PGP, an OpenPGP signed message whose content is ``serializedPayload``,
+see :mod:`kritis_sim.crypto.pgp`) with the attestor key whose id equals
+``publicKeyId``, and the payload's ``docker-manifest-digest`` equals the digest
+of ``occurrenceResourceUri``.
 
 A malformed request is ``400 INVALID_ARGUMENT``; an attestation that does not
 verify is a normal ``200`` reply. Not supported (reported as not verifiable):
-PGP keys and JWT-only attestations.
+JWT-only attestations.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from kritis_sim.crypto.payload import parse_payload
+from kritis_sim.crypto.pgp import verify_pgp
 from kritis_sim.crypto.verify import verify_signature_detail
 from kritis_sim.errors import InputError
 from kritis_sim.grafeas.googleerrors import InvalidArgument
@@ -71,9 +74,15 @@ def validate_occurrence(attestor: Attestor, body: dict[str, Any]) -> dict[str, A
         if key is None:
             reasons.append(f"no key with id {sig.public_key_id!r} on {attestor.name}")
         elif key.pkix_public_key is None:
-            reasons.append(
-                f"key {key.id!r} is a PGP key, which the emulator cannot verify"
+            # PGP: an OpenPGP signed message by the key over serializedPayload.
+            pgp = verify_pgp(
+                key.ascii_armored_pgp_public_key or "",
+                sig.signature,
+                occ.serialized_payload,
             )
+            if pgp.verified:
+                return _check_payload(occ)
+            reasons.append(pgp.reason)
         else:
             result = verify_signature_detail(
                 key.pkix_public_key, occ.serialized_payload, sig.signature

@@ -4,12 +4,15 @@ the OpenPGP library missing is an input error, never a silent allow."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kritis_sim.cli.main import main
 from kritis_sim.crypto import pgp
@@ -212,3 +215,25 @@ def test_keyrings_and_v6_keys_are_refused() -> None:
     v6 = pysequoia.Tsk.generate("v6", profile=pysequoia.Profile.RFC9580)
     with pytest.raises(KeyFormatError, match="only version 4"):
         pgp.pgp_fingerprint(str(v6.extract_certificate()))
+
+
+@functools.cache
+def _key() -> tuple[str, str]:
+    return pgp.generate_pgp_key("property")
+
+
+@settings(max_examples=25)
+@given(
+    data=st.binary(max_size=512),
+    flip=st.integers(min_value=0, max_value=511),
+    armor=st.booleans(),
+)
+def test_signed_message_verifies_only_over_its_exact_content(
+    data: bytes, flip: int, armor: bool
+) -> None:
+    secret, public = _key()
+    message = pgp.sign_pgp(secret, data, armor=armor)
+    assert pgp.verify_pgp(public, message, data).verified
+    other = bytearray(data or b"\x00")
+    other[flip % len(other)] ^= 0x01
+    assert not pgp.verify_pgp(public, message, bytes(other)).verified

@@ -7,7 +7,11 @@
   needs, or a :class:`Stop` saying why there is none;
 * :func:`read`: one store read, a :class:`~kritis_sim.errors.GrafeasError`
   turned into an ERROR (fail closed);
-* :func:`listing`: a bounded, readable list for explanations.
+* :func:`listing`: a bounded, readable list for explanations;
+* :func:`judged`: a judgement memoised on the *identity* of the immutable
+  values it was computed from (an in-memory store hands out the same tuples
+  until its contents change, so warm evaluations skip work they did before;
+  a store that builds new objects per read never hits).
 
 No I/O, no clock.
 """
@@ -15,8 +19,8 @@ No I/O, no clock.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 from kritis_sim.core.platform.facts import ImageFacts
 from kritis_sim.core.platform.occurrences import PlatformOccurrences, fetch
@@ -24,11 +28,25 @@ from kritis_sim.errors import GrafeasError
 from kritis_sim.model.imageref import ImageRef
 from kritis_sim.model.platform.results import Verdict
 
-__all__ = ["Outcome", "Stop", "listing", "occurrence_image", "read", "stops"]
+__all__ = [
+    "Outcome",
+    "Stop",
+    "judged",
+    "listing",
+    "occurrence_image",
+    "read",
+    "stops",
+]
 
 Outcome = tuple[Verdict, str]
 Occ = TypeVar("Occ")
 P = ParamSpec("P")
+T = TypeVar("T")
+
+#: judged()'s memo: key -> (the objects, the value). Each entry holds its
+#: objects, so their ids cannot be reused while the entry exists.
+_MEMO: dict[Hashable, tuple[tuple[object, ...], Any]] = {}
+_MEMO_MAX = 8192
 
 
 class Stop(Exception):
@@ -113,3 +131,20 @@ def read(
             f"could not read {what} occurrences from {', '.join(projects)}: "
             f"{exc}; failing closed",
         ) from exc
+
+
+def judged(
+    tag: str, objects: tuple[object, ...], extra: Hashable, compute: Callable[[], T]
+) -> T:
+    """``compute()``, memoised on the identity of ``objects`` (immutable values:
+    frozen dataclasses and tuples) and the hashable ``extra``."""
+    key = (tag, *map(id, objects), extra)
+    hit = _MEMO.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], objects, strict=True)):
+        value: T = hit[1]
+        return value
+    value = compute()
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[key] = (objects, value)
+    return value

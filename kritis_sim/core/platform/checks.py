@@ -20,6 +20,7 @@ Allowlists, scope selection and precedence are not here: they live once, in
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 from kritis_sim.core.platform.facts import ImageFacts
@@ -70,6 +71,7 @@ def run_check(body: CheckBody, facts: ImageFacts, now: datetime) -> Outcome:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def directories(name: str) -> tuple[str, ...]:
     """``registry/a/b/c`` and its ancestors: ``registry/a/b``, ``registry/a``, ``registry``."""
     parts = name.split("/")

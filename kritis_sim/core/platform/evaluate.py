@@ -24,6 +24,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from kritis_sim.core.platform._common import judged
 from kritis_sim.core.platform.checks import run_check
 from kritis_sim.core.platform.facts import BuilderRoots, ImageFacts, facts_for
 from kritis_sim.core.platform.occurrences import (
@@ -32,7 +33,8 @@ from kritis_sim.core.platform.occurrences import (
 )
 from kritis_sim.core.source import InMemorySource
 from kritis_sim.errors import InputError, PolicyError
-from kritis_sim.model.platform.checks import Check, TrustedBuilder
+from kritis_sim.model.patterns import Allowlist
+from kritis_sim.model.platform.checks import Check, ImageAllowlist, TrustedBuilder
 from kritis_sim.model.platform.policy import CheckSet, GkePolicy, PlatformPolicy
 from kritis_sim.model.platform.results import (
     CheckResult,
@@ -49,6 +51,11 @@ __all__ = ["DEFAULT_SERVICE_ACCOUNT", "evaluate_platform_policy"]
 
 #: The service account of a Pod that names none (Kubernetes' default).
 DEFAULT_SERVICE_ACCOUNT = "default"
+
+
+def _compiled(allowlist: ImageAllowlist) -> Allowlist:
+    """``allowlist.compiled()``, built once per allowlist value (by identity)."""
+    return judged("allowlist", (allowlist,), None, allowlist.compiled)
 
 
 def evaluate_platform_policy(
@@ -133,7 +140,7 @@ def _image(
 ) -> ImageResult:
     image = facts.image
     if gke.image_allowlist is not None:
-        matched = gke.image_allowlist.compiled().match(image)
+        matched = _compiled(gke.image_allowlist).match(image)
         if matched is not None:
             return ImageResult(
                 image_uri=image,
@@ -172,7 +179,7 @@ def _check_set(
         display_name=check_set.display_name,
     )
     if check_set.image_allowlist is not None:
-        matched = check_set.image_allowlist.compiled().match(facts.image)
+        matched = _compiled(check_set.image_allowlist).match(facts.image)
         if matched is not None:
             return result(
                 verdict=Verdict.CONFORMANT,
@@ -195,7 +202,7 @@ def _check_set(
 
 def _check(index: int, check: Check, facts: ImageFacts, now: datetime) -> CheckResult:
     if check.image_allowlist is not None:
-        matched = check.image_allowlist.compiled().match(facts.image)
+        matched = _compiled(check.image_allowlist).match(facts.image)
         if matched is not None:
             return CheckResult(
                 index=index,

@@ -10,6 +10,7 @@ a clock.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -66,6 +67,15 @@ class ImageFacts:
     builders: Mapping[TrustedBuilder, BuilderRoots]
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse(image: str) -> ImageRef | str:
+    """The parsed reference, or why ``image`` does not parse (memoised)."""
+    try:
+        return ImageRef.parse(image)
+    except ImageRefError as exc:
+        return exc.message
+
+
 def facts_for(
     image: str,
     image_metadata: Mapping[str, ImageMetadata],
@@ -74,11 +84,8 @@ def facts_for(
 ) -> ImageFacts:
     """The facts of ``image``; metadata is looked up by the image as written,
     then by its normalised form, then by its digest (``sha256:...``)."""
-    try:
-        ref: ImageRef | None = ImageRef.parse(image)
-        problem = None
-    except ImageRefError as exc:
-        ref, problem = None, exc.message
+    parsed = _parse(image)
+    ref, problem = (None, parsed) if isinstance(parsed, str) else (parsed, None)
     metadata = image_metadata.get(image)
     if metadata is None and ref is not None:
         metadata = image_metadata.get(ref.normalized)

@@ -20,6 +20,7 @@ turn that into ERROR (never CONFORMANT). Nothing here does I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -197,6 +198,11 @@ def _name(occurrence: object) -> str | None:
     return getattr(header, "name", None)
 
 
+@functools.lru_cache(maxsize=4096)
+def _urls(image: ImageRef) -> tuple[str, ...]:
+    return image.resource_urls()
+
+
 def fetch(
     lister: Callable[[str, str], Sequence[Occ]],
     projects: Sequence[str],
@@ -210,7 +216,7 @@ def fetch(
     Raises:
         GrafeasError: the source failed.
     """
-    urls = image.resource_urls()
+    urls = _urls(image)
     if len(projects) == 1 and len(urls) == 1:
         return tuple(lister(projects[0], urls[0]))
     out: list[Occ] = []

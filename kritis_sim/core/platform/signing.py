@@ -28,6 +28,7 @@ import functools
 
 from kritis_sim.core.platform._common import (
     Outcome,
+    judged,
     listing,
     occurrence_image,
     read,
@@ -111,8 +112,6 @@ def simple_signing_check(
     check: SimpleSigningAttestationCheck, facts: ImageFacts
 ) -> Outcome:
     """Evaluate ``check`` for one image (see the module docstring)."""
-    keys = _keys(check)
-    tried = f"key ids tried: {listing(list(keys))}"
     projects = check.container_analysis_attestation_projects
     if not projects:
         return (
@@ -121,8 +120,23 @@ def simple_signing_check(
             "attestations only from listed projects, so none was found",
         )
     image, source = occurrence_image(facts, Verdict.NON_CONFORMANT)
-    where = ", ".join(projects)
     occurrences = read("ATTESTATION", source.attestations, projects, image)
+    return judged(
+        "signing",
+        (check, occurrences),
+        image,
+        lambda: _judge(check, occurrences, image),
+    )
+
+
+def _judge(
+    check: SimpleSigningAttestationCheck,
+    occurrences: tuple[AttestationOccurrence, ...],
+    image: ImageRef,
+) -> Outcome:
+    keys = _keys(check)
+    tried = f"key ids tried: {listing(list(keys))}"
+    where = ", ".join(check.container_analysis_attestation_projects)
     best: _Attempt | None = None
     for occ in occurrences:
         if not occ.signatures:

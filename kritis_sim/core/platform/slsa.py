@@ -28,6 +28,7 @@ read: ERROR. No I/O, no clock.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -35,19 +36,21 @@ from typing import Any
 from kritis_sim.core.platform._common import (
     Outcome,
     Stop,
+    judged,
     listing,
     occurrence_image,
     read,
     stops,
 )
-from kritis_sim.core.platform.facts import ImageFacts
+from kritis_sim.core.platform.facts import BuilderRoots, ImageFacts
 from kritis_sim.core.platform.occurrences import image_project
 from kritis_sim.core.platform.signing import key_id
 from kritis_sim.crypto.dsse import DsseKey, Ed25519Key, verify_build
+from kritis_sim.model.imageref import ImageRef
 from kritis_sim.model.intoto import Statement
 from kritis_sim.model.platform.checks import SlsaCheck, VerificationRule
 from kritis_sim.model.platform.results import Verdict
-from kritis_sim.model.provenance import SLSA_V1, summarize
+from kritis_sim.model.provenance import SLSA_V1, BuildOccurrence, summarize
 
 __all__ = ["config_source", "repository", "slsa_check"]
 
@@ -147,39 +150,51 @@ def _rule(index: int, rule: VerificationRule, facts: ImageFacts) -> tuple[Verdic
             f"{name}: no BUILD occurrence for {image.original} in {where}",
         )
     reasons: list[str] = []
-    assert image.digest is not None
     for occ in builds:
-        label = occ.header.name or occ.header.resource_uri
-        checked = verify_build(occ, roots.keys, image_digest=image.digest)
-        if not checked or checked.statement is None:
-            reasons.append(f"{label}: {checked.reason}")
-            continue
-        summary = summarize(checked.statement)
-        assert summary is not None
-        if summary.builder_id not in roots.builder_ids:
-            reasons.append(
-                f"{label}: builder id {summary.builder_id!r} is not "
-                f"{builder.value} ({listing([repr(i) for i in roots.builder_ids])})"
-            )
-            continue
-        problem = _source_problem(rule, checked.statement, summary.source_uris)
-        if problem is not None:
-            reasons.append(f"{label}: {problem}")
+        passed, why = judged(
+            "slsa",
+            (rule, roots, occ),
+            image.digest,
+            functools.partial(_build, rule, roots, occ, image),
+        )
+        if not passed:
+            reasons.append(why)
             continue
         if rule.custom_constraints:
             return (
                 Verdict.ERROR,
-                f"{name}: {label} passes, but customConstraints (CEL) are not "
-                "evaluated by kritis-sim",
+                f"{name}: {why}, but customConstraints (CEL) are not evaluated by "
+                "kritis-sim",
             )
-        return (
-            Verdict.CONFORMANT,
-            f"{name}: {label} verified ({checked.reason}), builder "
-            f"{summary.builder_id!r}",
-        )
+        return Verdict.CONFORMANT, f"{name}: {why}"
     return (
         Verdict.NON_CONFORMANT,
         f"{name}: no provenance in {where} passes: {listing(reasons)}; {tried}",
+    )
+
+
+def _build(
+    rule: VerificationRule, roots: BuilderRoots, occ: BuildOccurrence, image: ImageRef
+) -> tuple[bool, str]:
+    """Whether ``occ`` passes ``rule`` for ``image`` (apart from CEL), and why."""
+    label = occ.header.name or occ.header.resource_uri
+    assert image.digest is not None
+    checked = verify_build(occ, roots.keys, image_digest=image.digest)
+    if not checked or checked.statement is None:
+        return False, f"{label}: {checked.reason}"
+    summary = summarize(checked.statement)
+    assert summary is not None  # verify_build accepts SLSA predicates only
+    if summary.builder_id not in roots.builder_ids:
+        return False, (
+            f"{label}: builder id {summary.builder_id!r} is not "
+            f"{rule.trusted_builder.value} "
+            f"({listing([repr(i) for i in roots.builder_ids])})"
+        )
+    problem = _source_problem(rule, checked.statement, summary.source_uris)
+    if problem is not None:
+        return False, f"{label}: {problem}"
+    return True, (
+        f"{label} verified ({checked.reason}), builder {summary.builder_id!r}"
     )
 
 

@@ -125,7 +125,9 @@ def freshness(check: ImageFreshnessCheck, facts: ImageFacts, now: datetime) -> O
             f"Image is too old: uploaded {upload.isoformat()}, {age} before "
             f"{now.isoformat()}, more than {check.max_upload_age_days} days",
         )
-    return (
-        Verdict.CONFORMANT,
-        f"uploaded {upload.isoformat()}, within {check.max_upload_age_days} days",
-    )
+    return _fresh(upload, check.max_upload_age_days)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fresh(upload: datetime, days: int) -> Outcome:
+    return Verdict.CONFORMANT, f"uploaded {upload.isoformat()}, within {days} days"

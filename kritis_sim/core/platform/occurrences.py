@@ -243,10 +243,15 @@ def image_project(image: ImageRef) -> str | None:
     or Artifact Registry (``<location>-docker.pkg.dev/<id>/<repo>/...``) image;
     a domain-scoped project (``gcr.io/example.com/p``) is ``example.com:p``.
     None for other registries."""
-    domain = image.domain.lower()
+    return _project(image.domain, image.path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _project(domain: str, path: str) -> str | None:
+    domain = domain.lower()
     if not (_GCR.fullmatch(domain) or _AR.fullmatch(domain)):
         return None
-    parts = image.path.split("/")
+    parts = path.split("/")
     if len(parts) < 2:
         return None
     if "." in parts[0] and len(parts) > 2:

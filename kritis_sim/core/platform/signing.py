@@ -124,7 +124,7 @@ def simple_signing_check(
     return judged(
         "signing",
         (check, occurrences),
-        image,
+        image.original,
         lambda: _judge(check, occurrences, image),
     )
 

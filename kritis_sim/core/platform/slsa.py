@@ -142,7 +142,6 @@ def _rule(index: int, rule: VerificationRule, facts: ImageFacts) -> tuple[Verdic
             )
         projects = (own,)
     where = ", ".join(projects)
-    tried = f"key ids tried: {listing([_label(k) for k in roots.keys])}"
     builds = read("BUILD", source.builds, projects, image)
     if not builds:
         return (
@@ -169,7 +168,8 @@ def _rule(index: int, rule: VerificationRule, facts: ImageFacts) -> tuple[Verdic
         return Verdict.CONFORMANT, f"{name}: {why}"
     return (
         Verdict.NON_CONFORMANT,
-        f"{name}: no provenance in {where} passes: {listing(reasons)}; {tried}",
+        f"{name}: no provenance in {where} passes: {listing(reasons)}; key ids "
+        f"tried: {listing([_label(k) for k in roots.keys])}",
     )
 
 

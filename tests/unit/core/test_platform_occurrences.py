@@ -1,15 +1,18 @@
 """The PlatformOccurrences seam: per-project, per-kind lookups with or without https://,
 unnamed occurrences refused when looked up (never silently skipped), a project that
-disagrees with the name refused, repeats under two URL forms dropped, and a classic
-InMemorySource accepted by evaluate_platform_policy."""
+disagrees with the name refused, repeats under two URL forms dropped, a classic
+InMemorySource accepted by evaluate_platform_policy, and warm (memoised) results that
+follow store changes and the evaluation time."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from datetime import timedelta
 
 import pytest
 
+from kritis_sim.core.platform import evaluate_platform_policy
 from kritis_sim.core.platform.occurrences import (
     InMemoryPlatformOccurrences,
     PlatformOccurrences,
@@ -22,6 +25,7 @@ from kritis_sim.model.platform.results import Verdict
 from kritis_sim.model.vulnerability import VulnerabilityOccurrence
 from tests.unit.core.platform_world import (
     IMAGE,
+    NOW,
     PROJECT,
     URL,
     attestation,
@@ -85,3 +89,43 @@ def test_classic_in_memory_source_is_accepted() -> None:
     source = InMemorySource([attestation(key_id=kid)])
     assert evaluate(policy(check), source).verdict is Verdict.CONFORMANT
     assert evaluate(policy(check), InMemorySource()).verdict is Verdict.NON_CONFORMANT
+
+
+def test_warm_results_follow_store_changes_and_time() -> None:
+    check = {
+        "vulnerabilityCheck": {
+            "maximumFixableSeverity": "LOW",
+            "maximumUnfixableSeverity": "LOW",
+        }
+    }
+    store = InMemoryPlatformOccurrences([scan(archived=NOW + timedelta(hours=1))])
+    pol = policy(check)
+    assert evaluate(pol, store).verdict is Verdict.CONFORMANT
+    assert evaluate(pol, store).verdict is Verdict.CONFORMANT  # warm
+    later = evaluate_platform_policy(
+        pol,
+        [IMAGE],
+        namespace="prod",
+        service_account=None,
+        now=NOW + timedelta(hours=2),
+        occurrences=store,
+    )
+    assert later.verdict is Verdict.ERROR  # the scan was archived meanwhile
+    store.add(vuln("CVE-1", "HIGH"))
+    assert evaluate(pol, store).verdict is Verdict.NON_CONFORMANT
+
+
+def test_warm_signing_result_follows_an_added_attestation() -> None:
+    kid = "urn:key:2"
+    check = {
+        "simpleSigningAttestationCheck": {
+            "attestationAuthenticators": [
+                {"pkixPublicKeySet": {"pkixPublicKeys": [pkix_dict("signer", kid)]}}
+            ],
+            "containerAnalysisAttestationProjects": [PROJECT],
+        }
+    }
+    store = InMemoryPlatformOccurrences([attestation("mallory", key_id=kid)])
+    assert evaluate(policy(check), store).verdict is Verdict.NON_CONFORMANT
+    store.add(attestation(key_id=kid))
+    assert evaluate(policy(check), store).verdict is Verdict.CONFORMANT

@@ -141,3 +141,27 @@ def test_store_error_is_error_and_no_source_is_error() -> None:
     check = policy(_check(pkix_dict("signer", KID)))
     assert evaluate(check, _Failing([attestation(key_id=KID)])).verdict is E
     assert evaluate(check, None).verdict is E
+
+
+def test_precedence_non_conformant_over_error_over_conformant() -> None:
+    signing = _check(pkix_dict("signer", KID))
+    no_scan = {
+        "vulnerabilityCheck": {
+            "maximumFixableSeverity": "ALLOW_ALL",
+            "maximumUnfixableSeverity": "ALLOW_ALL",
+        }
+    }
+    store = InMemoryPlatformOccurrences([attestation(key_id=KID)])
+    # CONFORMANT signing + ERROR vulnerability (no scan): ERROR
+    assert evaluate(policy(signing, no_scan), store).verdict is E
+    # NON_CONFORMANT signing (nothing signed) + ERROR vulnerability: NON_CONFORMANT
+    empty = InMemoryPlatformOccurrences()
+    response = evaluate(policy(no_scan, signing), empty)
+    assert response.verdict is N
+    pod = response.results[0]
+    assert pod.verdict is N and pod.image_results[0].verdict is N
+    result = pod.image_results[0].check_set_result
+    assert result is not None
+    assert [c.verdict for c in result.check_results] == [E, N]
+    # both CONFORMANT: CONFORMANT
+    assert evaluate(policy(signing), store).verdict is C

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from kritis_sim.admission.review import AdmissionVerdict, shorten
 from kritis_sim.admission.workloads import NotApplicable, NotRejudged, Workload
+from kritis_sim.core.target import DeployTarget
 from kritis_sim.model.decision import AUDIT_PREFIX, Decision
 
 __all__ = [
@@ -85,9 +86,14 @@ def _warnings(decision: Decision, workload: Workload) -> tuple[str, ...]:
     return tuple(warnings)
 
 
-def decision_verdict(decision: Decision, workload: Workload) -> AdmissionVerdict:
-    """The webhook's answer for a decided workload."""
+def decision_verdict(
+    decision: Decision, workload: Workload, target: DeployTarget | None = None
+) -> AdmissionVerdict:
+    """The webhook's answer for a decided workload; a denial ends with the
+    deploy target it was judged for, when ``target`` is given."""
     message = decision.message
+    if not decision.allowed and target is not None:
+        message += f" [{target.describe()}]"
     if not decision.allowed and workload.kind != "Pod":
         who = f"{workload.kind} {workload.name}" if workload.name else workload.kind
         message = f"{who}: {message} (its Pods would be denied as well)"

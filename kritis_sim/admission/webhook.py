@@ -258,7 +258,7 @@ class _Webhook:
                     latency_ms=elapsed * 1000,
                 )
             )
-        return decision_verdict(decision, workload)
+        return decision_verdict(decision, workload, target)
 
     async def validate(self, request: Request) -> Response:
         """POST /validate: an AdmissionReview."""

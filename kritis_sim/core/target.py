@@ -34,6 +34,18 @@ class DeployTarget:
         """The ``namespace:serviceaccount`` rule key."""
         return f"{self.namespace}:{self.service_account}"
 
+    def describe(self) -> str:
+        """``deploy target: cluster C, namespace N, service account S[, ...]``,
+        the words every human explanation of a decision ends with."""
+        cluster = f"cluster {self.cluster}" if self.cluster else "no cluster"
+        text = (
+            f"deploy target: {cluster}, namespace {self.namespace}, "
+            f"service account {self.service_account}"
+        )
+        if self.istio_identity is not None:
+            text += f", istio identity {self.istio_identity}"
+        return text
+
     @classmethod
     def with_trust_domain(
         cls,

@@ -11,6 +11,7 @@ import pytest
 
 from kritis_sim.admission.audit import AuditLog
 from kritis_sim.admission.webhook import parse_timeout
+from kritis_sim.core.target import DeployTarget
 from kritis_sim.errors import WebhookRequestError
 
 from .conftest import API, DRYRUN, MIGRATE, PROXY, Scenario, call, fixture, require
@@ -49,6 +50,29 @@ def test_webhook_pod_create_denied_names_the_missing_attestor(make_app: Any) -> 
     message = response["status"]["message"]
     assert PROXY in message and "projects/p/attestors/build" in message
     assert response["auditAnnotations"]["denied"] == "true"
+
+
+def test_webhook_denial_says_which_deploy_target_it_judged(make_app: Any) -> None:
+    scenario = attested(API, MIGRATE).attest(PROXY, "qa")
+    app = make_app(scenario.config())
+    response = call(app, "/validate", fixture("pod-create-v1.json")).json()["response"]
+    assert response["status"]["message"].endswith(
+        " [deploy target: cluster us-east1-b.prod, namespace prod, "
+        "service account shop-api]"
+    )
+    allowed = make_app(attested(*ALL_ATTESTED).config())
+    reply = call(allowed, "/validate", fixture("pod-create-v1.json")).json()
+    assert "deploy target" not in reply["response"]["status"]["message"]
+
+
+def test_deploy_target_description_without_a_cluster() -> None:
+    target = DeployTarget.with_trust_domain(
+        cluster=None, namespace="shop", service_account="api", trust_domain="td"
+    )
+    assert target.describe() == (
+        "deploy target: no cluster, namespace shop, service account api, "
+        "istio identity spiffe://td/ns/shop/sa/api"
+    )
 
 
 def test_webhook_v1beta1_reply_in_v1beta1(make_app: Any) -> None:

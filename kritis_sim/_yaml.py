@@ -382,6 +382,14 @@ def _syntax_error(exc: yaml.YAMLError, text: str, source: str) -> InputError:
         )
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark
+        if "maximum nesting depth" in str(exc.problem):
+            # libyaml >= 0.2.6 stops far deeper than MAX_DEPTH, before the
+            # composer that counts levels sees the input: the same refusal.
+            return InputError(
+                f"input refused: nesting deeper than {MAX_DEPTH} levels",
+                source=source,
+                line=None if mark is None else mark.line + 1,
+            )
         return InputError(
             f"not valid YAML/JSON: {exc.problem}",
             source=source,

@@ -117,10 +117,9 @@ class AdmissionRule:
     )
 
     def __post_init__(self) -> None:
-        by_attestor = tuple(
-            (name, age)
-            for name, age in dict(self.max_attestation_age_by_attestor).items()
-        )
+        # A map: one canonical (sorted) order, so equal maps compare equal
+        # however they were written (YAML export sorts keys, for one).
+        by_attestor = tuple(sorted(dict(self.max_attestation_age_by_attestor).items()))
         object.__setattr__(self, "max_attestation_age_by_attestor", by_attestor)
         own = dict(by_attestor)
         object.__setattr__(

@@ -162,19 +162,11 @@ def resolve_target(
 
 def describe_target(target: DeployTarget, settings: TargetSettings) -> str:
     """``deploy target: cluster C, namespace N, service account S[, istio ...]``."""
-    if target.cluster is not None:
-        cluster = f"cluster {target.cluster}"
-    elif settings.cluster_given:
-        cluster = f"cluster {NONE} (not one the policy names)"
-    else:
-        cluster = "no cluster given"
-    text = (
-        f"deploy target: {cluster}, namespace {target.namespace}, "
-        f"service account {target.service_account}"
+    return target.describe(
+        f"cluster {NONE} (not one the policy names)"
+        if settings.cluster_given
+        else "no cluster given"
     )
-    if target.istio_identity is not None:
-        text += f", istio identity {target.istio_identity}"
-    return text
 
 
 def object_notes(policy: Policy, target: DeployTarget) -> tuple[str, ...]:

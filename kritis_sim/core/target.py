@@ -34,10 +34,11 @@ class DeployTarget:
         """The ``namespace:serviceaccount`` rule key."""
         return f"{self.namespace}:{self.service_account}"
 
-    def describe(self) -> str:
+    def describe(self, no_cluster: str = "no cluster") -> str:
         """``deploy target: cluster C, namespace N, service account S[, ...]``,
-        the words every human explanation of a decision ends with."""
-        cluster = f"cluster {self.cluster}" if self.cluster else "no cluster"
+        the words every human explanation of a decision ends with
+        (``no_cluster`` says why there is no cluster, when there is none)."""
+        cluster = f"cluster {self.cluster}" if self.cluster else no_cluster
         text = (
             f"deploy target: {cluster}, namespace {self.namespace}, "
             f"service account {self.service_account}"

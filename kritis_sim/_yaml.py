@@ -10,7 +10,8 @@ scenarios, conformance cases) goes through here, so this module also refuses
 hostile input with an :class:`~kritis_sim.errors.InputError` (exit 2 in the CLI)
 instead of a traceback or unbounded time or memory (``docs/limits.md``):
 
-- :func:`read_input` reads at most :data:`MAX_INPUT_BYTES` (plus one) bytes of a
+- :func:`read_input` (from :mod:`kritis_sim._input`, re-exported here with
+  :class:`Locator` from :mod:`kritis_sim._locator`) reads at most :data:`MAX_INPUT_BYTES` (plus one) bytes of a
   file or stdin and refuses anything larger before decoding it;
   :func:`decode_input` refuses text that is not UTF-8 or holds NUL bytes;
 - :func:`load_documents` refuses more than :data:`MAX_DOCUMENTS` documents,
@@ -27,17 +28,16 @@ treat it. This module does no validation of its own beyond that.
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml.composer import Composer
 from yaml.resolver import Resolver
 
+from kritis_sim._input import MAX_INPUT_BYTES, decode_input, read_input
+from kritis_sim._locator import Locator, Path, format_path
 from kritis_sim.errors import InputError
 
 try:
@@ -61,10 +61,6 @@ __all__ = [
     "read_input",
 ]
 
-#: The largest file (or stdin) accepted, in bytes; also the most characters
-#: :func:`load_documents` accepts. A 10,000-pattern, 10,000-rule policy is
-#: about 2.4 MB.
-MAX_INPUT_BYTES = 8 * 1024 * 1024
 #: The most nodes (scalars, lists, mappings, after alias expansion) one input
 #: may hold, over all its documents.
 MAX_NODES = 200_000
@@ -73,8 +69,6 @@ MAX_DEPTH = 100
 #: The most YAML documents one input may hold.
 MAX_DOCUMENTS = 10_000
 
-Path = tuple[str | int, ...]
-
 _TAG = "tag:yaml.org,2002:"
 #: Tags of the YAML core schema; anything else (``!foo``, ``!!python/...``,
 #: ``!!binary``, ``!!set``, ``!!omap``) is refused.
@@ -82,124 +76,6 @@ _SCALAR_TAGS = frozenset(
     _TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "value")
 )
 _MERGE_TAG = _TAG + "merge"
-
-
-def format_path(path: Path) -> str:
-    """Render a field path the way error messages show it.
-
-    ``("clusterAdmissionRules", "us.prod", "requireAttestationsBy", 1)`` becomes
-    ``clusterAdmissionRules['us.prod'].requireAttestationsBy[1]``.
-    """
-    out = ""
-    for part in path:
-        if isinstance(part, str) and part.isidentifier():
-            out += f".{part}" if out else part
-        elif isinstance(part, int) and not isinstance(part, bool):
-            out += f"[{part}]"
-        else:
-            out += f"[{part!r}]"
-    return out
-
-
-def decode_input(data: bytes, source: str = "<input>") -> str:
-    """``data`` as text: UTF-8 (a leading BOM is dropped), no NUL bytes.
-
-    Raises:
-        InputError: too large, not UTF-8, or binary; names the byte offset.
-    """
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(
-            f"input is larger than the limit of {MAX_INPUT_BYTES} bytes",
-            source=source,
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"not UTF-8 text (binary file?): byte 0x{data[exc.start]:02x} at "
-            f"offset {exc.start} is not valid UTF-8",
-            source=source,
-            line=data.count(b"\n", 0, exc.start) + 1,
-        ) from None
-    nul = text.find("\0")
-    if nul >= 0:
-        raise InputError(
-            f"not text (binary file?): NUL byte at character offset {nul}",
-            source=source,
-            line=text.count("\n", 0, nul) + 1,
-        )
-    return text.removeprefix("\ufeff")
-
-
-def read_input(path: str | os.PathLike[str]) -> str:
-    """Read the file ``path`` (``-`` is stdin) as text, within the limits.
-
-    At most :data:`MAX_INPUT_BYTES` + 1 bytes are ever read, so a huge file is
-    refused quickly and in little memory.
-
-    Raises:
-        InputError: the file is missing, unreadable, too large, or not text.
-    """
-    source = os.fspath(path)
-    try:
-        if source == "-":
-            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-        else:
-            with open(source, "rb") as fh:
-                size = os.fstat(fh.fileno()).st_size
-                if size > MAX_INPUT_BYTES:
-                    raise InputError(
-                        f"file is {size} bytes, larger than the limit of "
-                        f"{MAX_INPUT_BYTES} bytes",
-                        source=source,
-                    )
-                data = fh.read(MAX_INPUT_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError("file not found", source=source) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a file", source=source) from None
-    except OSError as exc:
-        raise InputError(
-            f"cannot read file: {exc.strerror or exc}", source=source
-        ) from None
-    return decode_input(data, source)
-
-
-@dataclass
-class Locator:
-    """Lines of the fields of one document, by field path.
-
-    Attributes:
-        source: the file name (or ``<stdin>``, ``<inline>``) for messages.
-        lines: 1-based line of each path; the root is ``()``.
-    """
-
-    source: str = "<input>"
-    lines: dict[Path, int] = field(default_factory=dict)
-
-    def line(self, path: Path) -> int | None:
-        """The line of ``path``, or of its nearest ancestor that has one."""
-        while True:
-            if path in self.lines:
-                return self.lines[path]
-            if not path:
-                return None
-            path = path[:-1]
-
-    def error(self, cls: type[InputError], path: Path, message: str) -> InputError:
-        """Build ``cls`` located at ``path`` in this document."""
-        return cls(
-            message,
-            path=format_path(path) or None,
-            source=self.source,
-            line=self.line(path),
-        )
-
-    def child(self, prefix: Path) -> Locator:
-        """A locator for the sub-document at ``prefix`` (paths re-rooted)."""
-        n = len(prefix)
-        sub = {p[n:]: ln for p, ln in self.lines.items() if p[:n] == prefix}
-        return Locator(self.source, sub)
 
 
 class _Counting(Composer):

@@ -11,6 +11,9 @@ into an empty list. Listings follow ``nextPageToken`` to the end.
 * :class:`GrafeasRestClient`: requests and pagination.
 * :class:`GrafeasAttestationSource`: the core's
   :class:`~kritis_sim.core.source.AttestationSource` over ``notes/N/occurrences``.
+* :class:`GrafeasPlatformOccurrences`: the platform-policy checks'
+  :class:`~kritis_sim.core.platform.occurrences.PlatformOccurrences` over
+  ``projects/P/occurrences`` (VULNERABILITY, DISCOVERY, BUILD, ATTESTATION).
 * :func:`fetch_policy`, :func:`list_attestors`, :func:`load_world`.
 """
 
@@ -25,17 +28,23 @@ import httpx
 
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.errors import GrafeasApiError, GrafeasError, InputError
+from kritis_sim.grafeas.details import parse_listed
 from kritis_sim.model.attestor import Attestor
+from kritis_sim.model.discovery import DiscoveryOccurrence
 from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.policy import Policy
+from kritis_sim.model.provenance import BuildOccurrence
+from kritis_sim.model.vulnerability import VulnerabilityOccurrence
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "GrafeasAttestationSource",
+    "GrafeasPlatformOccurrences",
     "GrafeasRestClient",
     "fetch_policy",
     "list_attestors",
     "load_world",
+    "resource_url_forms",
 ]
 
 logger = logging.getLogger("kritis_sim.grafeas.client")
@@ -229,6 +238,81 @@ class GrafeasAttestationSource(AttestationSource):
                         "skipping malformed occurrence %s: %s", item.get("name"), exc
                     )
         return tuple(out)
+
+
+def resource_url_forms(resource_url: str) -> tuple[str, ...]:
+    """``resource_url`` and its form with or without ``https://``.
+
+    Scanners store ``https://`` URIs, gcloud stores attestations without the
+    scheme; a reader asks for both.
+    """
+    if resource_url.startswith("https://"):
+        return resource_url, resource_url.removeprefix("https://")
+    return resource_url, "https://" + resource_url
+
+
+class GrafeasPlatformOccurrences:
+    """Platform-policy occurrences read live from a Grafeas endpoint.
+
+    Implements :class:`kritis_sim.core.platform.occurrences.PlatformOccurrences`
+    (pass it as ``occurrences=`` to
+    :func:`~kritis_sim.core.platform.evaluate_platform_policy`): each method
+    lists ``projects/P/occurrences`` with the filter
+    ``resourceUrl="<url>" AND kind="<KIND>"`` for the URL with and without
+    ``https://``, follows every page and parses each item with the model.
+
+    Every method raises :class:`GrafeasError` when the endpoint fails (the
+    checks report ERROR, never CONFORMANT) or answers a VULNERABILITY,
+    DISCOVERY or BUILD occurrence the model refuses (skipping it could hide a
+    vulnerability); a malformed ATTESTATION one is skipped with a warning.
+    """
+
+    def __init__(self, client: GrafeasRestClient, *, page_size: int = 1000) -> None:
+        self.client = client
+        self.page_size = page_size
+
+    def close(self) -> None:
+        """Close the underlying client's connections."""
+        self.client.close()
+
+    def _list(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
+        out: list[Any] = []
+        for url in resource_url_forms(resource_url):
+            flt = f"resourceUrl={_quote(url)} AND kind={_quote(kind)}"
+            for item in self.client.paginate(
+                f"{project}/occurrences",
+                "occurrences",
+                params={"filter": flt},
+                page_size=self.page_size,
+            ):
+                if not isinstance(item, dict) or item.get("kind") not in (kind, None):
+                    continue
+                parsed = parse_listed(kind, item, self.client.base_url)
+                if parsed is not None:
+                    out.append(parsed)
+        return tuple(out)
+
+    def vulnerabilities(
+        self, project: str, resource_url: str
+    ) -> Sequence[VulnerabilityOccurrence]:
+        """VULNERABILITY occurrences of ``project`` for ``resource_url``."""
+        return self._list("VULNERABILITY", project, resource_url)
+
+    def discoveries(
+        self, project: str, resource_url: str
+    ) -> Sequence[DiscoveryOccurrence]:
+        """DISCOVERY occurrences of ``project`` for ``resource_url``."""
+        return self._list("DISCOVERY", project, resource_url)
+
+    def builds(self, project: str, resource_url: str) -> Sequence[BuildOccurrence]:
+        """BUILD occurrences of ``project`` for ``resource_url``."""
+        return self._list("BUILD", project, resource_url)
+
+    def attestations(
+        self, project: str, resource_url: str
+    ) -> Sequence[AttestationOccurrence]:
+        """ATTESTATION occurrences (of any note) of ``project`` for ``resource_url``."""
+        return self._list("ATTESTATION", project, resource_url)
 
 
 def fetch_policy(client: GrafeasRestClient, project: str) -> Policy:

@@ -4,8 +4,10 @@ The emulator stores the JSON dicts themselves; this module makes sure they have
 the v1 shape first: known top-level fields only (camelCase, or the proto
 snake_case names, which proto3 JSON also accepts), exactly one detail, ``kind``
 derived from that detail (given as a name or an integer, replies always carry
-the name), attestation details checked down to their base64 bytes. Other
-details (vulnerability, build, ...) are only required to be JSON objects.
+the name), attestation details checked down to their base64 bytes;
+VULNERABILITY, DISCOVERY and BUILD details, their notes' details and every
+``envelope`` are checked field by field in :mod:`.details`. Other details
+(package, image, ...) are only required to be JSON objects.
 
 Every problem is an ``INVALID_ARGUMENT`` :class:`ApiError` naming the field.
 Not here: resource-name syntax (:mod:`.names`) and storage (:mod:`.store`).
@@ -17,6 +19,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from kritis_sim.grafeas.details import (
+    RICH_KINDS,
+    check_envelope,
+    check_note_detail,
+    check_rich_occurrence,
+)
 from kritis_sim.grafeas.googleerrors import InvalidArgument
 from kritis_sim.grafeas.names import split_note_name
 from kritis_sim.model.occurrence import decode_bytes
@@ -170,6 +178,8 @@ def _check_common(
         obj[detail] = _check_attestation_occurrence(obj[detail], f"{where}.attestation")
     else:
         obj[detail] = _check_object(obj[detail], f"{where}.{detail}")
+        if "resourceUri" not in fields:
+            check_note_detail(detail, obj[detail], f"{where}.{detail}")
     derived = _KIND_OF[detail]
     if "kind" in obj:
         given = parse_kind(obj["kind"], f"{where}.kind")
@@ -203,7 +213,10 @@ def check_occurrence(data: object) -> dict[str, Any]:
         raise InvalidArgument("occurrence.noteName: required")
     split_note_name(occ["noteName"], "occurrence.noteName")
     if "envelope" in occ:
-        _check_object(occ["envelope"], "occurrence.envelope")
+        check_envelope(occ["envelope"], "occurrence.envelope")
+    detail = RICH_KINDS.get(occ["kind"])
+    if detail is not None:
+        check_rich_occurrence(occ, detail)
     return occ
 
 

@@ -99,7 +99,7 @@ def test_source_and_load_world_over_http(server: ServerThread) -> None:
     build = {
         "resourceUri": occ.resource_uri,
         "noteName": "projects/w/notes/n",
-        "build": {},
+        "package": {},
     }
     http.post("/v1/projects/w/occurrences", json=build).raise_for_status()
     policy, attestors, source = load_world(server.base_url, "w")

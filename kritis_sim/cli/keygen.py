@@ -103,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     try:
         alg = SignatureAlgorithm.parse(args.algorithm)
-    except InputError as exc:
-        raise InputError(exc.message, path="--algorithm") from None
+    except ValueError as exc:  # an unknown name (InputError is one too)
+        raise InputError(str(exc), path="--algorithm") from None
     key = generate_private_key(alg)
     _write(out, private_key_pem(key), args.force)
     pem = public_key_pem(key)

@@ -37,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "generate a signing key and the attestor public-key entry",
     ),
     "sign": ("kritis_sim.cli.sign", "sign an image and print the attestation occurrence"),
+    "provenance": (
+        "kritis_sim.cli.provenance",
+        "print a BUILD occurrence with DSSE-signed SLSA v1 provenance",
+    ),
     "review": (
         "kritis_sim.cli.review",
         "decide whether a manifest or AdmissionReview would be admitted",

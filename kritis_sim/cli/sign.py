@@ -84,8 +84,8 @@ def _algorithm(args: argparse.Namespace, key: object) -> SignatureAlgorithm:
     if args.algorithm:
         try:
             return SignatureAlgorithm.parse(args.algorithm)
-        except InputError as exc:
-            raise InputError(exc.message, path="--algorithm") from None
+        except ValueError as exc:  # an unknown name (InputError is one too)
+            raise InputError(str(exc), path="--algorithm") from None
     if isinstance(key, ec.EllipticCurvePrivateKey):
         alg = _CURVE_ALGORITHMS.get(key.curve.name)
         if alg is not None:

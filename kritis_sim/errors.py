@@ -12,6 +12,7 @@
      │    ├── KeyFormatError             a key that cannot be loaded or used
      │    ├── ManifestError              a Kubernetes object or review of unknown shape
      │    ├── ScenarioError              a scenario file that is not valid
+ │    ├── KritisResourceError        a Kritis custom resource that is not valid
      │    └── WebhookRequestError        a malformed AdmissionReview / ImageReview (HTTP 400)
      ├── GrafeasError                    the attestation store failed; decisions fail closed
      │    └── GrafeasApiError            the store answered with a Google-style error
@@ -37,6 +38,7 @@ __all__ = [
     "ImageRefError",
     "InputError",
     "KeyFormatError",
+    "KritisResourceError",
     "KritisSimError",
     "ManifestError",
     "OccurrenceError",
@@ -130,6 +132,11 @@ class ManifestError(InputError):
 
 class ScenarioError(InputError):
     """A release-pipeline scenario file that is not valid."""
+
+
+class KritisResourceError(InputError):
+    """A Kritis custom resource (AttestationAuthority, ImageSecurityPolicy,
+    GenericAttestationPolicy, KritisConfig) that cannot be used."""
 
 
 class WebhookRequestError(InputError):

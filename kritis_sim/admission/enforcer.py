@@ -1,22 +1,25 @@
-"""Decide one workload under a deadline, failing closed.
+"""Decide one workload under a deadline, failing closed, for any policy model.
 
 The webhook must answer before the API server gives up (the ``?timeout=`` it
-sends), and must never admit because something broke. :class:`Enforcer` does,
-per request, in one worker thread and within a time budget:
+sends), and must never admit because something broke. :class:`Enforcer` works
+on a :class:`~kritis_sim.core.judges.Judge` (the classic policy's
+``ClassicJudge``, a platform policy's ``PlatformJudge``, ...) and does, per
+request, in one worker thread and within a time budget:
 
-1. ask the :data:`PolicyProvider` for the policy and attestors;
-2. find which ``(resource URL, note)`` pairs the decision will read, by running
-   :func:`~kritis_sim.core.decide.decide` once against a recording source that
-   holds nothing (cheap: nothing to verify);
-3. read exactly those pairs from the real :class:`AttestationSource`;
-4. run ``decide`` against the prefetched occurrences.
+1. ask the judge provider for the judge (for the classic model: ask the
+   :data:`PolicyProvider` for the policy and attestors, and wrap them);
+2. ask the judge which store lookups it will make (``Judge.reads``: judging
+   once against a recording source that holds nothing, which is cheap);
+3. read exactly those lookups from the real source;
+4. judge against a :class:`~kritis_sim.core.judges.Replay` of what was read.
 
-If the budget runs out, the caller stops waiting and decides at once with what
-was fetched; every pair not yet read, and every pair whose read failed (a
+If the budget runs out, the caller stops waiting and judges at once with what
+was fetched; every lookup not yet read, and every lookup whose read failed (a
 :class:`~kritis_sim.errors.GrafeasError` or any other exception), raises
-``GrafeasError`` inside ``decide``, which denies with a store-error reason
-(``failed_closed``). A failing or slow policy provider denies every image
-without consulting ``decide``. The clock is injected and read once per request.
+``GrafeasError`` inside the judge, which denies (classic: a store-error
+reason; platform: the checks that read it are ERROR), ``failed_closed``. A
+failing or slow provider denies every image without consulting a judge. The
+clock is injected and read once per request.
 
 This module knows nothing of HTTP or of Kubernetes objects.
 """
@@ -25,25 +28,26 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from kritis_sim.core.decide import DecisionOptions, decide
-from kritis_sim.core.source import AttestationSource
+from kritis_sim.core.decide import DecisionOptions
+from kritis_sim.core.judges import ClassicJudge, Judge, Lookup, Replay
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.errors import GrafeasError
 from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.decision import Decision, ImageVerdict, RuleRef
-from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.policy import Policy
 
 __all__ = [
     "Clock",
     "Enforcer",
+    "JudgeProvider",
     "PolicyProvider",
+    "StaticJudge",
     "StaticPolicy",
     "policy_failure",
     "utc_now",
@@ -51,10 +55,10 @@ __all__ = [
 
 #: Returns the policy and its attestors; may raise (the webhook fails closed).
 PolicyProvider = Callable[[], tuple[Policy, Iterable[Attestor]]]
+#: Returns the judge to use now; may raise (the webhook fails closed).
+JudgeProvider = Callable[[], Judge]
 #: Returns the current, timezone-aware time.
 Clock = Callable[[], datetime]
-
-_Key = tuple[str, str]
 
 
 def utc_now() -> datetime:
@@ -75,37 +79,17 @@ class StaticPolicy:
         return self.policy, self.attestors
 
 
-class _Recorder:
-    """An AttestationSource that holds nothing and remembers what was asked."""
+@dataclass(frozen=True, slots=True)
+class StaticJudge:
+    """A :data:`JudgeProvider` over one judge built once (e.g. a platform
+    policy loaded from a file)."""
 
-    def __init__(self) -> None:
-        self.keys: dict[_Key, None] = {}
+    judge: Judge
+    #: Answers from memory: it can neither hang nor fail (see Enforcer.decide).
+    nonblocking: ClassVar[bool] = True
 
-    def occurrences(
-        self, resource_url: str, note_name: str
-    ) -> Sequence[AttestationOccurrence]:
-        self.keys[(resource_url, note_name)] = None
-        return ()
-
-
-class _Prefetched:
-    """An AttestationSource over what was read in time; the rest fails."""
-
-    def __init__(
-        self,
-        found: dict[_Key, Sequence[AttestationOccurrence]],
-        errors: dict[_Key, GrafeasError],
-        missing: GrafeasError,
-    ) -> None:
-        self._found, self._errors, self._missing = found, errors, missing
-
-    def occurrences(
-        self, resource_url: str, note_name: str
-    ) -> Sequence[AttestationOccurrence]:
-        key = (resource_url, note_name)
-        if key in self._found:
-            return self._found[key]
-        raise self._errors.get(key, self._missing)
+    def __call__(self) -> Judge:
+        return self.judge
 
 
 @dataclass(slots=True)
@@ -119,20 +103,13 @@ class _Job:
     budget: float
     lock: threading.Lock = field(default_factory=threading.Lock)
     abandoned: bool = False
-    world: tuple[Policy, tuple[Attestor, ...]] | None = None
-    found: dict[_Key, Sequence[AttestationOccurrence]] = field(default_factory=dict)
-    errors: dict[_Key, GrafeasError] = field(default_factory=dict)
+    world: Judge | None = None
+    answers: dict[Lookup, Sequence[Any] | GrafeasError] = field(default_factory=dict)
 
-    def store(
-        self, key: _Key, value: Sequence[AttestationOccurrence] | GrafeasError
-    ) -> None:
+    def store(self, key: Lookup, value: Sequence[Any] | GrafeasError) -> None:
         with self.lock:
-            if self.abandoned:
-                return
-            if isinstance(value, GrafeasError):
-                self.errors[key] = value
-            else:
-                self.found[key] = value
+            if not self.abandoned:
+                self.answers[key] = value
 
 
 def policy_failure(images: Sequence[str], breakglass: bool, detail: str) -> Decision:
@@ -152,32 +129,43 @@ def policy_failure(images: Sequence[str], breakglass: bool, detail: str) -> Deci
 
 
 class Enforcer:
-    """Runs decisions with prefetch, a deadline and fail-closed semantics.
+    """Runs judges with prefetch, a deadline and fail-closed semantics.
 
     Args:
-        policy_provider: returns ``(policy, attestors)``; may raise.
-        source: the attestation store; may raise or hang.
+        policy_provider: returns ``(policy, attestors)``; may raise. The
+            classic model; None when ``judge_provider`` is given.
+        source: the store the judge reads (an ``AttestationSource`` for the
+            classic model, a ``PlatformOccurrences`` for platform policies);
+            may raise or hang.
         clock: the time source (read once per decision).
-        options: decision switches (share a VerificationCache here).
+        options: classic decision switches (share a VerificationCache here).
         workers: worker threads; a hung store holds one each until it returns.
+        judge_provider: returns the :class:`Judge` to use; may raise. Exactly
+            one of ``policy_provider`` and ``judge_provider``.
     """
 
     def __init__(
         self,
-        policy_provider: PolicyProvider,
-        source: AttestationSource,
+        policy_provider: PolicyProvider | None,
+        source: Any,
         *,
         clock: Clock = utc_now,
         options: DecisionOptions | None = None,
         workers: int = 16,
+        judge_provider: JudgeProvider | None = None,
     ) -> None:
+        if (policy_provider is None) == (judge_provider is None):
+            raise ValueError("give exactly one of policy_provider and judge_provider")
         self._provider = policy_provider
+        self._judges = judge_provider
         self._source = source
         self._clock = clock
         self._options = options or DecisionOptions()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="kritis-decide")
-        self._inline = _nonblocking(policy_provider) and _nonblocking(source)
-        self._indexed: tuple[Iterable[Attestor], Mapping[str, Attestor]] | None = None
+        self._inline = _nonblocking(policy_provider or judge_provider) and _nonblocking(
+            source
+        )
+        self._classic: tuple[Policy, tuple[Attestor, ...], ClassicJudge] | None = None
         #: Store reads that failed or did not finish in time (for metrics).
         self.store_errors = 0
         self._count_lock = threading.Lock()
@@ -195,9 +183,27 @@ class Enforcer:
             with self._count_lock:
                 self.store_errors += n
 
+    def judge_now(self) -> Judge:
+        """The judge to use now (raises what the provider raises)."""
+        if self._judges is not None:
+            return self._judges()
+        assert self._provider is not None
+        policy, attestors = self._provider()
+        last = self._classic
+        # A static provider hands out the same policy and attestor tuple: reuse
+        # the judge (and its attestor index). Only tuples are reused, since a
+        # list could change in place; keeping them alive with the judge means
+        # the identity test can never match a recycled object.
+        if last is not None and last[0] is policy and last[1] is attestors:
+            return last[2]
+        judge = ClassicJudge(policy, attestors, self._options)
+        if type(attestors) is tuple:
+            self._classic = (policy, attestors, judge)
+        return judge
+
     def check_policy(self) -> None:
-        """Call the provider once (readiness); raises what it raises."""
-        self._provider()
+        """Ask the provider once (readiness); raises what it raises."""
+        self.judge_now()
 
     async def decide(
         self,
@@ -207,7 +213,7 @@ class Enforcer:
         breakglass: bool,
         budget: float,
     ) -> Decision:
-        """Decide within ``budget`` seconds; never raises for store failures."""
+        """Judge within ``budget`` seconds; never raises for store failures."""
         if self._inline:
             return self._run_inline(target, images, breakglass, self._clock())
         job = _Job(target, tuple(images), breakglass, self._clock(), budget)
@@ -234,57 +240,33 @@ class Enforcer:
         breakglass: bool,
         now: datetime,
     ) -> Decision:
-        """Policy and attestations are in memory: nothing can hang or time out,
-        so decide on this thread, once, with no worker-thread hop and no
+        """Policy and occurrences are in memory: nothing can hang or time out,
+        so judge on this thread, once, with no worker-thread hop and no
         prefetch pass (the prefetch exists only to bound slow stores)."""
         try:
-            policy, attestors = self._provider()
+            judge = self.judge_now()
         except Exception as exc:
             self._count_store_errors(1)
             return policy_failure(images, breakglass, _describe(exc))
-        return decide(
-            policy, self._by_name(attestors), self._source, target, images,
-            now=now, breakglass=breakglass, options=self._options,
-        )  # fmt: skip
-
-    def _by_name(self, attestors: Iterable[Attestor]) -> Mapping[str, Attestor]:
-        """The attestors by name, re-indexed only when the provider hands out
-        a different collection (a static provider hands out the same tuple;
-        only tuples are reused, since a list could change in place)."""
-        last = self._indexed
-        if last is not None and last[0] is attestors:
-            return last[1]
-        by_name = {a.name: a for a in attestors}
-        if type(attestors) is not tuple:
-            return by_name
-        # Keep ``attestors`` itself alive with its index, so the identity test
-        # above can never match a recycled object.
-        self._indexed = (attestors, by_name)
-        return by_name
+        return judge.judge(images, target, self._source, now, breakglass=breakglass)
 
     def _run(self, job: _Job) -> Decision:
         try:
-            policy, attestors = self._provider()
-            world = (policy, tuple(attestors))
+            judge = self.judge_now()
         except Exception as exc:
             self._count_store_errors(1)
             return policy_failure(job.images, job.breakglass, _describe(exc))
         with job.lock:
-            job.world = world
-        recorder = _Recorder()
-        decide(
-            world[0], world[1], recorder, job.target, job.images,
-            now=job.now, breakglass=job.breakglass, options=self._options,
-        )  # fmt: skip
-        for key in recorder.keys:
+            job.world = judge
+        for lookup in judge.reads(job.images, job.target, job.now):
             if job.abandoned:
                 break
-            job.store(key, self._read(key))
+            job.store(lookup, self._read(lookup))
         return self._finish(job, timed_out=False)
 
-    def _read(self, key: _Key) -> Sequence[AttestationOccurrence] | GrafeasError:
+    def _read(self, lookup: Lookup) -> Sequence[Any] | GrafeasError:
         try:
-            return tuple(self._source.occurrences(*key))
+            return lookup.read(self._source)
         except GrafeasError as exc:
             self._count_store_errors(1)
             return exc
@@ -294,8 +276,8 @@ class Enforcer:
 
     def _finish(self, job: _Job, *, timed_out: bool) -> Decision:
         with job.lock:
-            world, found, errors = job.world, dict(job.found), dict(job.errors)
-        if world is None:
+            judge, answers = job.world, dict(job.answers)
+        if judge is None:
             self._count_store_errors(1)
             return policy_failure(
                 job.images,
@@ -307,12 +289,11 @@ class Enforcer:
             if timed_out
             else "occurrences were not prefetched"
         )
-        source = _Prefetched(found, errors, missing)
         if timed_out:
             self._count_store_errors(1)
-        return decide(
-            world[0], world[1], source, job.target, job.images,
-            now=job.now, breakglass=job.breakglass, options=self._options,
+        return judge.judge(
+            job.images, job.target, Replay(answers, missing), job.now,
+            breakglass=job.breakglass,
         )  # fmt: skip
 
 

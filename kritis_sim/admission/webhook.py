@@ -42,7 +42,13 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from kritis_sim.admission.audit import AuditLog, audit_record, not_rejudged_record
-from kritis_sim.admission.enforcer import Clock, Enforcer, PolicyProvider, utc_now
+from kritis_sim.admission.enforcer import (
+    Clock,
+    Enforcer,
+    JudgeProvider,
+    PolicyProvider,
+    utc_now,
+)
 from kritis_sim.admission.metrics import CONTENT_TYPE, Metrics, verdict_label
 from kritis_sim.admission.review import (
     AdmissionVerdict,
@@ -82,8 +88,10 @@ class WebhookConfig:
     """Everything the webhook needs.
 
     Attributes:
-        policy_provider: returns ``(policy, attestors)`` per request; may raise.
-        source: the attestation store.
+        policy_provider: returns ``(policy, attestors)`` per request; may raise
+            (the classic policy model).
+        source: the store the judge reads (attestations for the classic
+            model; a ``PlatformOccurrences`` for platform policies).
         cluster: ``location.name`` of the guarded cluster (cluster rules).
         istio_trust_domain: derive Istio identities when set.
         clock: the time source (default: ``datetime.now(UTC)``).
@@ -96,10 +104,13 @@ class WebhookConfig:
         workers: threads for policy and store reads.
         judge_updates: ``changed`` (an UPDATE that changes no image is
             admitted unjudged, and audited) or ``all`` (every UPDATE is judged).
+        judge_provider: returns the :class:`~kritis_sim.core.judges.Judge`
+            per request (any policy model, e.g. ``StaticJudge(PlatformJudge(...))``);
+            instead of ``policy_provider``.
     """
 
-    policy_provider: PolicyProvider
-    source: AttestationSource
+    policy_provider: PolicyProvider | None
+    source: AttestationSource | Any
     cluster: str | None = None
     istio_trust_domain: str | None = None
     clock: Clock = utc_now
@@ -110,6 +121,7 @@ class WebhookConfig:
     max_body_bytes: int = MAX_BODY_BYTES
     workers: int = 16
     judge_updates: JudgeUpdates = "changed"
+    judge_provider: JudgeProvider | None = None
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
@@ -173,6 +185,7 @@ class _Webhook:
             clock=config.clock,
             options=config.options,
             workers=config.workers,
+            judge_provider=config.judge_provider,
         )
         self.metrics = Metrics(lambda: self.enforcer.store_errors)
 

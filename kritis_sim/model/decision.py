@@ -57,8 +57,10 @@ class RuleRef:
 
     Attributes:
         kind: ``default``, ``cluster``, ``namespace``, ``serviceAccount``,
-            ``istioServiceIdentity``, ``allowlist`` or ``systemPolicy``.
-        key: the map key (``us-east1-b.prod``), the matching pattern, or None.
+            ``istioServiceIdentity``, ``allowlist`` or ``systemPolicy``; for
+            platform policies ``checkSet`` or ``platformPolicy``.
+        key: the map key (``us-east1-b.prod``), the matching pattern, the
+            check set (``0 'prod' (namespace prod)``), or None.
         evaluation_mode: the rule's evaluationMode name (None for exemptions).
         enforcement_mode: the rule's enforcementMode name (None for exemptions).
     """
@@ -74,6 +76,10 @@ class RuleRef:
             return f"allowlist pattern {self.key!r}"
         if self.kind == "systemPolicy":
             return f"system policy exemption {self.key!r}"
+        if self.kind == "checkSet":
+            return f"check set {self.key}"
+        if self.kind == "platformPolicy":
+            return f"platform policy ({self.key})"
         if self.key is None:
             return "defaultAdmissionRule"
         return f"{self.kind} rule {self.key!r}"
@@ -166,6 +172,9 @@ class Decision:
         dry_run: a denial was overridden by a DRYRUN_AUDIT_LOG_ONLY rule.
         message: one human paragraph summarising the decision.
         failed_closed: the denial is due to a store or policy-source failure.
+        detail: the policy model's own answer, for adapters that speak its
+            wire format (a platform policy's ``EvaluateGkePolicyResponse``);
+            None for a classic decision. Not part of equality or ``to_dict``.
     """
 
     allowed: bool
@@ -176,6 +185,7 @@ class Decision:
     message: str = ""
     failed_closed: bool = False
     reasons: tuple[str, ...] = field(default=())
+    detail: Any = field(default=None, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return self.allowed

@@ -1,7 +1,8 @@
 """The emulator as one ASGI app: Grafeas v1 + Binary Authorization v1 REST.
 
 :func:`create_app` wires a :class:`~kritis_sim.grafeas.store.Store` (in-memory
-by default) to the routes of :mod:`.grafeas_api` and :mod:`.binauthz_api`,
+by default) to the routes of :mod:`.grafeas_api`, :mod:`.binauthz_api` and
+:mod:`.platform_api` (platform policies),
 adds ``GET /healthz``, turns every refusal into a Google-style error body
 (unknown paths and methods included), and logs one line per request to the
 ``kritis_sim.grafeas`` logger. The most recent requests are also kept in
@@ -31,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kritis_sim.grafeas import binauthz_api, grafeas_api
+from kritis_sim.grafeas import binauthz_api, grafeas_api, platform_api
 from kritis_sim.grafeas._http import DEFAULT_MAX_BODY_BYTES, Emulator
 from kritis_sim.grafeas.googleerrors import ApiError, error_body, error_response
 from kritis_sim.grafeas.memory_store import MemoryStore
@@ -173,6 +174,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         *grafeas_api.routes(),
         *binauthz_api.routes(),
+        *platform_api.routes(),
     ]
     app = Starlette(
         routes=routes,

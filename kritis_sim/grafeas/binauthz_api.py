@@ -13,7 +13,8 @@
   ``404 NOT_FOUND`` naming it; ``noteReference`` cannot change on update.
 * ``attestors/A:validateAttestationOccurrence``: see :mod:`.validation`.
 
-Not here: IAM methods, platform policies, continuous validation.
+Not here: IAM methods, platform policies (:mod:`.platform_api`), continuous
+validation.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The emulator's storage contract, with pagination shared by every backend.
 
-A store keeps JSON dicts (Grafeas notes and occurrences, BinAuthz attestors
-and policies) in *collections*, each row addressed by its resource ``name`` and
+A store keeps JSON dicts (Grafeas notes and occurrences, BinAuthz attestors,
+project policies and platform policies) in *collections*, each row addressed by its resource ``name`` and
 numbered by a sequence that only ever grows. Listing walks one index in
 sequence order and pages by keyset (``seq > last``), so a page token stays valid
 and no row is skipped or repeated while other clients insert, and the cost of
@@ -44,7 +44,9 @@ __all__ = [
     "encode_record",
 ]
 
-Collection = Literal["notes", "occurrences", "attestors", "policies"]
+Collection = Literal[
+    "notes", "occurrences", "attestors", "policies", "platformPolicies"
+]
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000

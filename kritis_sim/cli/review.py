@@ -18,6 +18,10 @@ Decisions are printed as JSON on stdout (one item: its decision, or the
 AdmissionReview response; several items: a list, in input order) and
 explained in words on stderr, each with its deploy target. Exit status: the
 worst item's, 0 allowed, 1 denied, 2 unusable input.
+
+With --semantics kritis the decision is Kritis admission's: --policy holds
+Kritis resources (a file or a directory), --occurrences ATTESTATION and
+VULNERABILITY occurrences (see docs/kritis.md).
 """
 
 from __future__ import annotations
@@ -78,7 +82,18 @@ def register(sub: Any) -> None:
         help="manifest(s), List, JSON array or review file (- for stdin)",
     )
     p.add_argument(
-        "--policy", metavar="FILE", help="Binary Authorization policy (YAML/JSON)"
+        "--semantics",
+        choices=("gcp", "kritis"),
+        default="gcp",
+        help="decide as GKE Binary Authorization does (gcp, the default) or as "
+        "Kritis admission does (kritis: --policy holds Kritis resources; see "
+        "docs/kritis.md)",
+    )
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="Binary Authorization policy (YAML/JSON); with --semantics kritis, "
+        "Kritis resources: a file of any mix of the four kinds, or a directory",
     )
     p.add_argument("--attestors", metavar="FILE", help="Attestor resources (YAML/JSON)")
     p.add_argument(
@@ -124,7 +139,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--strict",
         action="store_true",
-        help="refuse kritis-sim policy extensions (Google's format only)",
+        help="refuse kritis-sim policy extensions (Google's format only); with "
+        "--semantics kritis, refuse fields Kritis would silently ignore",
     )
     p.set_defaults(func=run)
 
@@ -197,7 +213,9 @@ class _Reviewer:
                 text = f"ImageReview ({item.where})\n{target}\n{explain(decision)}"
                 return _Outcome(reply, decision.allowed, text)
             is_review = data.get("kind") == "AdmissionReview"
-            review = data if is_review else as_admission_review(data, self.args.namespace)
+            review = (
+                data if is_review else as_admission_review(data, self.args.namespace)
+            )
             parsed = parse_admission_review(review)
             found = workload_from_admission(parsed)
         except (WebhookRequestError, ManifestError) as exc:
@@ -235,6 +253,8 @@ class _Reviewer:
 def run(args: argparse.Namespace) -> int:
     """Check every item of INPUT, then review each; exit with the worst."""
     check_namespace(args.namespace, "--namespace")
+    if args.semantics == "kritis":
+        return _run_kritis(args)
     world = _load_world(args)
     settings = resolve_target(world.policy, args.cluster, args.istio_trust_domain)
     items = load_items(read_text(args.input), source=args.input)
@@ -242,6 +262,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"kritis-sim review: note: {note}", file=sys.stderr)
     reviewer = _Reviewer(world, settings, args)
     outcomes = [reviewer.review(item) for item in items]
+    for outcome in outcomes:
+        print(outcome.text, file=sys.stderr)
+    outputs = [o.output for o in outcomes]
+    print_json(outputs[0] if len(outputs) == 1 else outputs)
+    return max(0 if o.allowed else 1 for o in outcomes)
+
+
+def _run_kritis(args: argparse.Namespace) -> int:
+    """``--semantics kritis``: the same conventions over Kritis resources."""
+    from kritis_sim.cli.review_kritis import load_kritis_world, review_kritis
+
+    world = load_kritis_world(args)
+    items = load_items(read_text(args.input), source=args.input)
+    for note in world.notes:
+        print(f"kritis-sim review: {note}", file=sys.stderr)
+    outcomes = [review_kritis(world, item, args.namespace) for item in items]
     for outcome in outcomes:
         print(outcome.text, file=sys.stderr)
     outputs = [o.output for o in outcomes]

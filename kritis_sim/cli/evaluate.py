@@ -19,7 +19,8 @@ does not evaluate yet report ERROR, which is never conformant.
 
 ``--occurrences`` files may mix ATTESTATION, VULNERABILITY, DISCOVERY and BUILD
 occurrences (:mod:`kritis_sim.model.occurrence_mix`); ``--image-metadata`` gives
-upload times (:mod:`kritis_sim.model.image_metadata`).
+upload times (:mod:`kritis_sim.model.image_metadata`); ``--trusted-builders``
+the roots of trust of ``slsaCheck`` (:mod:`kritis_sim.cli.platform_inputs`).
 
 Exit status: 0 CONFORMANT, 1 NON_CONFORMANT or ERROR, 2 unusable input (an
 invalid policy, manifest, occurrences or image metadata file, named with file,
@@ -30,7 +31,6 @@ keeps 2 for unusable input, as its other commands do.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,27 +40,23 @@ from kritis_sim.admission.review import parse_admission_review
 from kritis_sim.admission.workloads import NotApplicable, workload_from_admission
 from kritis_sim.cli._common import parse_now, print_json, read_text
 from kritis_sim.cli.k8s_schema import check_namespace
-from kritis_sim.cli.occurrence_files import occurrence_texts
+from kritis_sim.cli.platform_inputs import (
+    add_trusted_builders,
+    load_gke_policy,
+    load_trusted_builders,
+    platform_source,
+)
 from kritis_sim.cli.review_inputs import as_admission_review, is_review, load_items
 from kritis_sim.core.platform import evaluate_platform_policy
-from kritis_sim.core.platform.occurrences import (
-    InMemoryPlatformOccurrences,
-    occurrence_project,
-)
 from kritis_sim.errors import (
     InputError,
     ManifestError,
-    PolicyError,
     WebhookRequestError,
 )
 from kritis_sim.model.image_metadata import load_image_metadata_file
-from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.occurrence_mix import (
     MIXED_KINDS,
-    MixedOccurrence,
-    load_mixed_occurrences,
 )
-from kritis_sim.model.platform.policy import load_platform_policy_file
 from kritis_sim.model.platform.results import (
     EvaluateGkePolicyResponse,
     ImageMetadata,
@@ -128,6 +124,7 @@ def register(sub: Any) -> None:
         "{uploadTime: RFC3339}}}, for imageFreshnessCheck (without it that "
         "check reports ERROR)",
     )
+    add_trusted_builders(p)
     p.add_argument(
         "--namespace",
         metavar="NS",
@@ -262,44 +259,14 @@ def _explain(response: EvaluateGkePolicyResponse, titles: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-_PROJECT = re.compile(r"projects/[^/\s]+")
-
-
-def _source(
-    occurrences: Sequence[MixedOccurrence], project: str | None
-) -> InMemoryPlatformOccurrences:
-    """Every occurrence, indexed by project; ``project`` places the unnamed."""
-    if project is not None and not _PROJECT.fullmatch(project):
-        raise InputError(
-            f"expected projects/PROJECT_ID, got {project!r}",
-            path="--occurrences-project",
-        )
-    source = InMemoryPlatformOccurrences()
-    for occ in occurrences:
-        name = occ.name if isinstance(occ, AttestationOccurrence) else occ.header.name
-        source.add(occ, project=None if occurrence_project(name) else project)
-    return source
-
-
 def run(args: argparse.Namespace) -> int:
     """Load everything first (exit 2 on any problem), then evaluate every Pod."""
-    policy = load_platform_policy_file(args.platform_policy)
-    if policy.gke_policy is None:
-        raise PolicyError(
-            "the platform policy has no gkePolicy; only GKE platform policies "
-            "can be evaluated (gcloud: \"Currently only 'gke' platform policies "
-            'are supported")',
-            source=args.platform_policy,
-        )
+    policy = load_gke_policy(args.platform_policy)
     metadata: dict[str, ImageMetadata] = (
         load_image_metadata_file(args.image_metadata) if args.image_metadata else {}
     )
-    occurrences = [
-        occ
-        for text, shown in occurrence_texts(args.occurrences or ())
-        for occ in load_mixed_occurrences(text, source=shown)
-    ]
-    source = _source(occurrences, args.occurrences_project)
+    source = platform_source(args.occurrences, args.occurrences_project)
+    builders = load_trusted_builders(args.trusted_builders)
     now = parse_now(args.now)
     units, notes = _units(args)
     pods: list[PodResult] = []
@@ -313,6 +280,7 @@ def run(args: argparse.Namespace) -> int:
             occurrences=source,
             image_metadata=metadata,
             pod_name=unit.name,
+            trusted_builders=builders,
         )
         pods.extend(one.results)
     response = EvaluateGkePolicyResponse(

@@ -3,7 +3,11 @@
 Policy, attestors and attestations come either from files (``--policy``,
 ``--attestors``, optionally ``--occurrences``) or from a running Grafeas /
 Binary Authorization emulator (``--emulator URL --project P``), re-read at most
-every ``--policy-ttl`` seconds. With ``--tls-cert`` and ``--tls-key`` the server
+every ``--policy-ttl`` seconds. ``--platform-policy FILE`` enforces a GKE
+platform policy instead (check sets, checks), reading VULNERABILITY,
+DISCOVERY, BUILD and ATTESTATION occurrences from ``--occurrences`` files
+and/or the emulator's Grafeas (``--emulator URL``), upload times from
+``--image-metadata`` and SLSA roots of trust from ``--trusted-builders``. With ``--tls-cert`` and ``--tls-key`` the server
 speaks HTTPS (the API server requires it); without them it serves plain HTTP
 and says so on stderr. The base URL is printed on a line of its own once the
 server accepts connections; SIGINT or SIGTERM stops it.
@@ -26,7 +30,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from kritis_sim.admission.audit import AuditLog
-from kritis_sim.admission.enforcer import PolicyProvider, StaticPolicy
+from kritis_sim.admission.enforcer import (
+    JudgeProvider,
+    PolicyProvider,
+    StaticJudge,
+    StaticPolicy,
+)
 from kritis_sim.admission.startup import (
     check_port,
     check_tls,
@@ -37,12 +46,21 @@ from kritis_sim.admission.updates import JUDGE_UPDATES
 from kritis_sim.admission.webhook import WebhookConfig, create_app
 from kritis_sim.cli._common import load_files
 from kritis_sim.cli.occurrence_files import OCCURRENCES_HELP
+from kritis_sim.cli.platform_inputs import (
+    ChainedOccurrences,
+    add_trusted_builders,
+    load_gke_policy,
+    load_trusted_builders,
+    platform_source,
+)
 from kritis_sim.cli.target import TargetSettings, resolve_target
 from kritis_sim.core.decide import DecisionOptions
+from kritis_sim.core.judges import PlatformJudge
 from kritis_sim.core.source import AttestationSource, InMemorySource
 from kritis_sim.crypto.verify import VerificationCache
 from kritis_sim.errors import GrafeasError, InputError
 from kritis_sim.model.attestor import Attestor
+from kritis_sim.model.image_metadata import load_image_metadata_file
 from kritis_sim.model.policy import Policy
 
 __all__ = ["CachedProvider", "register", "run"]
@@ -64,6 +82,33 @@ def register(sub: Any) -> None:
     )
     src.add_argument("--emulator", metavar="URL", help="Grafeas/BinAuthz emulator")
     src.add_argument("--project", metavar="P", help="project in the emulator")
+    src.add_argument(
+        "--platform-policy",
+        metavar="FILE",
+        help="enforce this GKE platform policy (.json/.yaml/.yml with a "
+        "gkePolicy) instead of --policy/--attestors",
+    )
+    src.add_argument(
+        "--occurrences-project",
+        metavar="projects/P",
+        help="--platform-policy: the project of --occurrences entries that have "
+        "no name projects/P/occurrences/ID (as evaluate)",
+    )
+    src.add_argument(
+        "--image-metadata",
+        metavar="FILE",
+        help="--platform-policy: image upload times {images: {REF or "
+        "sha256:DIGEST: {uploadTime: RFC3339}}} for imageFreshnessCheck",
+    )
+    add_trusted_builders(src)
+    src.add_argument(
+        "--platform-enforcement",
+        choices=("enforce", "dry-run"),
+        default="enforce",
+        help="--platform-policy: enforce (default; AUDIT_AND_ENFORCE) or dry-run "
+        "(AUDIT_AND_DRYRUN: admit what the policy denies, with warnings, the "
+        "dry-run annotation and an audit record)",
+    )
     src.add_argument(
         "--policy-ttl",
         type=float,
@@ -159,12 +204,51 @@ def _emulator(args: argparse.Namespace) -> tuple[PolicyProvider, AttestationSour
     return CachedProvider(provider, args.policy_ttl), source
 
 
-def _target(args: argparse.Namespace, provider: PolicyProvider) -> TargetSettings:
+def _platform(args: argparse.Namespace) -> tuple[JudgeProvider, Any]:
+    """A platform-policy judge and the occurrence source it reads: the
+    ``--occurrences`` files, the emulator's Grafeas, or both (files first)."""
+    if args.policy or args.attestors:
+        raise InputError(
+            "give --platform-policy, or --policy and --attestors, not both",
+            path="--platform-policy",
+        )
+    if args.project:
+        raise InputError(
+            "--project names the classic policy's project in the emulator; a "
+            "--platform-policy reads occurrences from the projects its checks name",
+            path="--project",
+        )
+    policy = load_gke_policy(args.platform_policy)
+    metadata = (
+        load_image_metadata_file(args.image_metadata) if args.image_metadata else {}
+    )
+    judge = PlatformJudge(
+        policy,
+        image_metadata=metadata,
+        trusted_builders=load_trusted_builders(args.trusted_builders),
+        dry_run=args.platform_enforcement == "dry-run",
+    )
+    files = platform_source(args.occurrences, args.occurrences_project)
+    if not args.emulator:
+        return StaticJudge(judge), files
+    from kritis_sim.grafeas.client import GrafeasPlatformOccurrences, GrafeasRestClient
+
+    live = GrafeasPlatformOccurrences(GrafeasRestClient(args.emulator))
+    return StaticJudge(judge), live if not args.occurrences else ChainedOccurrences(
+        files, live
+    )
+
+
+def _target(
+    args: argparse.Namespace, provider: PolicyProvider | None
+) -> TargetSettings:
     """Check --cluster/--istio-trust-domain against the policy at start-up (in
-    emulator mode against the policy read now, if the emulator answers)."""
+    emulator mode against the policy read now, if the emulator answers; a
+    platform policy has no cluster or Istio rules, so only their form is
+    checked)."""
     policy: Policy | None = None
     try:
-        policy = provider()[0]
+        policy = provider()[0] if provider is not None else None
     except GrafeasError as exc:
         print(
             f"kritis-sim webhook: warning: cannot read the policy now ({exc}); "
@@ -184,7 +268,11 @@ def _target(args: argparse.Namespace, provider: PolicyProvider) -> TargetSetting
 
 
 def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
-    if args.emulator:
+    provider: PolicyProvider | None = None
+    judges: JudgeProvider | None = None
+    if args.platform_policy:
+        judges, source = _platform(args)
+    elif args.emulator:
         if not args.project or args.policy or args.attestors:
             raise InputError(
                 "--emulator needs --project and excludes --policy/--attestors",
@@ -195,12 +283,16 @@ def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
         provider, source = _files(args)
     else:
         raise InputError(
-            "give --policy and --attestors, or --emulator and --project",
+            "give --policy and --attestors, or --emulator and --project, or "
+            "--platform-policy",
             path="webhook",
         )
+    if judges is None:
+        _classic_only(args)
     target = _target(args, provider)
     return WebhookConfig(
         policy_provider=provider,
+        judge_provider=judges,
         source=source,
         cluster=target.cluster,
         istio_trust_domain=target.trust_domain,
@@ -212,6 +304,25 @@ def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
         workers=args.workers,
         judge_updates=args.judge_updates,
     )
+
+
+def _classic_only(args: argparse.Namespace) -> None:
+    """Platform-policy flags are refused without --platform-policy (never
+    silently ignored)."""
+    for flag in ("occurrences_project", "image_metadata", "trusted_builders"):
+        if getattr(args, flag) is not None:
+            name = "--" + flag.replace("_", "-")
+            raise InputError(
+                f"{name} applies to --platform-policy only (a classic policy "
+                "reads attestations only)",
+                path=name,
+            )
+    if args.platform_enforcement != "enforce":
+        raise InputError(
+            "--platform-enforcement applies to --platform-policy only (a classic "
+            "policy's rules carry their own enforcementMode)",
+            path="--platform-enforcement",
+        )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,193 @@
+"""What the platform-policy commands (``evaluate``, ``webhook``, ``cv``) read, in one place.
+
+* ``--trusted-builders FILE``: the roots of trust of ``slsaCheck``'s
+  ``trustedBuilder`` (Binary Authorization fetches Cloud Build's provenance
+  keys itself; the simulator must be told them). A YAML or JSON document::
+
+      trustedBuilders:
+      - trustedBuilder: GOOGLE_CLOUD_BUILD      # the policy's enum (name or number)
+        builderIds:                             # optional; default Cloud Build's
+        - https://cloudbuild.googleapis.com/GoogleHostedWorker
+        publicKeys:                             # at least one
+        - publicKeyPem: "-----BEGIN PUBLIC KEY-----\\n..."
+          signatureAlgorithm: ECDSA_P256_SHA256 # RSA/ECDSA keys; left out for Ed25519
+          keyId: "//cloudkms.googleapis.com/..."  # optional URI
+
+  Each ``trustedBuilder`` once; keys load and fit their algorithm. Errors name
+  the file, line and field (exit 2).
+* ``--occurrences`` of every kind into an ``InMemoryPlatformOccurrences``
+  (:func:`platform_source`), with ``--occurrences-project`` placing unnamed
+  entries.
+* :func:`load_gke_policy`: a platform policy file that holds a ``gkePolicy``.
+
+CLI-only helpers: they read files and raise the one exception tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from kritis_sim._yaml import load_documents, load_one
+from kritis_sim.cli._common import read_text
+from kritis_sim.cli.occurrence_files import occurrence_texts
+from kritis_sim.core.platform import GOOGLE_CLOUD_BUILD_IDS, BuilderRoots
+from kritis_sim.core.platform.occurrences import (
+    InMemoryPlatformOccurrences,
+    occurrence_project,
+)
+from kritis_sim.crypto.dsse import DsseKey, Ed25519Key
+from kritis_sim.crypto.keys import load_ed25519_public_key
+from kritis_sim.errors import InputError, KeyFormatError, PolicyError
+from kritis_sim.model._fields import FieldReader
+from kritis_sim.model.occurrence import AttestationOccurrence
+from kritis_sim.model.occurrence_mix import load_mixed_occurrences
+from kritis_sim.model.platform._reader import Reader
+from kritis_sim.model.platform.checks import TrustedBuilder
+from kritis_sim.model.platform.policy import PlatformPolicy, load_platform_policy_file
+
+__all__ = [
+    "TRUSTED_BUILDERS_HELP",
+    "ChainedOccurrences",
+    "add_trusted_builders",
+    "load_gke_policy",
+    "load_trusted_builders",
+    "platform_source",
+]
+
+TRUSTED_BUILDERS_HELP = (
+    "roots of trust for slsaCheck: YAML/JSON {trustedBuilders: [{trustedBuilder: "
+    "GOOGLE_CLOUD_BUILD, builderIds: [...], publicKeys: [{publicKeyPem, "
+    "signatureAlgorithm, keyId}]}]} (docs/platform-policy.md); without it every "
+    "slsaCheck reports ERROR 'no roots of trust'"
+)
+_TOP = ("trustedBuilders",)
+_ENTRY = ("trustedBuilder", "builderIds", "publicKeys")
+_KEY = ("keyId", "publicKeyPem", "signatureAlgorithm")
+_PROJECT = re.compile(r"projects/[^/\s]+")
+
+
+def add_trusted_builders(p: argparse.ArgumentParser | Any) -> None:
+    """Add ``--trusted-builders FILE`` to a parser or argument group."""
+    p.add_argument("--trusted-builders", metavar="FILE", help=TRUSTED_BUILDERS_HELP)
+
+
+def _key(reader: Reader, value: Any, path: tuple[str | int, ...]) -> DsseKey:
+    doc = reader.f.mapping(value, path, known=_KEY, what="a public key")
+    if "signatureAlgorithm" in doc:
+        return reader.pkix_key(doc, path)
+    pem = reader.non_empty_string(
+        reader.field(doc, path, "publicKeyPem"), (*path, "publicKeyPem")
+    )
+    try:
+        load_ed25519_public_key(pem)
+    except KeyFormatError as exc:
+        reader.f.fail(
+            (*path, "signatureAlgorithm"),
+            f"missing signatureAlgorithm, which only an Ed25519 key may leave "
+            f"out ({exc.message})",
+        )
+    key_id = reader.f.optional_string(doc, "keyId", path)
+    return Ed25519Key(pem, key_id or None)
+
+
+def trusted_builders_from_dict(
+    data: Any, reader: Reader
+) -> dict[TrustedBuilder, BuilderRoots]:
+    """Validate a parsed ``--trusted-builders`` document."""
+    top = reader.f.mapping(data, (), known=_TOP, what="a trusted builders document")
+    entries = reader.items(
+        top, (), "trustedBuilders", lambda v, p: (v, p), required=True
+    )
+    out: dict[TrustedBuilder, BuilderRoots] = {}
+    for value, path in entries:
+        doc = reader.f.mapping(value, path, known=_ENTRY, what="a trusted builder")
+        where = (*path, "trustedBuilder")
+        builder = reader.enum(doc, path, "trustedBuilder", TrustedBuilder)
+        if builder in out:
+            reader.f.fail(
+                where, f"{builder.name} is given twice; give each builder once"
+            )
+        keys = reader.items(doc, path, "publicKeys", lambda v, p: _key(reader, v, p),
+                            required=True)  # fmt: skip
+        ids = reader.items(doc, path, "builderIds", reader.non_empty_string)
+        out[builder] = BuilderRoots(tuple(keys), tuple(ids) or GOOGLE_CLOUD_BUILD_IDS)
+    return out
+
+
+def load_trusted_builders(path: str | None) -> dict[TrustedBuilder, BuilderRoots]:
+    """The ``--trusted-builders`` file (``{}`` when not given)."""
+    if path is None:
+        return {}
+    text = read_text(path)
+    if not any(data is not None for data, _ in load_documents(text, source=path)):
+        raise InputError(
+            "the trusted builders file is empty; expected {trustedBuilders: [...]}",
+            source=path,
+        )
+    data, locator = load_one(text, source=path)
+    return trusted_builders_from_dict(data, Reader(FieldReader(locator, InputError)))
+
+
+def platform_source(
+    paths: Sequence[str] | None, project: str | None
+) -> InMemoryPlatformOccurrences:
+    """Every ``--occurrences`` entry of every kind, indexed by its project;
+    ``project`` (``--occurrences-project``) places the unnamed ones."""
+    if project is not None and not _PROJECT.fullmatch(project):
+        raise InputError(
+            f"expected projects/PROJECT_ID, got {project!r}",
+            path="--occurrences-project",
+        )
+    source = InMemoryPlatformOccurrences()
+    for text, shown in occurrence_texts(paths or ()):
+        for occ in load_mixed_occurrences(text, source=shown):
+            name = (
+                occ.name if isinstance(occ, AttestationOccurrence) else occ.header.name
+            )
+            source.add(occ, project=None if occurrence_project(name) else project)
+    return source
+
+
+def load_gke_policy(path: str) -> PlatformPolicy:
+    """A platform policy file holding a ``gkePolicy`` (else exit 2, as gcloud)."""
+    policy = load_platform_policy_file(path)
+    if policy.gke_policy is None:
+        raise PolicyError(
+            "the platform policy has no gkePolicy; only GKE platform policies "
+            "can be evaluated (gcloud: \"Currently only 'gke' platform policies "
+            'are supported")',
+            source=path,
+        )
+    return policy
+
+
+class ChainedOccurrences:
+    """Occurrences from files, then from a live Grafeas (a read fails when
+    either fails: the check reports ERROR, never a partial answer)."""
+
+    def __init__(self, first: Any, second: Any) -> None:
+        self.first, self.second = first, second
+
+    def close(self) -> None:
+        self.second.close()
+
+    def _both(self, method: str, project: str, url: str) -> tuple[Any, ...]:
+        return (
+            *getattr(self.first, method)(project, url),
+            *getattr(self.second, method)(project, url),
+        )
+
+    def vulnerabilities(self, project: str, url: str) -> tuple[Any, ...]:
+        return self._both("vulnerabilities", project, url)
+
+    def discoveries(self, project: str, url: str) -> tuple[Any, ...]:
+        return self._both("discoveries", project, url)
+
+    def builds(self, project: str, url: str) -> tuple[Any, ...]:
+        return self._both("builds", project, url)
+
+    def attestations(self, project: str, url: str) -> tuple[Any, ...]:
+        return self._both("attestations", project, url)

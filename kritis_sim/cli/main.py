@@ -36,10 +36,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kritis_sim.cli.keygen",
         "generate a signing key and the attestor public-key entry",
     ),
-    "sign": ("kritis_sim.cli.sign", "sign an image and print the attestation occurrence"),
+    "sign": (
+        "kritis_sim.cli.sign",
+        "sign an image and print the attestation occurrence",
+    ),
     "provenance": (
         "kritis_sim.cli.provenance",
         "print a BUILD occurrence with DSSE-signed SLSA v1 provenance",
+    ),
+    "vulns": (
+        "kritis_sim.cli.vulns",
+        "turn a Trivy or Grype JSON report into VULNERABILITY and DISCOVERY occurrences",
     ),
     "review": (
         "kritis_sim.cli.review",

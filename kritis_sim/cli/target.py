@@ -200,6 +200,8 @@ def check_scenario_targets(scenario: Scenario) -> None:
             scenario environments cannot select (they have no trust domain).
     """
     policy = scenario.policy
+    if policy is None:  # every environment is guarded by a platform policy
+        return
     if policy.istio_service_identity_admission_rules:
         raise ScenarioError(
             "istioServiceIdentityAdmissionRules cannot be simulated: scenario "
@@ -208,6 +210,8 @@ def check_scenario_targets(scenario: Scenario) -> None:
             source=scenario.where.source,
         )
     for env in scenario.environments.values():
+        if env.platform_policy is not None:
+            continue  # platform policies select check sets by namespace only
         flag = f"environments.{env.name}.cluster"
         try:
             resolve_target(policy, env.cluster, None, cluster_flag=flag)

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from kritis_sim.errors import InputError
 from kritis_sim.harness._results import Admission
 from kritis_sim.harness.kind import KindHarness, PolicyFiles
 from kritis_sim.scenarios.result import Reply, ScenarioResult
@@ -40,6 +41,11 @@ _OVERRIDES = {
 def files_from_world(world: World) -> PolicyFiles:
     """The ConfigMap contents for the world as it stands now."""
     attestors: dict[str, Any] = {"attestors": [a.to_dict() for a in world.attestors()]}
+    if world.policy is None:
+        raise InputError(
+            "the kind harness enforces the classic policy only; this scenario "
+            "guards every environment with a platform policy"
+        )
     return PolicyFiles(
         policy_yaml=yaml.safe_dump(world.policy.to_dict(), sort_keys=False),
         attestors_yaml=yaml.safe_dump(attestors, sort_keys=False),

@@ -23,10 +23,10 @@ from kritis_sim.errors import InputError, ScenarioError
 from kritis_sim.model._fields import type_name
 from kritis_sim.scenarios import manifests
 from kritis_sim.scenarios._reader import Reader, relocate
+from kritis_sim.scenarios.events_world import WORLD_VERBS, WorldVerbs
 from kritis_sim.scenarios.schema import (
     Advance,
     Attest,
-    Build,
     ChangePolicy,
     DeleteAttestation,
     Deploy,
@@ -38,29 +38,31 @@ from kritis_sim.scenarios.schema import (
     Request,
     RunStage,
 )
+from kritis_sim.scenarios.schema_world import WorldEvent
 from kritis_sim.scenarios.sections import Sections
 
 __all__ = ["VERBS", "read_events"]
 
 VERBS = (
     "build", "run", "attest", "deploy", "advance", "rotateKey", "revokeKey",
-    "deleteAttestation", "changePolicy", "pipeline",
+    "deleteAttestation", "changePolicy", "pipeline", *WORLD_VERBS,
 )
 _DEPLOY_KEYS = (
     "name", "to", "artifact", "tag", "image", "images", "manifest", "kind",
     "namespace", "serviceAccount", "breakglass", "pods", "expect", "reason", "podsExpect",
+    "check", "checkSet",
 )
 _OUTCOMES = {o.value: o for o in Outcome}
 
 
-class _Events:
+class _Events(WorldVerbs):
     def __init__(self, s: Sections) -> None:
         self.s = s
         self.r = s.reader
         self.built: set[str] = set()
         self.trusted = {a: {k.ref.key for k in spec.keys if k.trusted} for a, spec in s.attestors.items()}
         self.labels: dict[str, int] = {}
-        self.out: list[Event] = []
+        self.out: list[Event | WorldEvent] = []
 
     def label(self, text: str) -> str:
         n = self.labels.get(text, 0) + 1
@@ -79,16 +81,6 @@ class _Events:
         getattr(self, "_" + verb)(body, where)
 
     # --- verbs ---------------------------------------------------------------
-
-    def _build(self, body: object, path: Path) -> None:
-        if isinstance(body, dict):
-            body = self.r.mapping(body, path, known=("artifact",), what="a build").get("artifact")
-            path = (*path, "artifact")
-        name = self.artifact(body, path, built=False)
-        if name in self.built:
-            self.r.fail(path, f"artifact {name!r} is already built")
-        self.built.add(name)
-        self.out.append(Build(where=self.s.where(path), label=f"build {name}", artifact=name))
 
     def _run(self, body: object, path: Path) -> None:
         doc = self.r.mapping(body, path, known=("stage", "artifact", "result"), what="a stage run")
@@ -256,7 +248,7 @@ class _Events:
         self.out.append(Deploy(
             where=self.s.where(path), label=self.label(label), environment=env.name,
             artifacts=tuple(dict.fromkeys(artifacts)), kind=kind, request=request,
-            pods=tuple(pod_requests), expect=self._expect(doc, path, pods),
+            pods=tuple(pod_requests), expect=self._deploy_expect(doc, path, pods, env.name),
         ))
 
     def _image(self, entry: object, path: Path, artifacts: list[str]) -> str:
@@ -301,9 +293,10 @@ class _Events:
         _check_metadata(obj, locator, manifests.KINDS[kind][1])
         return obj
 
-    def _expect(self, doc: Mapping[str, Any], path: Path, pods: int) -> Expectation | None:
+    def _deploy_expect(self, doc: Mapping[str, Any], path: Path, pods: int, env: str) -> Expectation | None:
         r = self.r
-        if not any(k in doc for k in ("expect", "reason", "podsExpect")):
+        check = self.check_expectation(doc, path, env)
+        if not any(k in doc for k in ("expect", "reason", "podsExpect")) and check is None:
             return None
         outcome = _OUTCOMES[r.choice(doc["expect"], (*path, "expect"), _OUTCOMES)] if "expect" in doc else None
         pattern = None
@@ -319,7 +312,7 @@ class _Events:
                 r.fail((*path, "podsExpect"), "'podsExpect' needs 'pods' (how many Pods the controller creates)")
             pods_outcome = _OUTCOMES[r.choice(doc["podsExpect"], (*path, "podsExpect"), _OUTCOMES)]
         where = self.s.where((*path, "expect") if "expect" in doc else path)
-        return Expectation(outcome, pattern, where, pods_outcome if pods else None)
+        return Expectation(outcome, pattern, where, pods_outcome if pods else None, check)
 
 
 def _check_metadata(obj: dict[str, Any], locator: Locator, template: tuple[str, ...]) -> None:
@@ -383,7 +376,7 @@ def _request(review: dict[str, Any], path: Path, r: Reader) -> Request:
     )
 
 
-def read_events(s: Sections, value: object) -> tuple[Event, ...]:
+def read_events(s: Sections, value: object) -> tuple[Event | WorldEvent, ...]:
     """Read and order-check the ``events`` list.
 
     Raises:

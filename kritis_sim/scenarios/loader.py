@@ -48,7 +48,7 @@ DEFAULT_ALGORITHM = "ECDSA_P256_SHA256"
 DEFAULT_START = datetime.datetime(2024, 5, 1, 9, 0, tzinfo=datetime.UTC)
 _TOP = (
     "scenario", "description", "project", "start", "options", "environments",
-    "attestors", "stages", "artifacts", "policy", "events", "expect",
+    "attestors", "stages", "artifacts", "policy", "events", "expect", "builders", "cv",
 )
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _PROJECT = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
@@ -122,12 +122,24 @@ def load_scenario(
         r.fail(("project",), f"expected a project ID (6-30 lower-case letters, digits, '-'), got {project!r}")
     options = r.mapping(doc.get("options", {}), ("options",), known=("checkDockerReference",), what="options")
     sections = Sections(r, name, project, base, {}, {}, (), {}, confined)
-    sections.environments = _environments(r, r.require(doc, "environments", (), "a scenario"))
+    from kritis_sim.scenarios.events_world import read_builders, read_cv
+    from kritis_sim.scenarios.schema_world import CvExpect
+
+    sections.environments = _environments(sections, r.require(doc, "environments", (), "a scenario"))
     sections.attestors = _attestors(sections, doc.get("attestors", {}))
     sections.stages = _stages(sections, doc.get("stages", []))
     sections.artifacts = _artifacts(sections, doc.get("artifacts", {}))
-    policy = sections.policy(r.require(doc, "policy", (), "a scenario"), ("policy",))
+    sections.builders = read_builders(sections, doc["builders"]) if "builders" in doc else {}
+    classic = [e.name for e in sections.environments.values() if e.platform_policy is None]
+    if classic and "policy" not in doc:
+        r.fail((), f"a scenario needs the field 'policy' (environment {classic[0]!r} has no platformPolicy)")
+    policy = sections.policy(doc["policy"], ("policy",)) if "policy" in doc else None
     events = read_events(sections, r.require(doc, "events", (), "a scenario"))
+    cv = read_cv(r, doc["cv"]) if "cv" in doc else None
+    if cv is None and any(isinstance(e, CvExpect) for e in events):
+        from kritis_sim.scenarios.schema_world import CvSettings
+
+        cv = CvSettings()
     return Scenario(
         name=name,
         description=(r.opt_string(doc, "description", ()) or "").strip(),
@@ -142,6 +154,8 @@ def load_scenario(
         events=events,
         reached=_reached(sections, doc["expect"]) if "expect" in doc else None,
         check_docker_reference=r.boolean(options, "checkDockerReference", ("options",), False),
+        builders=sections.builders,
+        cv=cv,
     )
 
 
@@ -150,16 +164,23 @@ def _named(r: Reader, value: object, path: Path, what: str) -> list[tuple[str, A
     return [(r.name(k, (*path, k), what), v, (*path, k)) for k, v in table.items()]
 
 
-def _environments(r: Reader, value: object) -> dict[str, Environment]:
+def _environments(s: Sections, value: object) -> dict[str, Environment]:
+    r = s.reader
     out = {}
+    known = ("cluster", "namespace", "serviceAccount", "platformPolicy")
     for name, body, path in _named(r, value, ("environments",), "environment"):
-        doc = r.mapping(body, path, known=("cluster", "namespace", "serviceAccount"), what="an environment")
+        doc = r.mapping(body, path, known=known, what="an environment")
         out[name] = Environment(
             name=name,
             cluster=r.opt_string(doc, "cluster", path),
             namespace=r.opt_string(doc, "namespace", path) or "default",
             service_account=r.opt_string(doc, "serviceAccount", path) or "default",
             where=Where(r.locator.source, r.line(path)),
+            platform_policy=(
+                s.platform_policy(doc["platformPolicy"], (*path, "platformPolicy"))
+                if "platformPolicy" in doc
+                else None
+            ),
         )
     if not out:
         r.fail(("environments",), "a scenario needs at least one environment")

@@ -17,6 +17,7 @@ from typing import Any
 
 from kritis_sim.admission.verdicts import unsatisfied_attestor_lines
 from kritis_sim.model.decision import Decision
+from kritis_sim.model.platform.results import EvaluateGkePolicyResponse
 from kritis_sim.scenarios.schema import Deploy, Expectation, Outcome, Scenario, Where
 
 __all__ = [
@@ -70,6 +71,7 @@ class Reply:
     wire_reasons: tuple[str, ...] = ()
     wire_details: tuple[str, ...] = ()
     wire_notes: tuple[str, ...] = ()
+    evaluation: EvaluateGkePolicyResponse | None = None
 
     @classmethod
     def from_decision(cls, kind: str, name: str | None, decision: Decision) -> Reply:
@@ -107,6 +109,8 @@ class Reply:
         }
         if self.decision is not None:
             out["decision"] = self.decision.to_dict()
+        if self.evaluation is not None:
+            out["evaluation"] = self.evaluation.to_dict()
         if self.wire_notes:
             out["notes"] = list(self.wire_notes)
         return out
@@ -129,9 +133,13 @@ def check_deploy(event: Deploy, reply: Reply, pods: tuple[Reply, ...]) -> tuple[
     expect = event.expect
     if expect is None:
         return ()
-    if expect.reason is None and not pods and reply.outcome is expect.outcome:
+    if expect.reason is None and expect.check is None and not pods and reply.outcome is expect.outcome:
         return ()  # the common case, without building any text
     problems = _check_one(event.kind, expect.outcome, expect, reply)
+    if expect.check is not None:
+        from kritis_sim.scenarios.platform import unmet_check
+
+        problems += [f"{event.kind}: {p}" for p in unmet_check(expect.check, reply.evaluation)]
     for i, pod in enumerate(pods):
         problems += _check_one(f"Pod {i + 1} of {len(pods)}", expect.pods, expect, pod)
     return tuple(problems)
@@ -201,6 +209,18 @@ class TimelineEntry:
     stage: str | None = None
     artifact: str | None = None
     passed: bool | None = None
+    #: For an ``expect`` event: why it failed (empty: it holds); else None.
+    failures: tuple[str, ...] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Not an expectation, or one that holds."""
+        return not self.failures
+
+    def explain(self) -> str:
+        """A multi-line failure report of an ``expect`` event."""
+        lines = [f"{self.where}: {self.label} at {self.at.isoformat()}"]
+        return "\n".join([*lines, *(f"  {f}" for f in self.failures or ())])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -210,6 +230,9 @@ class TimelineEntry:
             "event": self.verb,
             "label": self.label,
         }
+        if self.failures is not None:
+            out["ok"] = not self.failures
+            out["failures"] = list(self.failures)
         if self.stage is not None:
             out["stage"] = self.stage
             out["artifact"] = self.artifact
@@ -237,6 +260,8 @@ class ScenarioResult:
     reached: Mapping[str, frozenset[str]]
     reached_failures: tuple[str, ...] = ()
     seconds: float = 0.0
+    cv_entries: tuple[dict[str, Any], ...] = ()
+    cv_passes: int = 0
 
     @property
     def deploys(self) -> tuple[DeployResult, ...]:
@@ -244,9 +269,15 @@ class ScenarioResult:
         return tuple(e.deploy for e in self.timeline if e.deploy is not None)
 
     @property
+    def expectations(self) -> tuple[TimelineEntry, ...]:
+        """The ``expect`` events (CV expectations), in order."""
+        return tuple(e for e in self.timeline if e.failures is not None)
+
+    @property
     def failures(self) -> tuple[str, ...]:
         """Every failed expectation, rendered with its location."""
         out = [d.explain() for d in self.deploys if not d.ok]
+        out += [e.explain() for e in self.expectations if not e.ok]
         where = self.scenario.reached.where if self.scenario.reached else self.scenario.where
         out += [f"{where}: {f}" for f in self.reached_failures]
         return tuple(out)
@@ -254,7 +285,11 @@ class ScenarioResult:
     @property
     def ok(self) -> bool:
         """Every expectation holds."""
-        return not self.reached_failures and all(d.ok for d in self.deploys)
+        return (
+            not self.reached_failures
+            and all(d.ok for d in self.deploys)
+            and all(e.ok for e in self.expectations)
+        )
 
     def count(self, outcome: Outcome) -> int:
         """How many deploys ended with ``outcome``."""
@@ -283,6 +318,7 @@ class ScenarioResult:
             "reachedFailures": list(self.reached_failures),
             "failures": list(self.failures),
             "timeline": [e.to_dict() for e in self.timeline],
+            "cv": {"passes": self.cv_passes, "entries": list(self.cv_entries)},
         }
 
 
@@ -305,7 +341,10 @@ class RunSummary:
     def expectation_failures(self) -> int:
         """Failed deploy and pipeline expectations."""
         return sum(
-            sum(1 for d in r.deploys if not d.ok) + len(r.reached_failures) for r in self.results
+            sum(1 for d in r.deploys if not d.ok)
+            + sum(1 for e in r.expectations if not e.ok)
+            + len(r.reached_failures)
+            for r in self.results
         )
 
     @property
@@ -329,6 +368,11 @@ class RunSummary:
                     skipped += 1
                 else:
                     passed += 1
+            for entry in result.expectations:
+                if entry.ok:
+                    passed += 1
+                else:
+                    failed += 1
             if result.scenario.reached is not None:
                 if result.reached_failures:
                     failed += 1

@@ -17,9 +17,19 @@ import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kritis_sim.model.policy import Policy
+
+if TYPE_CHECKING:
+    from kritis_sim.model.platform.policy import PlatformPolicy
+    from kritis_sim.scenarios.schema_world import (
+        BuilderSpec,
+        CheckExpectation,
+        CvSettings,
+        Provenance,
+        WorldEvent,
+    )
 
 __all__ = [
     "Advance",
@@ -78,13 +88,18 @@ class Outcome(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Environment:
-    """A deploy target: cluster ``location.name``, namespace, service account."""
+    """A deploy target: cluster ``location.name``, namespace, service account.
+
+    ``platform_policy``: the platform policy guarding it (None: the
+    scenario's classic project policy does).
+    """
 
     name: str
     cluster: str | None
     namespace: str
     service_account: str
     where: Where
+    platform_policy: PlatformPolicy | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,12 +185,14 @@ class Artifact:
 
 @dataclass(frozen=True, slots=True)
 class Expectation:
-    """What a deploy must produce: an outcome and/or a reason pattern."""
+    """What a deploy must produce: an outcome and/or a reason pattern, and
+    (under a platform policy) the check or check set responsible."""
 
     outcome: Outcome | None
     reason: re.Pattern[str] | None
     where: Where
     pods: Outcome | None = None
+    check: CheckExpectation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +211,13 @@ class _Event:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Build(_Event):
-    """An artifact is built (it exists from now on)."""
+    """An artifact is built (it exists from now on).
+
+    ``provenance``: the signed SLSA provenance its builder records, if any.
+    """
 
     artifact: str
+    provenance: Provenance | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -325,10 +346,12 @@ class Scenario:
     attestors: Mapping[str, AttestorSpec]
     stages: tuple[Stage, ...]
     artifacts: Mapping[str, Artifact]
-    policy: Policy
-    events: tuple[Event, ...]
+    policy: Policy | None
+    events: tuple[Event | WorldEvent, ...]
     reached: ReachedExpectation | None = None
     check_docker_reference: bool = False
+    builders: Mapping[str, BuilderSpec] | None = None
+    cv: CvSettings | None = None
 
     @property
     def deploys(self) -> tuple[Deploy, ...]:

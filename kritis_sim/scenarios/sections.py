@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any, NoReturn
 
 from kritis_sim._yaml import Locator, Path, load_one
 from kritis_sim.errors import InputError, ScenarioError
+from kritis_sim.model.platform.policy import PlatformPolicy
 from kritis_sim.model.policy import Policy
 from kritis_sim.scenarios._reader import Reader, relocate
 from kritis_sim.scenarios.files import FileRefused, read_confined
@@ -27,6 +28,7 @@ from kritis_sim.scenarios.schema import (
     Stage,
     Where,
 )
+from kritis_sim.scenarios.schema_world import BuilderSpec
 
 __all__ = ["Sections"]
 
@@ -50,6 +52,7 @@ class Sections:
     stages: tuple[Stage, ...]
     artifacts: dict[str, Artifact]
     root: FsPath
+    builders: dict[str, BuilderSpec] = field(default_factory=dict)
 
     def where(self, path: Path) -> Where:
         """``file:line`` of ``path``."""
@@ -85,6 +88,28 @@ class Sections:
             return Policy.from_dict(data, locator=locator)
         except InputError as exc:
             raise relocate(exc, r.locator, path) from None
+
+    def platform_policy(self, value: object, path: Path) -> PlatformPolicy:
+        """An inline platform policy, or ``{file: path}``; it must hold a ``gkePolicy``."""
+        from kritis_sim.model.platform.policy import PlatformPolicy
+
+        r = self.reader
+        if isinstance(value, dict) and set(value) == {"file"}:
+            source, text = self.read_file(value["file"], (*path, "file"))
+            try:
+                data, locator = load_one(text, source)
+            except InputError as exc:
+                raise relocate(exc, r.locator, path) from None
+        else:
+            r.mapping(value, path, known=_PLATFORM_KEYS, what="a platform policy (or {file: ...})")
+            data, locator = value, r.locator.child(path)
+        try:
+            policy = PlatformPolicy.from_dict(data, locator=locator)
+        except InputError as exc:
+            raise relocate(exc, r.locator, path) from None
+        if policy.gke_policy is None:
+            r.fail(path, "a scenario environment needs a platform policy with a gkePolicy")
+        return policy
 
     def _expand_attestors(self, data: Any, locator: Locator) -> Any:
         if not isinstance(data, dict):
@@ -143,3 +168,4 @@ _POLICY_KEYS = (
     "name", "description", "globalPolicyEvaluationMode", "admissionWhitelistPatterns",
     "defaultAdmissionRule", *_RULE_MAPS, "etag", "updateTime",
 )
+_PLATFORM_KEYS = ("name", "description", "etag", "updateTime", "gkePolicy", "cloudRunPolicy")

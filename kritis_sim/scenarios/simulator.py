@@ -26,7 +26,9 @@ from typing import Protocol
 from kritis_sim.core.decide import decide
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.crypto.verify import VerificationCache
+from kritis_sim.scenarios.cv_world import CvRunner
 from kritis_sim.scenarios.keys import DEFAULT_FACTORY, KeyFactory
+from kritis_sim.scenarios.platform import platform_reply
 from kritis_sim.scenarios.result import (
     DeployResult,
     Reply,
@@ -48,6 +50,14 @@ from kritis_sim.scenarios.schema import (
     Request,
     RunStage,
     Scenario,
+)
+from kritis_sim.scenarios.schema_world import (
+    ChangePlatformPolicy,
+    CvExpect,
+    Scan,
+    Undeploy,
+    Upload,
+    WorldEvent,
 )
 from kritis_sim.scenarios.world import World
 
@@ -93,6 +103,8 @@ class InProcess:
 
     def submit(self, world: World, environment: str, request: Request) -> Reply:
         """See :meth:`Deployer.submit`."""
+        if environment in world.platform_policies:
+            return platform_reply(world, environment, request)
         now = world.clock.now()
         # The clock hands out the same object until it moves, so an identity
         # test suffices (a new but equal instant only costs a fresh reply).
@@ -122,6 +134,7 @@ class InProcess:
             )
         else:
             target = known[0]
+        assert world.policy is not None  # the loader requires it for classic environments
         decision = decide(
             world.policy,
             world.attestors_by_name(),
@@ -149,6 +162,11 @@ _VERBS: dict[type, str] = {
     KeyChange: "keys",
     DeleteAttestation: "deleteAttestation",
     ChangePolicy: "changePolicy",
+    Scan: "scan",
+    Upload: "upload",
+    ChangePlatformPolicy: "changePlatformPolicy",
+    Undeploy: "undeploy",
+    CvExpect: "expect",
 }
 
 
@@ -158,21 +176,73 @@ class _Run:
         self.submit = deployer.submit
         self.reached: dict[str, set[str]] = {a: set() for a in world.scenario.artifacts}
         self.timeline: list[TimelineEntry] = []
+        cv = world.scenario.cv
+        self.cv = CvRunner(world, cv) if cv is not None else None
 
     def run(
-        self, events: Iterable[Event], on_event: Callable[[TimelineEntry], None] | None
+        self,
+        events: Iterable[Event | WorldEvent],
+        on_event: Callable[[TimelineEntry], None] | None,
     ) -> None:
-        """Apply ``events`` in order, recording one timeline entry each."""
+        """Apply ``events`` in order, recording one timeline entry each (and
+        one per CV pass the clock reaches)."""
         timeline = self.timeline
         for event in events:
             if type(event) is Deploy:  # the hot path: most events are deploys
                 timeline.append(self.deploy(event))
+            elif type(event) is Advance and self.cv is not None:
+                for entry in self.advance_with_cv(event):
+                    timeline.append(entry)
+                    if on_event is not None and entry.verb == "cv":
+                        on_event(entry)
             else:
                 timeline.append(self.step(event))
             if on_event is not None:
                 on_event(timeline[-1])
 
-    def step(self, event: Event) -> TimelineEntry:
+    def advance_with_cv(self, event: Advance) -> list[TimelineEntry]:
+        """Move the clock, running each CV pass it reaches at its own time."""
+        assert self.cv is not None
+        clock = self.world.clock
+        start = clock.now()
+        out = []
+        for at in self.cv.due(start + event.by):
+            clock.advance(at - clock.now())
+            done = self.cv.run_pass()
+            bad = sum(1 for _, j in done.judged if not j.conforms or j.error is not None)
+            out.append(TimelineEntry(
+                at, event.where, "cv",
+                f"CV pass: {len(done.judged)} running Pod(s), {bad} violating",
+            ))
+        clock.advance(start + event.by - clock.now())
+        out.append(TimelineEntry(start, event.where, "advance", event.label))
+        return out
+
+    def world_step(self, event: WorldEvent | Build) -> tuple[str, tuple[str, ...] | None]:
+        """Apply a world event; the label and, for an expectation, its failures."""
+        world = self.world
+        label = event.label
+        if isinstance(event, Build):
+            image = world.scenario.artifacts[event.artifact].by_digest
+            world.upload(image, datetime.timedelta(0))
+            if event.provenance is not None:
+                occ = world.record_build(image, event.provenance)
+                label += f"; {occ.header.name} signed by {event.provenance.builder}"
+        elif isinstance(event, Scan):
+            world.record_scan(event.image, event.project, event.status, event.findings)
+        elif isinstance(event, Upload):
+            world.upload(event.image, event.age)
+        elif isinstance(event, ChangePlatformPolicy):
+            world.set_platform_policy(event.environment, event.policy)
+        elif isinstance(event, Undeploy):
+            stopped = self.cv.undeploy(event.environment, event.name) if self.cv else 0
+            label += f" ({stopped} Pod(s) stopped)"
+        elif isinstance(event, CvExpect):
+            assert self.cv is not None  # the loader enables CV for expectations
+            return label, self.cv.check(event)
+        return label, None
+
+    def step(self, event: Event | WorldEvent) -> TimelineEntry:
         """Apply a non-deploy event to the world."""
         world = self.world
         at = world.clock.now()
@@ -203,6 +273,9 @@ class _Run:
                 event.artifact,
                 event.passed,
             )
+        if isinstance(event, (Build, Scan, Upload, ChangePlatformPolicy, Undeploy, CvExpect)):
+            label, failures = self.world_step(event)
+            return TimelineEntry(at, event.where, _VERBS[type(event)], label, failures=failures)
         if isinstance(event, Attest):
             world.attest(
                 event.image,
@@ -237,9 +310,16 @@ class _Run:
         if reply.outcome is not _DENIED:
             for artifact in event.artifacts:
                 self.reached[artifact].add(environment)
+        if self.cv is not None and (reply.outcome is not _DENIED or pods):
+            admitted = [p for p, r in zip(event.pods, pods, strict=True) if r.outcome is not _DENIED]
+            if reply.outcome is not _DENIED or admitted:
+                self.cv.admitted(environment, event.request, admitted, str(event.where))
         expect = event.expect
         if expect is None or (
-            expect.outcome is reply.outcome and expect.reason is None and not pods
+            expect.outcome is reply.outcome
+            and expect.reason is None
+            and expect.check is None
+            and not pods
         ):
             result = DeployResult(event, at, reply, pods)  # holds; no text needed
         else:
@@ -330,4 +410,6 @@ def simulate(
         reached={a: frozenset(e) for a, e in run.reached.items()},
         reached_failures=run.reached_failures(),
         seconds=time.perf_counter() - started,
+        cv_entries=tuple(run.cv.entries) if run.cv is not None else (),
+        cv_passes=run.cv.passes if run.cv is not None else 0,
     )

@@ -15,6 +15,10 @@ The reply is judged from the wire only (``allowed``, the status message,
 warnings and audit annotations), as a cluster would see it; the reason lines a
 ``reason`` expectation matches are read from the audit annotations
 ``denial-reasons`` and ``unsatisfied-attestors``.
+
+Environments guarded by a platform policy are not sent: the webhook cannot
+enforce a platform policy yet, so their deploys are decided in-process and
+every such reply carries the note :data:`PLATFORM_NOTE` (shown in reports).
 """
 
 from __future__ import annotations
@@ -156,6 +160,8 @@ class ViaWebhook:
         """See :meth:`kritis_sim.scenarios.simulator.Deployer.submit`."""
         if self._client is None:
             raise RuntimeError("use ViaWebhook as a context manager")
+        if environment in world.platform_policies:
+            return _in_process(world, environment, request)
         self._current.world = world
         cluster = world.scenario.environments[environment].cluster
         url = self._base_url(cluster, world.scenario.check_docker_reference) + "/validate"
@@ -169,3 +175,20 @@ class ViaWebhook:
                 f"webhook answered HTTP {response.status_code}: {response.text[:500]}",
             )
         return reply_from_review(request.kind, request.name, response.json())
+
+
+#: The note on replies a platform-guarded environment decided in-process.
+PLATFORM_NOTE = (
+    "decided in-process, not by the webhook: the webhook cannot enforce a "
+    "platform policy yet"
+)
+
+
+def _in_process(world: World, environment: str, request: Request) -> Reply:
+    """A platform-guarded environment's reply, marked as not from the webhook."""
+    import dataclasses
+
+    from kritis_sim.scenarios.platform import platform_reply
+
+    reply = platform_reply(world, environment, request)
+    return dataclasses.replace(reply, wire_notes=(*reply.wire_notes, PLATFORM_NOTE))

@@ -32,6 +32,7 @@ from kritis_sim.model.policy import Policy
 from kritis_sim.scenarios.clock import VirtualClock
 from kritis_sim.scenarios.keys import DEFAULT_FACTORY, KeyFactory, KeyMaterial
 from kritis_sim.scenarios.schema import KeyRef, Scenario
+from kritis_sim.scenarios.world_platform import PlatformState
 
 __all__ = ["StoreSource", "World"]
 
@@ -87,8 +88,11 @@ class StoreSource:
         return answer
 
 
-class World:
+class World(PlatformState):
     """Mutable simulation state for one scenario run.
+
+    Builds, scans, upload times and platform policies are in
+    :class:`~.world_platform.PlatformState`.
 
     Args:
         scenario: the validated scenario.
@@ -110,7 +114,7 @@ class World:
         self.store: Store = store if store is not None else MemoryStore()
         self.parent = f"projects/{scenario.project}"
         self.source = StoreSource(self.store, self.parent, cached=True)
-        self.policy: Policy = scenario.policy
+        self.policy: Policy | None = scenario.policy
         self.keys: dict[KeyRef, KeyMaterial] = {
             spec.ref: keys.material(spec, scenario.name)
             for att in scenario.attestors.values()
@@ -131,6 +135,7 @@ class World:
         #: Bumped on every change a decision can see (keys, policy, store);
         #: the clock is separate (:attr:`clock`).
         self.generation = 0
+        self._init_platform(keys)
 
     # --- attestors and keys ---------------------------------------------------
 
@@ -157,6 +162,8 @@ class World:
 
     def policy_and_attestors(self) -> tuple[Policy, Iterable[Attestor]]:
         """The webhook's policy provider."""
+        if self.policy is None:
+            raise RuntimeError("this scenario has no classic policy")
         return self.policy, self.attestors()
 
     def change_keys(self, attestor: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
@@ -258,6 +265,8 @@ class World:
         breakglass: bool = False,
     ) -> Decision:
         """The Core decision for ``images`` deployed to ``environment`` now."""
+        if self.policy is None:
+            raise RuntimeError("this scenario has no classic policy")
         return decide(
             self.policy,
             self.attestors_by_name(),

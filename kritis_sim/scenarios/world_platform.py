@@ -1,0 +1,244 @@
+"""The richer part of a scenario's world: provenance, scans, upload times, platform policies.
+
+:class:`PlatformState` is mixed into :class:`~.world.World`. It records what
+builders, scanners and registries say about images as real Grafeas v1
+occurrences in the world's store (``BUILD`` with a DSSE-signed in-toto SLSA v1
+statement, ``VULNERABILITY`` and ``DISCOVERY``), keeps registry upload times
+(:class:`~kritis_sim.model.platform.results.ImageMetadata`), holds the platform
+policy guarding each environment, and reads occurrences back for the checks
+through :class:`StorePlatformOccurrences`, a
+:class:`~kritis_sim.core.platform.PlatformOccurrences` over the store.
+
+A scan's findings replace the previous scan's (the scanner reports the
+complete current state), and its DISCOVERY occurrence is replaced too. No
+network I/O and no decisions (see :mod:`.platform`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kritis_sim.core.platform.facts import BuilderRoots
+from kritis_sim.crypto.dsse import DsseKey, sign_envelope
+from kritis_sim.grafeas.store import Record, Scan, Store
+from kritis_sim.model.discovery import AnalysisStatus, DiscoveryOccurrence
+from kritis_sim.model.envelope import OccurrenceHeader
+from kritis_sim.model.occurrence import AttestationOccurrence
+from kritis_sim.model.platform.checks import TrustedBuilder
+from kritis_sim.model.platform.policy import PlatformPolicy
+from kritis_sim.model.platform.results import ImageMetadata
+from kritis_sim.model.provenance import SLSA_V1, BuildOccurrence
+from kritis_sim.model.vulnerability import Severity, VulnerabilityOccurrence
+from kritis_sim.scenarios.clock import VirtualClock
+from kritis_sim.scenarios.keys import KeyFactory, KeyMaterial
+from kritis_sim.scenarios.schema import Scenario
+from kritis_sim.scenarios.schema_world import Finding, Provenance
+
+__all__ = ["PlatformState", "StorePlatformOccurrences", "provenance_statement"]
+
+_PARSERS: Mapping[str, Any] = {
+    "VULNERABILITY": VulnerabilityOccurrence.from_dict,
+    "DISCOVERY": DiscoveryOccurrence.from_dict,
+    "BUILD": BuildOccurrence.from_dict,
+    "ATTESTATION": AttestationOccurrence.from_dict,
+}
+_SCAN_NOTE = "projects/goog-analysis/notes/PACKAGE_VULNERABILITY"
+_BUILD_TYPE = "https://cloud.google.com/build/gcb-buildtypes/google-worker/v1"
+
+
+class StorePlatformOccurrences:
+    """:class:`~kritis_sim.core.platform.PlatformOccurrences` over a Grafeas store.
+
+    Answers are cached per ``(kind, project, resource URL)`` until
+    :meth:`forget`; parsed occurrences are cached by name (occurrences are
+    created and deleted, never changed in place).
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._parsed: dict[str, Any] = {}
+        self._answers: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+
+    def forget(self) -> None:
+        """Drop every cached answer (after any write)."""
+        self._answers.clear()
+
+    def _get(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
+        url = resource_url if resource_url.startswith("https://") else "https://" + resource_url
+        key = (kind, project, url)
+        answer = self._answers.get(key)
+        if answer is None:
+            out = []
+            for data in self.store.list_all("occurrences", Scan(parent=project, resource_uri=url, kind=kind)):
+                occ = self._parsed.get(data["name"])
+                if occ is None:
+                    occ = self._parsed[data["name"]] = _PARSERS[kind](data)
+                out.append(occ)
+            answer = self._answers[key] = tuple(out)
+        return answer
+
+    def vulnerabilities(self, project: str, resource_url: str) -> Sequence[VulnerabilityOccurrence]:
+        """See :class:`~kritis_sim.core.platform.PlatformOccurrences`."""
+        return self._get("VULNERABILITY", project, resource_url)
+
+    def discoveries(self, project: str, resource_url: str) -> Sequence[DiscoveryOccurrence]:
+        """See :class:`~kritis_sim.core.platform.PlatformOccurrences`."""
+        return self._get("DISCOVERY", project, resource_url)
+
+    def builds(self, project: str, resource_url: str) -> Sequence[BuildOccurrence]:
+        """See :class:`~kritis_sim.core.platform.PlatformOccurrences`."""
+        return self._get("BUILD", project, resource_url)
+
+    def attestations(self, project: str, resource_url: str) -> Sequence[AttestationOccurrence]:
+        """See :class:`~kritis_sim.core.platform.PlatformOccurrences`."""
+        return self._get("ATTESTATION", project, resource_url)
+
+
+def provenance_statement(
+    image: str, provenance: Provenance, builder_id: str, now: datetime.datetime
+) -> dict[str, Any]:
+    """An in-toto v1 Statement with a SLSA v1 predicate about ``image`` (``repo@sha256:...``)."""
+    repository, _, digest = image.partition("@")
+    source = provenance.source.removesuffix("/")
+    commit = hashlib.sha256(f"{source}@{provenance.ref}".encode()).hexdigest()[:40]
+    external: dict[str, Any] = {}
+    if provenance.config_based:
+        external["buildConfigSource"] = {
+            "path": "cloudbuild.yaml",
+            "ref": provenance.ref,
+            "repository": f"git+{source}",
+        }
+    stamp = now.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+    return {
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": repository, "digest": {"sha256": digest.removeprefix("sha256:")}}],
+        "predicateType": SLSA_V1,
+        "predicate": {
+            "buildDefinition": {
+                "buildType": _BUILD_TYPE,
+                "externalParameters": external,
+                "resolvedDependencies": [
+                    {"uri": f"git+{source}@{provenance.ref}", "digest": {"gitCommit": commit}}
+                ],
+            },
+            "runDetails": {
+                "builder": {"id": builder_id},
+                "metadata": {"invocationId": commit[:12], "startedOn": stamp, "finishedOn": stamp},
+            },
+        },
+    }
+
+
+class PlatformState:
+    """Occurrences, metadata and platform policies of a :class:`~.world.World`."""
+
+    scenario: Scenario
+    clock: VirtualClock
+    store: Store
+    generation: int
+
+    def _init_platform(self, keys: KeyFactory) -> None:
+        self.platform_source = StorePlatformOccurrences(self.store)
+        self.metadata: dict[str, ImageMetadata] = {}
+        self.platform_policies: dict[str, PlatformPolicy] = {
+            e.name: e.platform_policy
+            for e in self.scenario.environments.values()
+            if e.platform_policy is not None
+        }
+        builders = self.scenario.builders or {}
+        self.builder_keys: dict[str, KeyMaterial] = {
+            name: keys.material(b.key, self.scenario.name) for name, b in builders.items()
+        }
+        roots: dict[TrustedBuilder, tuple[list[DsseKey], list[str]]] = {}
+        for name, builder in builders.items():
+            if builder.trusted_builder is None:
+                continue
+            keys_, ids = roots.setdefault(TrustedBuilder(builder.trusted_builder), ([], []))
+            pkix = self.builder_keys[name].public_key().pkix_public_key
+            assert pkix is not None
+            keys_.append(pkix)
+            if builder.builder_id not in ids:
+                ids.append(builder.builder_id)
+        self.builder_roots: dict[TrustedBuilder, BuilderRoots] = {
+            tb: BuilderRoots(tuple(k), tuple(i)) for tb, (k, i) in roots.items()
+        }
+        self._platform_seq = 0
+
+    def _occurrence_name(self, project: str) -> str:
+        self._platform_seq += 1
+        return f"{project}/occurrences/sim-p{self._platform_seq:06d}"
+
+    def _put(self, project: str, data: dict[str, Any]) -> None:
+        self.store.insert("occurrences", [Record.for_occurrence(project, data)])
+        self.platform_source.forget()
+        self.generation += 1
+
+    def _drop(self, project: str, image: str, kind: str) -> None:
+        where = Scan(parent=project, resource_uri="https://" + image, kind=kind)
+        for data in list(self.store.list_all("occurrences", where)):
+            self.store.delete("occurrences", data["name"])
+
+    def record_build(self, image: str, provenance: Provenance) -> BuildOccurrence:
+        """Store a BUILD occurrence whose envelope the builder signed."""
+        spec = (self.scenario.builders or {})[provenance.builder]
+        material = self.builder_keys[provenance.builder]
+        assert material.private_key is not None
+        now = self.clock.now()
+        statement = provenance_statement(image, provenance, spec.builder_id, now)
+        occ = BuildOccurrence.from_dict(
+            {
+                "name": self._occurrence_name(provenance.project),
+                "resourceUri": "https://" + image,
+                "noteName": f"{provenance.project}/notes/slsa-provenance",
+                "createTime": now.isoformat(),
+                "build": {"inTotoSlsaProvenanceV1": statement},
+            }
+        )
+        envelope = sign_envelope(
+            json.dumps(statement, sort_keys=True).encode(),
+            [(material.private_key, material.algorithm)],
+            keyids=[material.key_id],
+        )
+        occ = dataclasses.replace(occ, header=dataclasses.replace(occ.header, envelope=envelope))
+        self._put(provenance.project, occ.to_dict())
+        return occ
+
+    def record_scan(self, image: str, project: str, status: str, findings: Sequence[Finding]) -> None:
+        """Replace the image's DISCOVERY and VULNERABILITY occurrences in ``project``."""
+        now = self.clock.now()
+        self._drop(project, image, "DISCOVERY")
+        self._drop(project, image, "VULNERABILITY")
+        url = "https://" + image
+        discovery = DiscoveryOccurrence(
+            header=OccurrenceHeader(url, _SCAN_NOTE, self._occurrence_name(project), create_time=now),
+            analysis_status=AnalysisStatus(status),
+            last_scan_time=now,
+        )
+        self._put(project, discovery.to_dict())
+        for finding in findings:
+            vuln = VulnerabilityOccurrence(
+                header=OccurrenceHeader(
+                    url, f"projects/goog-vulnz/notes/{finding.cve}", self._occurrence_name(project), create_time=now
+                ),
+                severity=Severity(finding.severity),
+                effective_severity=Severity(finding.severity),
+                fix_available=finding.fixable,
+                short_description=finding.cve,
+            )
+            self._put(project, vuln.to_dict())
+        self.platform_source.forget()
+
+    def upload(self, image: str, age: datetime.timedelta) -> None:
+        """The registry says ``image`` was uploaded ``age`` ago."""
+        self.metadata[image] = ImageMetadata(upload_time=self.clock.now() - age)
+        self.generation += 1
+
+    def set_platform_policy(self, environment: str, policy: PlatformPolicy) -> None:
+        """Replace the platform policy guarding ``environment``."""
+        self.platform_policies[environment] = policy
+        self.generation += 1

@@ -14,7 +14,9 @@ CronJob: ``spec.jobTemplate.spec.template``; PodTemplate: ``template``). Its
 images are those of containers, init and ephemeral containers and image
 volumes; its namespace ``metadata.namespace``, or **none** when absent (gcloud's
 ``--image`` Pod has none, and its help says only the unscoped check set
-applies), its service account ``spec.serviceAccountName`` or ``default``.
+applies), its service account ``spec.serviceAccountName`` or ``default``,
+its name ``metadata.name`` (an empty name, as gcloud's ``--image`` Pod has, is
+no name: ``podName`` is omitted, as proto3 JSON omits empty strings).
 A resource of another kind, without images, or of the wrong shape is
 ``400 INVALID_ARGUMENT`` naming the field.
 
@@ -95,9 +97,7 @@ def pod_of(
             f"{', '.join(_TEMPLATES)}"
         )
     meta = _mapping(obj.get("metadata") or {}, "resource.metadata")
-    name = meta.get("name")
-    if name is not None and not isinstance(name, str):
-        raise InvalidArgument("resource.metadata.name: expected a string")
+    name = _optional_string(meta, "name", "resource.metadata")
     namespace = _optional_string(meta, "namespace", "resource.metadata")
     node, where = obj, "resource"
     for key in _TEMPLATES[kind] or ():

@@ -292,6 +292,7 @@ def test_evaluate_reads_the_emulators_own_occurrences(api: Api) -> None:
     assert unscoped["verdict"] == "NON_CONFORMANT"
     assert unscoped["results"][0]["imageResults"][0]["checkSetResult"]["index"] == "1"
     assert "kubernetesNamespace" not in unscoped["results"][0]
+    assert "podName" not in unscoped["results"][0]  # "" is no name (proto3 JSON)
 
 
 @pytest.mark.parametrize(

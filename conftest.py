@@ -1,8 +1,9 @@
 """Repository-wide pytest configuration: Hypothesis profiles and ``--with-e2e``.
 
 Profiles are chosen by the ``HYPOTHESIS_PROFILE`` environment variable:
-``dev`` (fast local runs), ``ci`` (the default in ``.ci/run``) and
-``thorough`` (many examples, for occasional deep runs).
+``dev`` (fast local runs), ``ci`` (the default in ``.ci/run``),
+``thorough`` (many examples, for occasional deep runs) and ``mutation``
+(few, derandomized examples for mutmut; docs/mutation.md).
 
 Tests marked ``e2e`` (``tests/e2e/``, a real kind cluster) are skipped unless
 ``--with-e2e`` is given, and skipped with the list of what is missing when a
@@ -22,6 +23,16 @@ settings.register_profile(
     max_examples=100,
     deadline=None,
     derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# Mutation testing (docs/mutation.md): few examples, the same ones every run,
+# no example database, so a mutant's verdict does not depend on earlier runs.
+settings.register_profile(
+    "mutation",
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(

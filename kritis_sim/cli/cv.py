@@ -35,18 +35,23 @@ from typing import Any
 from kritis_sim.cli._common import load_files, parse_now
 from kritis_sim.cli.k8s_schema import check_namespace
 from kritis_sim.cli.occurrence_files import OCCURRENCES_HELP
+from kritis_sim.cli.platform_inputs import (
+    add_trusted_builders,
+    load_gke_policy,
+    load_trusted_builders,
+    platform_source,
+)
 from kritis_sim.cli.target import NONE, resolve_target
 from kritis_sim.core.decide import DecisionOptions
 from kritis_sim.core.source import InMemorySource
 from kritis_sim.cv.entries import Cluster, dumps
 from kritis_sim.cv.inputs import FORMATS, read_inputs
-from kritis_sim.cv.judge import ClassicJudge
+from kritis_sim.cv.judge import ClassicJudge, Judge, PlatformJudge
 from kritis_sim.cv.validate import render_summary, render_text, validate
 from kritis_sim.errors import InputError
+from kritis_sim.model.image_metadata import load_image_metadata_file
 
 __all__ = ["register", "run"]
-
-PLATFORM_REFUSAL = "platform policies cannot be evaluated yet (issue 11)"
 
 
 def register(sub: Any) -> None:
@@ -67,7 +72,9 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--platform-policy",
         metavar="FILE",
-        help=f"a GKE platform policy; not supported yet: {PLATFORM_REFUSAL} (exit 2)",
+        help="a GKE platform policy (.json/.yaml/.yml with a gkePolicy): entries "
+        "carry policyName and each failing check (checkResults); instead of "
+        "--policy/--attestors",
     )
     p.add_argument(
         "--policy",
@@ -82,12 +89,19 @@ def register(sub: Any) -> None:
         help=OCCURRENCES_HELP,
     )
     p.add_argument(
+        "--occurrences-project",
+        metavar="projects/P",
+        help="--platform-policy: the project of --occurrences entries that have "
+        "no name projects/P/occurrences/ID (as evaluate)",
+    )
+    p.add_argument(
         "--image-metadata",
         metavar="FILE",
-        help="image metadata (upload times, vulnerabilities, ...) for platform-"
-        "policy checks; accepted and unused with a classic --policy, which "
-        "reads attestations only",
+        help="--platform-policy: image upload times {images: {REF or "
+        "sha256:DIGEST: {uploadTime: RFC3339}}} for imageFreshnessCheck; "
+        "accepted and unused with a classic --policy, which reads attestations only",
     )
+    add_trusted_builders(p)
     p.add_argument(
         "--cluster",
         metavar="LOCATION.NAME",
@@ -150,27 +164,51 @@ def _project(args: argparse.Namespace, policy_name: str | None) -> str | None:
     return parts[1] if len(parts) >= 2 and parts[0] == "projects" else None
 
 
-def run(args: argparse.Namespace) -> int:
-    """Read the world and the snapshot, judge, write entries and the summary."""
-    if args.platform_policy:
-        if args.policy:
-            raise InputError(
-                "give --platform-policy or --policy, not both", path="--platform-policy"
-            )
-        raise InputError(PLATFORM_REFUSAL, path="--platform-policy")
+def _platform(args: argparse.Namespace) -> tuple[Judge, Cluster, list[str]]:
+    """The platform-policy judge, the cluster of the entries, and notes."""
+    if args.policy or args.attestors:
+        raise InputError(
+            "give --platform-policy, or --policy and --attestors, not both",
+            path="--platform-policy",
+        )
+    for flag, given in (
+        ("--check-docker-reference", args.check_docker_reference),
+        ("--strict", args.strict),
+    ):
+        if given:
+            raise InputError(f"{flag} applies to a classic --policy only", path=flag)
+    policy = load_gke_policy(args.platform_policy)
+    settings = resolve_target(None, args.cluster, args.istio_trust_domain)
+    metadata = (
+        load_image_metadata_file(args.image_metadata) if args.image_metadata else {}
+    )
+    judge = PlatformJudge(
+        policy,
+        platform_source(args.occurrences, args.occurrences_project),
+        settings,
+        image_metadata=metadata,
+        trusted_builders=load_trusted_builders(args.trusted_builders),
+        cluster_label=settings.cluster,
+    )
+    return judge, Cluster.parse(settings.cluster, _project(args, policy.name)), []
+
+
+def _classic(args: argparse.Namespace) -> tuple[Judge, Cluster, list[str]]:
+    """The classic policy's judge, the cluster of the entries, and notes."""
     if not args.policy or not args.attestors:
         raise InputError(
             "--policy and --attestors are required (or --platform-policy)", path="cv"
         )
-    check_namespace(args.namespace, "--namespace")
-    now = parse_now(args.now)
+    for flag, given in (
+        ("--trusted-builders", args.trusted_builders),
+        ("--occurrences-project", args.occurrences_project),
+    ):
+        if given is not None:
+            raise InputError(f"{flag} applies to --platform-policy only", path=flag)
     policy, attestors, occurrences = load_files(
         args.policy, args.attestors, args.occurrences, strict=args.strict
     )
     settings = resolve_target(policy, args.cluster, args.istio_trust_domain)
-    inputs = read_inputs(
-        args.snapshot, input_format=args.input_format, namespace=args.namespace
-    )
     judge = ClassicJudge(
         policy,
         attestors,
@@ -178,13 +216,23 @@ def run(args: argparse.Namespace) -> int:
         settings,
         DecisionOptions(check_docker_reference=args.check_docker_reference),
     )
-    cluster = Cluster.parse(settings.cluster, _project(args, policy.name))
-    report = validate(inputs, judge, cluster=cluster, now=now)
     notes = list(settings.notes)
     if args.image_metadata:
         notes.append(
             "--image-metadata is not used: a classic policy reads attestations only"
         )
+    return judge, Cluster.parse(settings.cluster, _project(args, policy.name)), notes
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the world and the snapshot, judge, write entries and the summary."""
+    check_namespace(args.namespace, "--namespace")
+    now = parse_now(args.now)
+    judge, cluster, notes = _platform(args) if args.platform_policy else _classic(args)
+    inputs = read_inputs(
+        args.snapshot, input_format=args.input_format, namespace=args.namespace
+    )
+    report = validate(inputs, judge, cluster=cluster, now=now)
     for note in notes:
         print(f"kritis-sim cv: note: {note}", file=sys.stderr)
     if args.format == "json":

@@ -12,7 +12,9 @@ names are the proto3 JSON names documented in
 ``WARNING``, ``logName`` is ``projects/P/logs/binaryauthorization.googleapis.com%2Fcontinuous_validation``.
 
 Choices where the reference is silent: only denied images are listed (as the
-documented example); a Pod whose evaluation failed gets verdict
+documented example); an image with ``checkResults`` carries no
+``description`` (legacy CV's field, absent in the platform-policy example);
+a Pod whose evaluation failed gets verdict
 ``POLICY_CONFORMANCE_VERDICT_UNSPECIFIED``; ``endTime`` is absent (only
 running Pods are validated); a breakglassed Pod is marked in the entry's
 ``labels`` (``kritis-sim/breakglass``), a LogEntry field GKE's payload does
@@ -112,9 +114,10 @@ def pod_event_entry(
             image["containerName"] = container.name
         image["containerType"] = container.type
         image["result"] = "ALLOW" if result.allowed else "DENY"
-        image["description"] = result.description
-        if result.check_results:
+        if result.check_results:  # platform policies: the checks say why
             image["checkResults"] = list(result.check_results)
+        else:
+            image["description"] = result.description
         images.append(image)
     event: dict[str, Any] = {
         "pod": workload.name or "",

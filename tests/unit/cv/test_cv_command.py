@@ -170,9 +170,10 @@ def test_cluster_rules_without_cluster_exit_2(
     ("extra", "expected"),
     [
         (
-            ["--platform-policy", "p.yaml"],
-            "platform policies cannot be evaluated yet (issue 11)",
+            ["--platform-policy", "p.yaml", "--policy", "q.yaml"],
+            "give --platform-policy, or --policy and --attestors, not both",
         ),
+        (["--platform-policy", "missing.yaml"], "missing.yaml"),
     ],
 )
 def test_unsupported_modes_exit_2_never_pass(

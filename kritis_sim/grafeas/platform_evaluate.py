@@ -91,7 +91,7 @@ def pod_of(
     """
     obj = _mapping(resource, "resource")
     kind = obj.get("kind")
-    if kind not in _TEMPLATES:
+    if not isinstance(kind, str) or kind not in _TEMPLATES:
         raise InvalidArgument(
             f"resource.kind: {kind!r} has no pod spec; expected one of "
             f"{', '.join(_TEMPLATES)}"

@@ -12,8 +12,8 @@ unchanged, a 2xx must leave every listing readable, and each request must be
 answered within a bound.
 
 Examples per endpoint scale with the Hypothesis profile: a tenth of its
-``max_examples`` (dev 4, ci 10, thorough 200); the 24 endpoints together run
-240 examples under ``ci``. For a deep run: ``HYPOTHESIS_PROFILE=thorough``.
+``max_examples`` (dev 4, ci 10, thorough 200); the 31 endpoints together run
+310 examples under ``ci``. For a deep run: ``HYPOTHESIS_PROFILE=thorough``.
 """
 
 from __future__ import annotations
@@ -60,6 +60,36 @@ ATTESTOR = {
         ],
     },
     "description": "d",
+}
+PLATFORM_POLICY = {
+    "gkePolicy": {
+        "checkSets": [
+            {
+                "scope": {"kubernetesNamespace": "prod"},
+                "checks": [
+                    {
+                        "vulnerabilityCheck": {
+                            "maximumFixableSeverity": "MEDIUM",
+                            "maximumUnfixableSeverity": "HIGH",
+                        }
+                    }
+                ],
+            },
+            {
+                "checks": [
+                    {"trustedDirectoryCheck": {"trustedDirPatterns": ["gcr.io/p/*"]}}
+                ]
+            },
+        ]
+    }
+}
+EVALUATE = {
+    "resource": {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "app", "namespace": "prod"},
+        "spec": {"serviceAccountName": "sa", "containers": [{"image": URI[8:]}]},
+    }
 }
 VALIDATE = {
     "attestation": occurrence(URI)["attestation"],
@@ -110,6 +140,22 @@ ENDPOINTS: list[tuple[str, str, str, tuple[str, ...], Any]] = [
     ("attestors.validate", "POST",
      "projects/{project}/attestors/{attestor}:validateAttestationOccurrence", (),
      VALIDATE),
+    ("platforms.list", "GET", "projects/{project}/platforms",
+     ("pageSize", "pageToken"), None),
+    ("platformPolicies.create", "POST",
+     "projects/{project}/platforms/{platform}/policies", ("policyId",),
+     PLATFORM_POLICY),
+    ("platformPolicies.get", "GET",
+     "projects/{project}/platforms/{platform}/policies/{policy}", (), None),
+    ("platformPolicies.list", "GET", "projects/{project}/platforms/{platform}/policies",
+     ("pageSize", "pageToken"), None),
+    ("platformPolicies.replace", "PUT",
+     "projects/{project}/platforms/{platform}/policies/{policy}", (),
+     PLATFORM_POLICY),
+    ("platformPolicies.delete", "DELETE",
+     "projects/{project}/platforms/{platform}/policies/{policy}", ("etag",), None),
+    ("platformPolicies.evaluate", "POST",
+     "projects/{project}/platforms/gke/policies/{policy}:evaluate", (), EVALUATE),
 ]  # fmt: skip
 
 #: Longest a single in-process request may take (generous: 2 shared cores).
@@ -230,6 +276,8 @@ SEGMENTS = {
     "note": _segment(["n", "missing", "a.b", "-x"]),
     "occ": _segment([OCC, "missing"]),
     "attestor": _segment(["a", "missing"]),
+    "platform": _segment(["gke", "cloudRun", "aws"]),
+    "policy": _segment(["pp", "missing", "a.b"]),
 }
 QUERY_VALUES = st.text(st.characters(codec="utf-8"), max_size=8) | st.sampled_from(
     ["0", "-1", "1001", "abc", "bogus", "attestation.bogus", "name", "a,,b",
@@ -272,17 +320,23 @@ def _seed() -> None:
             ("POST", "/v1/projects/p/notes?noteId=n", NOTE),
             ("POST", "/v1/projects/p/attestors?attestorId=a", ATTESTOR),
             ("PUT", "/v1/projects/p/policy", POLICY),
+            (
+                "POST",
+                "/v1/projects/p/platforms/gke/policies?policyId=pp",
+                PLATFORM_POLICY,
+            ),
         ]:
             assert api.request(method, url, json=body).status_code == 200
         occ = {**occurrence(URI), "kind": "ATTESTATION",
                "name": f"projects/p/occurrences/{OCC}"}  # fmt: skip
         api.store.insert("occurrences", [Record.for_occurrence("projects/p", occ)])
         collections: tuple[Collection, ...] = (
-            "notes", "occurrences", "attestors", "policies"
+            "notes", "occurrences", "attestors", "policies", "platformPolicies"
         )  # fmt: skip
         for collection in collections:
             for data in api.store.list_all(collection, Scan()):
-                parent = "/".join(data["name"].split("/")[:2])
+                depth = 4 if collection == "platformPolicies" else 2
+                parent = "/".join(data["name"].split("/")[:depth])
                 record = (
                     Record.for_occurrence(parent, data)
                     if collection == "occurrences"
@@ -294,7 +348,9 @@ def _seed() -> None:
 
 
 def _snapshot(store: MemoryStore) -> str:
-    collections = ("notes", "occurrences", "attestors", "policies")
+    collections: tuple[Collection, ...] = (
+        "notes", "occurrences", "attestors", "policies", "platformPolicies"
+    )  # fmt: skip
     return json.dumps(
         [list(store.list_all(c, Scan())) for c in collections], sort_keys=True
     )
@@ -336,7 +392,7 @@ def _check(api: Api, method: str, url: httpx.URL, body: bytes | None) -> None:
 
 
 _VALID_IDS = {"project": "p", "location": "global", "note": "n", "occ": OCC,
-              "attestor": "a"}  # fmt: skip
+              "attestor": "a", "platform": "gke", "policy": "pp"}  # fmt: skip
 
 
 @st.composite

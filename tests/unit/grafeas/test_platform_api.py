@@ -310,6 +310,11 @@ def test_evaluate_reads_the_emulators_own_occurrences(api: Api) -> None:
             "resource.kind: 'ConfigMap' has no pod spec",
         ),
         (
+            {"resource": {"kind": ["Pod"]}},
+            400,
+            "resource.kind: ['Pod'] has no pod spec",
+        ),
+        (
             {"resource": pod("prod")},
             400,
             "resource.spec.containers: the Pod runs no image",

@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kritis_sim.admission.review import parse_admission_review
+from kritis_sim.admission.verdicts import unsatisfied_attestor_lines
 from kritis_sim.admission.workloads import Workload, workload_from_admission
 from kritis_sim.cli.target import TargetSettings
 from kritis_sim.cv.entries import Cluster, pod_event_entry, rfc3339
 from kritis_sim.cv.items import Container, CvItem, unspecified_containers
 from kritis_sim.cv.judge import ClassicJudge, Judgement
-from kritis_sim.scenarios.platform import evaluate, judgement_from_evaluation
+from kritis_sim.model.decision import Decision
+from kritis_sim.scenarios.platform import cv_judge
 from kritis_sim.scenarios.schema import Request
 from kritis_sim.scenarios.schema_world import CvExpect, CvSettings, CvStyle
 
@@ -143,20 +145,8 @@ class CvRunner:
         world = self.world
         env = world.scenario.environments[pod.environment]
         workload = pod.item.workload
-        policy = world.platform_policies.get(pod.environment)
-        if policy is not None:
-            response = evaluate(
-                policy,
-                workload.images,
-                namespace=workload.namespace,
-                service_account=workload.service_account,
-                now=now,
-                occurrences=world.platform_source,
-                metadata=world.metadata,
-                builders=world.builder_roots,
-                pod_name=workload.name,
-            )
-            return judgement_from_evaluation(response, policy.name)
+        if pod.environment in world.platform_policies:
+            return cv_judge(world, pod.environment).judge(workload, now)
         assert world.policy is not None  # the loader requires it for classic environments
         judge = ClassicJudge(
             world.policy,
@@ -257,6 +247,8 @@ def _verdict_problems(
             for k in ("checkType", "checkName")
         }
         texts = " ".join(i.description.lower() for i in judgement.images if not i.allowed)
+        if isinstance(judgement.detail, Decision):
+            texts += " " + " ".join(unsatisfied_attestor_lines(judgement.detail)).lower()
         if want not in names and not (not any(i.check_results for i in judgement.images) and want in texts):
             problems.append(
                 f"Pod {pod.name}: expected check {expect.check!r} to fail in the {when}; failing: "

@@ -50,7 +50,7 @@ VERBS = (
 _DEPLOY_KEYS = (
     "name", "to", "artifact", "tag", "image", "images", "manifest", "kind",
     "namespace", "serviceAccount", "breakglass", "pods", "expect", "reason", "podsExpect",
-    "check", "checkSet",
+    "check", "checkSet", "workload",
 )
 _OUTCOMES = {o.value: o for o in Outcome}
 
@@ -208,8 +208,8 @@ class _Events(WorldVerbs):
         images: list[str] = []
         if "manifest" in doc:
             obj = self._manifest(doc["manifest"], (*path, "manifest"), artifacts)
-            if "kind" in doc or "tag" in doc:
-                r.fail(path, "'kind' and 'tag' do not apply to a manifest deploy")
+            if "kind" in doc or "tag" in doc or "workload" in doc:
+                r.fail(path, "'kind', 'tag' and 'workload' do not apply to a manifest deploy")
             if breakglass:
                 _mark_breakglass(obj)
             kind = str(obj["kind"])
@@ -224,8 +224,11 @@ class _Events(WorldVerbs):
                 images.append(self._image(entry, epath, artifacts))
             kind = r.choice(doc.get("kind", "Pod"), (*path, "kind"), manifests.KINDS)
             base = artifacts[0] if artifacts else images[0].rsplit("/", 1)[-1].split("@")[0].split(":")[0]
+            workload = re.sub(r"[^a-z0-9-]", "-", base.lower())[:50].strip("-") or "app"
+            if "workload" in doc:
+                workload = r.name(doc["workload"], (*path, "workload"), "workload")
             obj = manifests.wrap_images(
-                kind, re.sub(r"[^a-z0-9-]", "-", base.lower())[:50].strip("-") or "app",
+                kind, workload,
                 namespace, tuple(images), service_account=service_account, breakglass=breakglass,
             )
         pods = r.integer(doc, "pods", path, default=0, low=0, high=20)

@@ -22,6 +22,8 @@ from kritis_sim.model.imageref import ImageRef
 from kritis_sim.scenarios._reader import Reader
 from kritis_sim.scenarios.schema import Build, Event, KeyRef, KeySpec
 from kritis_sim.scenarios.schema_world import (
+    DEFAULT_CV_EVERY,
+    KRITIS_CRON_EVERY,
     BuilderSpec,
     ChangePlatformPolicy,
     CheckExpectation,
@@ -73,15 +75,16 @@ def read_builders(s: Sections, value: object) -> dict[str, BuilderSpec]:
 
 
 def read_cv(r: Reader, value: object) -> CvSettings:
-    """The ``cv`` section: ``every`` (default 24h) and ``style``."""
+    """The ``cv`` section: ``style`` and ``every`` (default 24h; 1h, Kritis'
+    default ``cronInterval``, for ``style: kritis-cron``)."""
     path: Path = ("cv",)
     doc = r.mapping(value or {}, path, known=("every", "style"), what="CV settings")
-    settings = CvSettings(where=None)
-    every = r.duration(doc["every"], (*path, "every")) if "every" in doc else settings.every
-    if every.total_seconds() < 60:
-        r.fail((*path, "every"), "a CV period must be at least 1m")
     styles = {s.value: s for s in CvStyle}
     style = styles[r.choice(doc.get("style", "gke"), (*path, "style"), styles)]
+    default = KRITIS_CRON_EVERY if style is CvStyle.KRITIS_CRON else DEFAULT_CV_EVERY
+    every = r.duration(doc["every"], (*path, "every")) if "every" in doc else default
+    if every.total_seconds() < 60:
+        r.fail((*path, "every"), "a CV period must be at least 1m")
     return CvSettings(every=every, style=style, where=None)
 
 

@@ -1,135 +1,107 @@
-"""Platform-policy answers for scenarios: the judge adapter and what it produces.
+"""Platform-policy answers for scenarios, through the shared judge seam.
 
-The simulator asks one question of a platform-guarded environment: how does
-``evaluate_platform_policy`` judge these images, here, now?
-:func:`evaluate` is the one place that calls it (a small adapter, to be
-replaced by the shared ``PlatformJudge`` when that seam exists), and the rest
-of this module turns its ``EvaluateGkePolicyResponse`` into what scenarios
-read:
+A platform-guarded environment is judged by
+:class:`kritis_sim.core.judges.PlatformJudge` (``evaluate_platform_policy``
+over the world's occurrences, upload times and builders' roots of trust), the
+same judge the webhook's ``--platform-policy`` uses, so a deploy's
+:class:`~.result.Reply` is read from its model-neutral ``Decision`` exactly as
+for the classic policy (CONFORMANT admits; NON_CONFORMANT or ERROR refuses,
+unless breakglass admits it). CV passes use
+:class:`kritis_sim.cv.judge.PlatformJudge` (:func:`cv_judge`).
 
-* :func:`reply_from_evaluation`: an admission :class:`~.result.Reply`
-  (CONFORMANT admits; NON_CONFORMANT or ERROR refuses, unless breakglass
-  admits it, as the webhook does), with one reason line per check that is not
-  CONFORMANT: ``IMAGE: checkSets[I] 'NAME': TYPE 'DISPLAY': VERDICT: WHY``;
-* :func:`responsible`: the checks and check sets a ``check``/``checkSet``
-  expectation is matched against;
-* :func:`judgement_from_evaluation`: the CV :class:`~kritis_sim.cv.judge.Judgement`
-  (``checkResults`` shaped as GKE logs them: failing checks only).
-
-No I/O, no clock (``now`` is given).
+:func:`responsible` finds the checks and check sets a ``check``/``checkSet``
+expectation is matched against: from the evaluation when the reply has it
+(in-process), else from the reason lines (``... denied by check set 0 'prod'
+(namespace prod): check 1 VulnerabilityCheck 'no criticals': NON_CONFORMANT:
+...``), which the webhook sends in its ``denial-reasons`` audit annotation.
+No I/O, no clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING
 
-from kritis_sim.core.platform import (
-    BuilderRoots,
-    PlatformOccurrences,
-    evaluate_platform_policy,
-)
-from kritis_sim.cv.judge import ImageResult as CvImage
-from kritis_sim.cv.judge import Judgement
-from kritis_sim.model.platform.checks import TrustedBuilder
-from kritis_sim.model.platform.policy import PlatformPolicy
-from kritis_sim.model.platform.results import (
-    EvaluateGkePolicyResponse,
-    ImageMetadata,
-    ImageResult,
-    Verdict,
-)
+from kritis_sim.cli.target import TargetSettings
+from kritis_sim.core.judges import PlatformJudge
+from kritis_sim.cv.judge import PlatformJudge as CvPlatformJudge
+from kritis_sim.model.platform.results import EvaluateGkePolicyResponse, Verdict
 from kritis_sim.scenarios.result import Reply
-from kritis_sim.scenarios.schema import Outcome, Request
+from kritis_sim.scenarios.schema import Request
 from kritis_sim.scenarios.schema_world import CheckExpectation
 
 if TYPE_CHECKING:
     from kritis_sim.scenarios.world import World
 
-__all__ = [
-    "evaluate",
-    "judgement_from_evaluation",
-    "platform_reply",
-    "reason_lines",
-    "responsible",
-    "unmet_check",
-]
+__all__ = ["cv_judge", "judge", "platform_reply", "responsible", "unmet_check"]
+
+_SET = re.compile(r"denied by check set (\d+)(?: (?P<q>['\"])(?P<name>.*?)(?P=q))? \(")
+_CHECK = re.compile(
+    r"check (\d+) (?P<type>[A-Za-z]+)(?: (?P<q>['\"])(?P<name>.*?)(?P=q))?: (?:NON_CONFORMANT|ERROR)"
+)
 
 
-def evaluate(
-    policy: PlatformPolicy,
-    images: Sequence[str],
-    *,
-    namespace: str,
-    service_account: str,
-    now: datetime,
-    occurrences: PlatformOccurrences,
-    metadata: Mapping[str, ImageMetadata],
-    builders: Mapping[TrustedBuilder, BuilderRoots],
-    pod_name: str | None = None,
-) -> EvaluateGkePolicyResponse:
-    """The platform policy's judgement of one workload (the judge seam)."""
-    return evaluate_platform_policy(
-        policy,
-        images,
-        namespace=namespace,
-        service_account=service_account,
-        now=now,
-        occurrences=occurrences,
-        image_metadata=metadata,
-        pod_name=pod_name,
-        trusted_builders=builders,
+def judge(world: World, environment: str) -> PlatformJudge:
+    """The judge of ``environment``'s platform policy as the world stands now."""
+    return PlatformJudge(
+        world.platform_policies[environment],
+        image_metadata=world.metadata,
+        trusted_builders=world.builder_roots,
     )
 
 
-def _image_lines(image: ImageResult) -> list[str]:
-    if image.verdict is Verdict.CONFORMANT:
-        return []
-    result = image.check_set_result
-    if result is None:
-        return [f"{image.image_uri}: {image.verdict.value}: {image.explanation or ''}"]
-    head = f"{image.image_uri}: checkSets[{result.index}]"
-    if result.display_name:
-        head += f" {result.display_name!r}"
-    if not result.check_results:
-        return [f"{head}: {result.verdict.value}: {result.explanation or ''}"]
-    out = []
-    for check in result.check_results:
-        if check.verdict is Verdict.CONFORMANT:
+def cv_judge(world: World, environment: str) -> CvPlatformJudge:
+    """The CV judge of ``environment``'s platform policy as the world stands now."""
+    return CvPlatformJudge(
+        world.platform_policies[environment],
+        world.platform_source,
+        TargetSettings(cluster=None, trust_domain=None),
+        image_metadata=world.metadata,
+        trusted_builders=world.builder_roots,
+    )
+
+
+def platform_reply(world: World, environment: str, request: Request) -> Reply:
+    """The in-process answer of the platform policy guarding ``environment``."""
+    decision = judge(world, environment).judge(
+        request.images,
+        world.target(environment, request.namespace, request.service_account),
+        world.platform_source,
+        world.clock.now(),
+        breakglass=request.breakglass,
+    )
+    reply = Reply.from_decision(request.kind, request.name, decision)
+    detail = decision.detail
+    if isinstance(detail, EvaluateGkePolicyResponse):
+        import dataclasses
+
+        reply = dataclasses.replace(reply, evaluation=detail)
+    return reply
+
+
+def _from_text(text: str) -> tuple[set[str], set[str]]:
+    checks: set[str] = set()
+    sets: set[str] = set()
+    for line in text.splitlines():
+        found = _SET.search(line)
+        if found is None:
             continue
-        name = f" {check.display_name!r}" if check.display_name else ""
-        out.append(
-            f"{head}: {check.type}{name}: {check.verdict.value}: {check.explanation or ''}"
-        )
-    return out
+        sets.add(found.group(1))
+        if found.group("name"):
+            sets.add(found.group("name"))
+        for check in _CHECK.finditer(line, found.end()):
+            checks.add(check.group("type").lower())
+            if check.group("name"):
+                checks.add(check.group("name"))
+    return checks, sets
 
 
-def reason_lines(response: EvaluateGkePolicyResponse) -> tuple[str, ...]:
-    """One line per check (or image) that is not CONFORMANT, in image order."""
-    return tuple(line for pod in response.results for i in pod.image_results for line in _image_lines(i))
-
-
-def outcome_of(response: EvaluateGkePolicyResponse, breakglass: bool) -> Outcome:
-    """CONFORMANT admits; otherwise refused, or admitted by breakglass."""
-    if response.verdict is Verdict.CONFORMANT:
-        return Outcome.ALLOWED
-    return Outcome.BREAKGLASS if breakglass else Outcome.DENIED
-
-
-def message_of(response: EvaluateGkePolicyResponse, outcome: Outcome) -> str:
-    """The one-paragraph summary of an admission under a platform policy."""
-    if outcome is Outcome.ALLOWED:
-        return "Allowed by the platform policy: every image is CONFORMANT"
-    lines = "; ".join(reason_lines(response))
-    if outcome is Outcome.BREAKGLASS:
-        return f"Admitted by breakglass; the platform policy's verdict is {response.verdict.value}: {lines}"
-    return f"Denied by the platform policy ({response.verdict.value}): {lines}"
-
-
-def responsible(response: EvaluateGkePolicyResponse) -> tuple[set[str], set[str]]:
+def responsible(reply: Reply) -> tuple[set[str], set[str]]:
     """``(checks, check sets)`` that are not CONFORMANT: check types (lower-cased)
     and display names; check-set display names and indexes."""
+    response = reply.evaluation
+    if response is None:
+        return _from_text(reply.text)
     checks: set[str] = set()
     sets: set[str] = set()
     for pod in response.results:
@@ -148,13 +120,9 @@ def responsible(response: EvaluateGkePolicyResponse) -> tuple[set[str], set[str]
     return checks, sets
 
 
-def unmet_check(
-    expect: CheckExpectation, response: EvaluateGkePolicyResponse | None
-) -> list[str]:
-    """Why ``expect`` does not hold for ``response`` (empty when it does)."""
-    if response is None:
-        return ["expected a platform-policy evaluation, but the reply has none"]
-    checks, sets = responsible(response)
+def unmet_check(expect: CheckExpectation, reply: Reply) -> list[str]:
+    """Why ``expect`` does not hold for ``reply`` (empty when it does)."""
+    checks, sets = responsible(reply)
     problems = []
     if expect.check is not None and expect.check not in checks and expect.check.lower() not in checks:
         problems.append(
@@ -167,88 +135,3 @@ def unmet_check(
             + (", ".join(sorted(sets)) or "no failing check set")
         )
     return problems
-
-
-def _cv_checks(image: ImageResult) -> tuple[dict[str, Any], ...]:
-    """``ImageDetails.checkResults``: the failing checks, as GKE logs them."""
-    result = image.check_set_result
-    if result is None:
-        return ()
-    out = []
-    for check in result.check_results:
-        if check.verdict is Verdict.CONFORMANT:
-            continue
-        entry: dict[str, Any] = {"checkSetIndex": str(result.index)}
-        if result.display_name:
-            entry["checkSetName"] = result.display_name
-        if result.scope is not None:
-            entry["checkSetScope"] = result.scope.to_dict()
-        entry["checkIndex"] = str(check.index)
-        if check.display_name:
-            entry["checkName"] = check.display_name
-        entry["checkType"] = check.type
-        entry["verdict"] = (
-            "NON_CONFORMANT" if check.verdict is Verdict.NON_CONFORMANT else "CHECK_VERDICT_UNSPECIFIED"
-        )
-        name = f' with display name "{check.display_name}"' if check.display_name else ""
-        entry["explanation"] = (
-            f"{check.type} at index {check.index}{name} has verdict "
-            f"{check.verdict.value}. {check.explanation or ''}".rstrip()
-        )
-        out.append(entry)
-    return tuple(out)
-
-
-def judgement_from_evaluation(
-    response: EvaluateGkePolicyResponse, policy_name: str | None
-) -> Judgement:
-    """The CV judgement: a Pod violates when an image is NON_CONFORMANT; an
-    ERROR-only Pod is an evaluation that could not be completed (logged with
-    verdict ``POLICY_CONFORMANCE_VERDICT_UNSPECIFIED``, never conformant)."""
-    images = tuple(
-        CvImage(
-            i.image_uri,
-            i.verdict is Verdict.CONFORMANT,
-            "; ".join(_image_lines(i)) or "CONFORMANT",
-            _cv_checks(i),
-        )
-        for pod in response.results
-        for i in pod.image_results
-    )
-    error = None
-    if response.verdict is Verdict.ERROR:
-        error = "; ".join(reason_lines(response))
-    return Judgement(
-        conforms=response.verdict is Verdict.CONFORMANT,
-        images=images,
-        error=error,
-        policy_name=policy_name,
-        rule="platform policy",
-        detail=response,
-    )
-
-
-def platform_reply(world: World, environment: str, request: Request) -> Reply:
-    """The in-process answer of the platform policy guarding ``environment``."""
-    policy = world.platform_policies[environment]
-    response = evaluate(
-        policy,
-        request.images,
-        namespace=request.namespace,
-        service_account=request.service_account,
-        now=world.clock.now(),
-        occurrences=world.platform_source,
-        metadata=world.metadata,
-        builders=world.builder_roots,
-        pod_name=request.name,
-    )
-    outcome = outcome_of(response, request.breakglass)
-    return Reply(
-        request.kind,
-        request.name,
-        outcome,
-        message_of(response, outcome),
-        None,
-        reason_lines(response),
-        evaluation=response,
-    )

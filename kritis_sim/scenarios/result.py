@@ -139,7 +139,7 @@ def check_deploy(event: Deploy, reply: Reply, pods: tuple[Reply, ...]) -> tuple[
     if expect.check is not None:
         from kritis_sim.scenarios.platform import unmet_check
 
-        problems += [f"{event.kind}: {p}" for p in unmet_check(expect.check, reply.evaluation)]
+        problems += [f"{event.kind}: {p}" for p in unmet_check(expect.check, reply)]
     for i, pod in enumerate(pods):
         problems += _check_one(f"Pod {i + 1} of {len(pods)}", expect.pods, expect, pod)
     return tuple(problems)

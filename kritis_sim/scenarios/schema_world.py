@@ -22,6 +22,7 @@ from kritis_sim.scenarios.schema import KeySpec, Where, _Event
 
 __all__ = [
     "DEFAULT_CV_EVERY",
+    "KRITIS_CRON_EVERY",
     "BuilderSpec",
     "ChangePlatformPolicy",
     "CheckExpectation",
@@ -38,6 +39,8 @@ __all__ = [
 
 #: GKE CV checks "at least once every 24 hours".
 DEFAULT_CV_EVERY = datetime.timedelta(hours=24)
+#: Kritis' default ``KritisConfig.spec.cronInterval``.
+KRITIS_CRON_EVERY = datetime.timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,10 +191,12 @@ class _Run:
             if type(event) is Deploy:  # the hot path: most events are deploys
                 timeline.append(self.deploy(event))
             elif type(event) is Advance and self.cv is not None:
-                for entry in self.advance_with_cv(event):
-                    timeline.append(entry)
-                    if on_event is not None and entry.verb == "cv":
+                entries = self.advance_with_cv(event)
+                timeline.extend(entries[:-1])
+                if on_event is not None:
+                    for entry in entries[:-1]:
                         on_event(entry)
+                timeline.append(entries[-1])
             else:
                 timeline.append(self.step(event))
             if on_event is not None:
@@ -205,7 +207,7 @@ class _Run:
         assert self.cv is not None
         clock = self.world.clock
         start = clock.now()
-        out = []
+        out = [TimelineEntry(start, event.where, "advance", event.label)]
         for at in self.cv.due(start + event.by):
             clock.advance(at - clock.now())
             done = self.cv.run_pass()
@@ -215,7 +217,6 @@ class _Run:
                 f"CV pass: {len(done.judged)} running Pod(s), {bad} violating",
             ))
         clock.advance(start + event.by - clock.now())
-        out.append(TimelineEntry(start, event.where, "advance", event.label))
         return out
 
     def world_step(self, event: WorldEvent | Build) -> tuple[str, tuple[str, ...] | None]:

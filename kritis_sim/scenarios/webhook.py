@@ -16,9 +16,10 @@ warnings and audit annotations), as a cluster would see it; the reason lines a
 ``reason`` expectation matches are read from the audit annotations
 ``denial-reasons`` and ``unsatisfied-attestors``.
 
-Environments guarded by a platform policy are not sent: the webhook cannot
-enforce a platform policy yet, so their deploys are decided in-process and
-every such reply carries the note :data:`PLATFORM_NOTE` (shown in reports).
+An environment guarded by a platform policy gets its own webhook, serving
+that policy through a judge provider (:func:`kritis_sim.scenarios.platform.judge`,
+what ``kritis-sim webhook --platform-policy`` serves) over the world's
+occurrences, upload times and builders' roots of trust.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 import httpx
 
 from kritis_sim.admission.verdicts import DENIAL_REASONS, UNSATISFIED_ATTESTORS
+from kritis_sim.core.judges import Judge
 from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.policy import Policy
@@ -89,6 +91,30 @@ class _CurrentWorld:
         return self._get().source.occurrences(resource_url, note_name)
 
 
+class _CurrentPlatform:
+    """The platform seams of one environment of whichever world runs now."""
+
+    def __init__(self, current: _CurrentWorld, environment: str) -> None:
+        self.current, self.environment = current, environment
+
+    def judge(self) -> Judge:
+        from kritis_sim.scenarios.platform import judge
+
+        return judge(self.current._get(), self.environment)
+
+    def vulnerabilities(self, project: str, resource_url: str) -> Sequence[Any]:
+        return self.current._get().platform_source.vulnerabilities(project, resource_url)
+
+    def discoveries(self, project: str, resource_url: str) -> Sequence[Any]:
+        return self.current._get().platform_source.discoveries(project, resource_url)
+
+    def builds(self, project: str, resource_url: str) -> Sequence[Any]:
+        return self.current._get().platform_source.builds(project, resource_url)
+
+    def attestations(self, project: str, resource_url: str) -> Sequence[Any]:
+        return self.current._get().platform_source.attestations(project, resource_url)
+
+
 class ViaWebhook:
     """Answers deploys through the webhook over HTTPS on 127.0.0.1.
 
@@ -97,7 +123,7 @@ class ViaWebhook:
 
     def __init__(self) -> None:
         self._current = _CurrentWorld()
-        self._servers: dict[tuple[str | None, bool], Any] = {}
+        self._servers: dict[tuple[str | None, bool] | str, Any] = {}
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._client: httpx.Client | None = None
         self.requests = 0
@@ -129,24 +155,39 @@ class ViaWebhook:
         if self._dir is not None:
             self._dir.cleanup()
 
-    def _base_url(self, cluster: str | None, check_reference: bool) -> str:
+    def _base_url(
+        self, cluster: str | None, check_reference: bool, platform: str | None = None
+    ) -> str:
         from kritis_sim.admission.webhook import WebhookConfig, create_app
         from kritis_sim.core.decide import DecisionOptions
         from kritis_sim.crypto.verify import VerificationCache
         from kritis_sim.serving import ServerThread
 
-        key = (cluster, check_reference)
+        key: tuple[str | None, bool] | str = (
+            (cluster, check_reference) if platform is None else f"platform:{platform}"
+        )
         if key not in self._servers:
-            config = WebhookConfig(
-                policy_provider=self._current.provider,
-                source=self._current,
-                cluster=cluster,
-                clock=self._current.clock,
-                options=DecisionOptions(
-                    check_docker_reference=check_reference, cache=VerificationCache()
-                ),
-                workers=4,
-            )
+            if platform is None:
+                config = WebhookConfig(
+                    policy_provider=self._current.provider,
+                    source=self._current,
+                    cluster=cluster,
+                    clock=self._current.clock,
+                    options=DecisionOptions(
+                        check_docker_reference=check_reference, cache=VerificationCache()
+                    ),
+                    workers=4,
+                )
+            else:
+                seams = _CurrentPlatform(self._current, platform)
+                config = WebhookConfig(
+                    policy_provider=None,
+                    judge_provider=seams.judge,
+                    source=seams,
+                    cluster=cluster,
+                    clock=self._current.clock,
+                    workers=4,
+                )
             app = create_app(config)
             server = ServerThread(
                 app,
@@ -160,11 +201,10 @@ class ViaWebhook:
         """See :meth:`kritis_sim.scenarios.simulator.Deployer.submit`."""
         if self._client is None:
             raise RuntimeError("use ViaWebhook as a context manager")
-        if environment in world.platform_policies:
-            return _in_process(world, environment, request)
         self._current.world = world
         cluster = world.scenario.environments[environment].cluster
-        url = self._base_url(cluster, world.scenario.check_docker_reference) + "/validate"
+        platform = environment if environment in world.platform_policies else None
+        url = self._base_url(cluster, world.scenario.check_docker_reference, platform) + "/validate"
         response = self._client.post(url, params={"timeout": "10s"}, json=dict(request.review))
         self.requests += 1
         if response.status_code != 200:
@@ -176,19 +216,3 @@ class ViaWebhook:
             )
         return reply_from_review(request.kind, request.name, response.json())
 
-
-#: The note on replies a platform-guarded environment decided in-process.
-PLATFORM_NOTE = (
-    "decided in-process, not by the webhook: the webhook cannot enforce a "
-    "platform policy yet"
-)
-
-
-def _in_process(world: World, environment: str, request: Request) -> Reply:
-    """A platform-guarded environment's reply, marked as not from the webhook."""
-    import dataclasses
-
-    from kritis_sim.scenarios.platform import platform_reply
-
-    reply = platform_reply(world, environment, request)
-    return dataclasses.replace(reply, wire_notes=(*reply.wire_notes, PLATFORM_NOTE))

@@ -33,9 +33,7 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from kritis_sim.admission.workloads import pod_spec_images
 from kritis_sim.core.platform import evaluate_platform_policy
-from kritis_sim.errors import InputError
 from kritis_sim.grafeas.googleerrors import ApiError, InvalidArgument
 from kritis_sim.grafeas.platform_source import StorePlatformOccurrences
 from kritis_sim.grafeas.store import Store
@@ -72,6 +70,41 @@ def _mapping(value: object, where: str) -> Mapping[str, Any]:
     return value
 
 
+def _images(spec: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """Images of a pod spec: containers, init and ephemeral containers, then
+    image volumes (``volumes[].image.reference``), in that order."""
+    images: list[str] = []
+    for key in ("containers", "initContainers", "ephemeralContainers"):
+        items = spec.get(key) or []
+        if not isinstance(items, list):
+            raise InvalidArgument(f"{where}.{key}: expected a list")
+        for i, container in enumerate(items):
+            image = _mapping(container, f"{where}.{key}[{i}]").get("image")
+            if not isinstance(image, str) or not image:
+                raise InvalidArgument(
+                    f"{where}.{key}[{i}].image: expected a non-empty image "
+                    f"string, got {image!r}"
+                )
+            images.append(image)
+    volumes = spec.get("volumes") or []
+    if not isinstance(volumes, list):
+        raise InvalidArgument(f"{where}.volumes: expected a list")
+    for i, volume in enumerate(volumes):
+        source = _mapping(volume, f"{where}.volumes[{i}]").get("image")
+        if source is None:
+            continue
+        reference = _mapping(source, f"{where}.volumes[{i}].image").get("reference")
+        if reference is None:
+            continue
+        if not isinstance(reference, str) or not reference:
+            raise InvalidArgument(
+                f"{where}.volumes[{i}].image.reference: expected a non-empty "
+                f"image string, got {reference!r}"
+            )
+        images.append(reference)
+    return tuple(images)
+
+
 def _optional_string(data: Mapping[str, Any], key: str, where: str) -> str | None:
     value = data.get(key)
     if value is None or value == "":
@@ -104,10 +137,7 @@ def pod_of(
         where = f"{where}.{key}"
         node = _mapping(node.get(key), where)
     spec = _mapping(node.get("spec"), f"{where}.spec")
-    try:
-        images = pod_spec_images(spec, f"{where}.spec")
-    except InputError as exc:
-        raise InvalidArgument(f"{exc.path}: {exc.message}") from None
+    images = _images(spec, f"{where}.spec")
     if not images:
         raise InvalidArgument(f"{where}.spec.containers: the {kind} runs no image")
     account = _optional_string(

@@ -355,3 +355,29 @@ def test_bad_evaluate_requests(
         f"{GKE}/nope:evaluate", json={"resource": pod("prod", IMAGE)}
     )
     assert_google_error(missing, 404, "NOT_FOUND")
+
+
+def test_evaluate_judges_every_image_of_the_pod_spec(memory_api: Api) -> None:
+    policy = {"gkePolicy": {"checkSets": [{"checks": [{"alwaysDeny": True}]}]}}
+    assert (
+        memory_api.post(GKE, params={"policyId": "d"}, json=policy).status_code == 200
+    )
+    resource = pod("prod", "gcr.io/p/a:1")
+    resource["spec"]["initContainers"] = [{"name": "i", "image": "gcr.io/p/init:1"}]
+    resource["spec"]["ephemeralContainers"] = [{"name": "e", "image": "gcr.io/p/dbg"}]
+    resource["spec"]["volumes"] = [
+        {"name": "v", "image": {"reference": "gcr.io/p/data:1"}},
+        {"name": "w", "emptyDir": {}},
+    ]
+    reply = memory_api.post(f"{GKE}/d:evaluate", json={"resource": resource})
+    images = [i["imageUri"] for i in reply.json()["results"][0]["imageResults"]]
+    assert images == [
+        "gcr.io/p/a:1",
+        "gcr.io/p/init:1",
+        "gcr.io/p/dbg",
+        "gcr.io/p/data:1",
+    ]
+    resource["spec"]["volumes"][0]["image"]["reference"] = ""
+    bad = memory_api.post(f"{GKE}/d:evaluate", json={"resource": resource})
+    message = assert_google_error(bad, 400, "INVALID_ARGUMENT")
+    assert message.startswith("resource.spec.volumes[0].image.reference")

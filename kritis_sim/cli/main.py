@@ -56,6 +56,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kritis_sim.cli.cv",
         "continuous validation: judge running Pods, write GKE CV log entries",
     ),
+    "whatif": (
+        "kritis_sim.cli.whatif",
+        "replay admissions under a candidate policy: what would change",
+    ),
     "evaluate": (
         "kritis_sim.cli.evaluate",
         "evaluate a GKE platform policy for a manifest or images",

@@ -22,19 +22,27 @@ does not judge.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from kritis_sim._yaml import Locator
 from kritis_sim.admission.workloads import Workload
 from kritis_sim.cv.items import CvItem, Skip, item_from_object, unspecified_containers
+from kritis_sim.cv.lines import json_lines
 from kritis_sim.errors import InputError, ManifestError
 from kritis_sim.model.occurrence import parse_timestamp
 
-__all__ = ["json_lines", "read_k8s_audit", "read_webhook_audit"]
+__all__ = [
+    "Change",
+    "json_lines",
+    "k8s_audit_admissions",
+    "k8s_audit_changes",
+    "read_k8s_audit",
+    "read_webhook_audit",
+    "webhook_admissions",
+]
 
 #: Workload resources (objectRef.resource) -> kind.
 RESOURCES = {
@@ -50,30 +58,6 @@ RESOURCES = {
 }
 
 Found = CvItem | Skip
-
-
-def json_lines(text: str, source: str) -> Iterator[tuple[int, Any] | Skip]:
-    """``(line number, value)`` of each non-blank line; a truncated last line
-    (no newline, not JSON) is a :class:`Skip`.
-
-    Raises:
-        InputError: a line that is not JSON (other than a truncated last one).
-    """
-    lines = text.splitlines(keepends=True)
-    for number, raw in enumerate(lines, 1):
-        if not raw.strip():
-            continue
-        try:
-            yield number, json.loads(raw)
-        except ValueError as exc:
-            if number == len(lines) and not raw.endswith("\n"):
-                yield Skip("truncated last line", f"{source}:{number}")
-                continue
-            raise InputError(
-                f"not a JSON line ({exc}); expected one JSON object per line",
-                source=source,
-                line=number,
-            ) from None
 
 
 def _time(value: Any, source: str, line: int, field: str) -> datetime | None:
@@ -140,15 +124,30 @@ def _keep_pod_deploy_time(item: CvItem, earlier: CvItem) -> CvItem:
     return item
 
 
-def read_k8s_audit(text: str, source: str) -> Iterator[Found]:
-    """Workloads of a Kubernetes audit log, latest state per object.
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One event of a log that changes an object: ``verb`` is ``create``,
+    ``update`` or ``delete``; ``item`` what the object now runs (None for a
+    delete, a :class:`Skip` when the object does not apply)."""
+
+    verb: str
+    key: tuple[str, str, str]
+    item: CvItem | Skip | None
+    where: str
+
+
+def k8s_audit_changes(
+    lines: str | Iterable[str], source: str
+) -> Iterator[Change | Skip]:
+    """Every event of a Kubernetes audit log, in order: a :class:`Change`
+    for a successful create, update or delete of a workload, else a Skip.
+    Holds one event in memory at a time.
 
     Raises:
         InputError: a line that is not JSON or not an audit Event, or a
             ``requestObject`` the API server would refuse (file:line named).
     """
-    live: dict[tuple[str, str, str], CvItem] = {}
-    for entry in json_lines(text, source):
+    for entry in json_lines(lines, source):
         if isinstance(entry, Skip):
             yield entry
             continue
@@ -158,19 +157,16 @@ def read_k8s_audit(text: str, source: str) -> Iterator[Found]:
             yield found
             continue
         verb, ref = found
+        where = f"{source}:{line}"
         kind = RESOURCES[ref["resource"]]
         namespace: Any = _str(ref, "namespace") or ""
         key = (kind, namespace, _str(ref, "name") or "")
         if verb == "delete":
-            if live.pop(key, None) is not None:
-                yield Skip("deleted later in the audit log", f"{source}:{line}")
+            yield Change(verb, key, None, where)
             continue
         obj = event.get("requestObject")
         if not isinstance(obj, dict):
-            yield Skip(
-                f"{verb} without requestObject (audit level Metadata)",
-                f"{source}:{line}",
-            )
+            yield Skip(f"{verb} without requestObject (audit level Metadata)", where)
             continue
         obj.setdefault("kind", kind)
         if "apiVersion" not in obj and isinstance(ref.get("apiVersion"), str):
@@ -207,17 +203,54 @@ def read_k8s_audit(text: str, source: str) -> Iterator[Found]:
             namespace=namespace,
             deploy_time=admitted,
         )
+        if not key[2] and isinstance(item, CvItem):
+            key = item.key
+        yield Change(verb, key, item, where)
+
+
+def read_k8s_audit(text: str | Iterable[str], source: str) -> Iterator[Found]:
+    """Workloads of a Kubernetes audit log, latest state per object.
+
+    Raises:
+        InputError: as :func:`k8s_audit_changes`.
+    """
+    live: dict[tuple[str, str, str], CvItem] = {}
+    for change in k8s_audit_changes(text, source):
+        if isinstance(change, Skip):
+            yield change
+            continue
+        if change.item is None:
+            if live.pop(change.key, None) is not None:
+                yield Skip("deleted later in the audit log", change.where)
+            continue
+        item = change.item
         if isinstance(item, Skip):
             yield item
             continue
-        if not key[2]:
-            key = item.key
-        earlier = live.pop(key, None)
+        earlier = live.pop(change.key, None)
         if earlier is not None:
-            yield Skip("replaced by a later update", f"{source}:{line}")
+            yield Skip("replaced by a later update", change.where)
             item = _keep_pod_deploy_time(item, earlier)
-        live[key] = item
+        live[change.key] = item
     yield from live.values()
+
+
+def k8s_audit_admissions(lines: str | Iterable[str], source: str) -> Iterator[Found]:
+    """Every admission of a Kubernetes audit log, in order: each successful
+    create or update of a workload is one item, however often the object
+    comes back; a delete is skipped (nothing is admitted). Streams: memory
+    does not grow with the log.
+
+    Raises:
+        InputError: as :func:`k8s_audit_changes`.
+    """
+    for change in k8s_audit_changes(lines, source):
+        if isinstance(change, Skip):
+            yield change
+        elif change.item is None:
+            yield Skip("verb delete (nothing is admitted)", change.where)
+        else:
+            yield change.item
 
 
 def _field(
@@ -234,14 +267,13 @@ def _field(
     return value
 
 
-def read_webhook_audit(text: str, source: str) -> Iterator[Found]:
-    """Workloads of kritis-sim's webhook audit log, latest record per object.
-
-    Raises:
-        InputError: a line that is not JSON or not such a record.
-    """
-    live: dict[tuple[str, str, str], CvItem] = {}
-    for entry in json_lines(text, source):
+def _webhook_records(
+    lines: str | Iterable[str], source: str, accounts: dict[tuple[str, str, str], str]
+) -> Iterator[tuple[tuple[str, str, str], CvItem] | Skip]:
+    """``(key, item)`` per record of a webhook audit log; ``accounts`` holds
+    the service account last seen per object (an UPDATE record that was not
+    re-judged names none)."""
+    for entry in json_lines(lines, source):
         if isinstance(entry, Skip):
             yield entry
             continue
@@ -269,14 +301,15 @@ def read_webhook_audit(text: str, source: str) -> Iterator[Found]:
         key = (kind, namespace, name or f"{source}:{line}")
         target = record.get("target")
         account = target.get("serviceAccount") if isinstance(target, dict) else None
-        if account is None and key in live:
-            account = live[key].workload.service_account
+        if account is None:
+            account = accounts.get(key)
         if not isinstance(account, str):
             yield Skip(
                 "record names no service account (an UPDATE not re-judged)",
                 f"{source}:{line}",
             )
             continue
+        accounts[key] = account
         workload = Workload(
             kind=kind,
             name=name,
@@ -294,15 +327,45 @@ def read_webhook_audit(text: str, source: str) -> Iterator[Found]:
                 )
             ),
         )
-        item = CvItem(
-            workload=workload,
-            containers=unspecified_containers(workload.images),
-            deploy_time=_time(record.get("time"), source, line, "time"),
-            where=f"{source}:{line}",
+        yield (
+            key,
+            CvItem(
+                workload=workload,
+                containers=unspecified_containers(workload.images),
+                deploy_time=_time(record.get("time"), source, line, "time"),
+                where=f"{source}:{line}",
+            ),
         )
+
+
+def read_webhook_audit(text: str | Iterable[str], source: str) -> Iterator[Found]:
+    """Workloads of kritis-sim's webhook audit log, latest record per object.
+
+    Raises:
+        InputError: a line that is not JSON or not such a record.
+    """
+    live: dict[tuple[str, str, str], CvItem] = {}
+    accounts: dict[tuple[str, str, str], str] = {}
+    for found in _webhook_records(text, source, accounts):
+        if isinstance(found, Skip):
+            yield found
+            continue
+        key, item = found
         earlier = live.pop(key, None)
         if earlier is not None:
-            yield Skip("replaced by a later record", f"{source}:{line}")
+            yield Skip("replaced by a later record", item.where)
             item = _keep_pod_deploy_time(item, earlier)
         live[key] = item
     yield from live.values()
+
+
+def webhook_admissions(lines: str | Iterable[str], source: str) -> Iterator[Found]:
+    """Every record of kritis-sim's webhook audit log as one admission, in
+    order (memory grows only with the number of objects, for their service
+    accounts).
+
+    Raises:
+        InputError: a line that is not JSON or not such a record.
+    """
+    for found in _webhook_records(lines, source, {}):
+        yield found if isinstance(found, Skip) else found[1]

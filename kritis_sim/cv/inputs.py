@@ -14,7 +14,9 @@ Each SNAPSHOT argument is one of:
 The kind of a file is told by ``--input-format`` or, by default, by its
 first non-blank line: a JSON object of ``apiVersion: audit.k8s.io/...`` is a
 Kubernetes audit log, one with ``endpoint`` and ``latencyMs`` a webhook audit
-log, anything else a snapshot. The same object (kind, namespace, name) met
+log, anything else a snapshot. Snapshots are read whole, within the
+input limits (8 MiB); audit logs are read line by line, so only each line
+is bound by that limit. The same object (kind, namespace, name) met
 again in a later input replaces the earlier one, counted as skipped. This
 module reads; it does not judge.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -31,9 +34,18 @@ from kritis_sim._yaml import read_input as read_text
 from kritis_sim.cli.review_inputs import iter_values
 from kritis_sim.cv.audit_logs import Found, read_k8s_audit, read_webhook_audit
 from kritis_sim.cv.items import CvItem, Skip, item_from_object
+from kritis_sim.cv.lines import file_lines, first_line
 from kritis_sim.errors import InputError
 
-__all__ = ["FORMATS", "Inputs", "read_inputs", "sniff"]
+__all__ = [
+    "FORMATS",
+    "Inputs",
+    "input_files",
+    "kind_of",
+    "read_inputs",
+    "snapshot_items",
+    "sniff",
+]
 
 InputFormat = Literal["auto", "snapshot", "k8s-audit", "webhook-audit"]
 FORMATS: tuple[str, ...] = ("auto", "snapshot", "k8s-audit", "webhook-audit")
@@ -68,14 +80,16 @@ def sniff(text: str) -> str:
     return "snapshot"
 
 
-def _snapshot(text: str, source: str, namespace: str) -> list[Found]:
+def snapshot_items(text: str, source: str, namespace: str) -> list[Found]:
+    """The items of a snapshot (or manifests) text, in order."""
     return [
         item_from_object(value, locator, path, namespace=namespace)
         for value, locator, path in iter_values(text, source)
     ]
 
 
-def _files(path: str) -> list[str]:
+def input_files(path: str) -> list[str]:
+    """``path``, or the input files of the directory ``path`` (sorted)."""
     if not Path(path).is_dir():
         return [path]
     found = sorted(
@@ -89,14 +103,34 @@ def _files(path: str) -> list[str]:
     return found
 
 
-def _read_one(path: str, input_format: str, namespace: str) -> list[Found]:
-    text = read_text(path)
-    kind = sniff(text) if input_format == "auto" else input_format
+def kind_of(path: str, input_format: str) -> str:
+    """``snapshot``, ``k8s-audit`` or ``webhook-audit``: ``input_format``,
+    or for ``auto`` what the first non-blank line of the file says."""
+    if input_format != "auto":
+        return input_format
+    if path == "-":
+        return "stdin"
+    return sniff(first_line(path))
+
+
+def _read_one(path: str, input_format: str, namespace: str) -> Iterator[Found]:
+    kind = kind_of(path, input_format)
+    if kind == "stdin":
+        text = read_text(path)
+        kind = sniff(text)
+    elif kind in ("k8s-audit", "webhook-audit"):
+        lines: Iterable[str] | str = (
+            file_lines(path) if path != "-" else read_text(path)
+        )
+        reader = read_k8s_audit if kind == "k8s-audit" else read_webhook_audit
+        return reader(lines, path)
+    else:
+        text = read_text(path)
     if kind == "k8s-audit":
-        return list(read_k8s_audit(text, path))
+        return read_k8s_audit(text, path)
     if kind == "webhook-audit":
-        return list(read_webhook_audit(text, path))
-    return _snapshot(text, path, namespace)
+        return read_webhook_audit(text, path)
+    return iter(snapshot_items(text, path, namespace))
 
 
 def read_inputs(
@@ -116,7 +150,7 @@ def read_inputs(
     out = Inputs()
     latest: dict[tuple[str, str, str], int] = {}
     for arg in paths:
-        for path in _files(arg):
+        for path in input_files(arg):
             for found in _read_one(path, input_format, namespace):
                 if isinstance(found, Skip):
                     out.skipped.append(found)

@@ -19,12 +19,11 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kritis_sim.core.platform.facts import BuilderRoots
-from kritis_sim.crypto.dsse import DsseKey, sign_envelope
+from kritis_sim.crypto.dsse import DsseKey
 from kritis_sim.grafeas.store import Record, Scan, Store
 from kritis_sim.model.discovery import AnalysisStatus, DiscoveryOccurrence
 from kritis_sim.model.envelope import OccurrenceHeader
@@ -32,14 +31,15 @@ from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.platform.checks import TrustedBuilder
 from kritis_sim.model.platform.policy import PlatformPolicy
 from kritis_sim.model.platform.results import ImageMetadata
-from kritis_sim.model.provenance import SLSA_V1, BuildOccurrence
+from kritis_sim.model.provenance import BuildOccurrence
 from kritis_sim.model.vulnerability import Severity, VulnerabilityOccurrence
+from kritis_sim.producers.provenance import LoadedSigner, make_provenance
 from kritis_sim.scenarios.clock import VirtualClock
 from kritis_sim.scenarios.keys import KeyFactory, KeyMaterial
 from kritis_sim.scenarios.schema import Scenario
 from kritis_sim.scenarios.schema_world import Finding, Provenance
 
-__all__ = ["PlatformState", "StorePlatformOccurrences", "provenance_statement"]
+__all__ = ["PlatformState", "StorePlatformOccurrences"]
 
 _PARSERS: Mapping[str, Any] = {
     "VULNERABILITY": VulnerabilityOccurrence.from_dict,
@@ -48,7 +48,6 @@ _PARSERS: Mapping[str, Any] = {
     "ATTESTATION": AttestationOccurrence.from_dict,
 }
 _SCAN_NOTE = "projects/goog-analysis/notes/PACKAGE_VULNERABILITY"
-_BUILD_TYPE = "https://cloud.google.com/build/gcb-buildtypes/google-worker/v1"
 
 
 class StorePlatformOccurrences:
@@ -97,41 +96,6 @@ class StorePlatformOccurrences:
     def attestations(self, project: str, resource_url: str) -> Sequence[AttestationOccurrence]:
         """See :class:`~kritis_sim.core.platform.PlatformOccurrences`."""
         return self._get("ATTESTATION", project, resource_url)
-
-
-def provenance_statement(
-    image: str, provenance: Provenance, builder_id: str, now: datetime.datetime
-) -> dict[str, Any]:
-    """An in-toto v1 Statement with a SLSA v1 predicate about ``image`` (``repo@sha256:...``)."""
-    repository, _, digest = image.partition("@")
-    source = provenance.source.removesuffix("/")
-    commit = hashlib.sha256(f"{source}@{provenance.ref}".encode()).hexdigest()[:40]
-    external: dict[str, Any] = {}
-    if provenance.config_based:
-        external["buildConfigSource"] = {
-            "path": "cloudbuild.yaml",
-            "ref": provenance.ref,
-            "repository": f"git+{source}",
-        }
-    stamp = now.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
-    return {
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": repository, "digest": {"sha256": digest.removeprefix("sha256:")}}],
-        "predicateType": SLSA_V1,
-        "predicate": {
-            "buildDefinition": {
-                "buildType": _BUILD_TYPE,
-                "externalParameters": external,
-                "resolvedDependencies": [
-                    {"uri": f"git+{source}@{provenance.ref}", "digest": {"gitCommit": commit}}
-                ],
-            },
-            "runDetails": {
-                "builder": {"id": builder_id},
-                "metadata": {"invocationId": commit[:12], "startedOn": stamp, "finishedOn": stamp},
-            },
-        },
-    }
 
 
 class PlatformState:
@@ -184,27 +148,31 @@ class PlatformState:
             self.store.delete("occurrences", data["name"])
 
     def record_build(self, image: str, provenance: Provenance) -> BuildOccurrence:
-        """Store a BUILD occurrence whose envelope the builder signed."""
+        """Store a BUILD occurrence whose DSSE envelope the builder signed
+        (:func:`kritis_sim.producers.provenance.make_provenance`, what
+        ``kritis-sim provenance`` prints)."""
         spec = (self.scenario.builders or {})[provenance.builder]
         material = self.builder_keys[provenance.builder]
         assert material.private_key is not None
-        now = self.clock.now()
-        statement = provenance_statement(image, provenance, spec.builder_id, now)
-        occ = BuildOccurrence.from_dict(
-            {
-                "name": self._occurrence_name(provenance.project),
-                "resourceUri": "https://" + image,
-                "noteName": f"{provenance.project}/notes/slsa-provenance",
-                "createTime": now.isoformat(),
-                "build": {"inTotoSlsaProvenanceV1": statement},
-            }
+        source = provenance.source.removesuffix("/")
+        commit = hashlib.sha256(f"{source}@{provenance.ref}".encode()).hexdigest()[:40]
+        occ = make_provenance(
+            image,
+            source_repo=f"git+{source}@{provenance.ref}",
+            builder_id=spec.builder_id,
+            signer=LoadedSigner(
+                (material.private_key, material.algorithm),
+                material.key_id,
+                material.public_pem,
+                material.algorithm,
+            ),
+            note_name=f"{provenance.project}/notes/slsa-provenance",
+            config_based=provenance.config_based,
+            built_at=self.clock.now(),
+            source_commit=commit,
         )
-        envelope = sign_envelope(
-            json.dumps(statement, sort_keys=True).encode(),
-            [(material.private_key, material.algorithm)],
-            keyids=[material.key_id],
-        )
-        occ = dataclasses.replace(occ, header=dataclasses.replace(occ.header, envelope=envelope))
+        name = self._occurrence_name(provenance.project)
+        occ = dataclasses.replace(occ, header=dataclasses.replace(occ.header, name=name))
         self._put(provenance.project, occ.to_dict())
         return occ
 

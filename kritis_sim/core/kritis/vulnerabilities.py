@@ -156,4 +156,4 @@ def image_violations(
         violation = _check(isp, image, occ)
         if violation is not None:
             out.append(violation)
-    return tuple(sorted(out, key=lambda v: (v.cve, v.type.value, v.reason)))
+    return tuple(sorted(out, key=lambda v: (v.cve, v.type.value, v.severity, v.reason)))

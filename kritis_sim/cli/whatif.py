@@ -39,6 +39,7 @@ from kritis_sim.cli.occurrence_files import (
 )
 from kritis_sim.cli.target import NONE, TargetSettings, resolve_target
 from kritis_sim.core.decide import DecisionOptions
+from kritis_sim.core.judges import ClassicJudge, PlatformJudge
 from kritis_sim.core.platform import InMemoryPlatformOccurrences
 from kritis_sim.core.source import InMemorySource
 from kritis_sim.cv.inputs import FORMATS
@@ -52,7 +53,7 @@ from kritis_sim.model.platform.policy import load_platform_policy_file
 from kritis_sim.model.policy import Policy, load_policy
 from kritis_sim.whatif.inputs import admissions
 from kritis_sim.whatif.replay import replay
-from kritis_sim.whatif.sides import AsAdmitted, ClassicSide, PlatformSide, Side
+from kritis_sim.whatif.sides import AsAdmitted, JudgeSide, Side
 
 __all__ = ["register", "run"]
 
@@ -189,24 +190,22 @@ class _World:
 
 def _classic(
     label: str, path: str, attestors: str | None, world: _World
-) -> tuple[ClassicSide, Policy]:
+) -> tuple[JudgeSide, Policy]:
     args = world.args
     if attestors is None:
         raise InputError(f"{label} needs --attestors", path="--attestors")
     policy = load_policy(read_text(path), source=path, strict=args.strict)
-    found = load_attestors(read_text(attestors), source=attestors)
-    side = ClassicSide(
-        path,
+    judge = ClassicJudge(
         policy,
-        found,
-        world.attestations,
-        TargetSettings(None, None),
+        load_attestors(read_text(attestors), source=attestors),
         DecisionOptions(check_docker_reference=args.check_docker_reference),
     )
-    return side, policy
+    return JudgeSide(
+        path, judge, world.attestations, TargetSettings(None, None)
+    ), policy
 
 
-def _platform(label: str, path: str, world: _World) -> PlatformSide:
+def _platform(path: str, world: _World) -> JudgeSide:
     policy = load_platform_policy_file(path)
     if policy.gke_policy is None:
         raise PolicyError(
@@ -214,7 +213,8 @@ def _platform(label: str, path: str, world: _World) -> PlatformSide:
             "can be judged",
             source=path,
         )
-    return PlatformSide(path, policy, world.platform, world.metadata)
+    judge = PlatformJudge(policy, image_metadata=world.metadata)
+    return JudgeSide(path, judge, world.platform, TargetSettings(None, None))
 
 
 def _sides(args: argparse.Namespace) -> tuple[Side, Side, list[str]]:
@@ -229,20 +229,20 @@ def _sides(args: argparse.Namespace) -> tuple[Side, Side, list[str]]:
             "give --baseline or --baseline-platform-policy, not both", path="whatif"
         )
     world = _World(args, bool(args.platform_policy or args.baseline_platform_policy))
-    classic: list[tuple[ClassicSide, Policy]] = []
+    classic: list[tuple[JudgeSide, Policy]] = []
     candidate: Side
     baseline: Side
     if args.policy:
         classic.append(_classic("candidate", args.policy, args.attestors, world))
         candidate = classic[-1][0]
     else:
-        candidate = _platform("candidate", args.platform_policy, world)
+        candidate = _platform(args.platform_policy, world)
     if args.baseline:
         attestors = args.baseline_attestors or args.attestors
         classic.append(_classic("baseline", args.baseline, attestors, world))
         baseline = classic[-1][0]
     elif args.baseline_platform_policy:
-        baseline = _platform("baseline", args.baseline_platform_policy, world)
+        baseline = _platform(args.baseline_platform_policy, world)
     else:
         baseline = AsAdmitted()
     notes: list[str] = []

@@ -131,8 +131,8 @@ def test_platform_policy_candidate(
     assert code == 1
     assert {c[1] for c in _names(report, "newlyDenied")} == {"payments"}
     image = report["newlyDenied"][0]["images"][0]["candidate"]
-    assert image["rule"] == "checkSets[0] 'shop only' check 0 AlwaysDeny 'deny'"
-    assert image["reason"].startswith("NON_CONFORMANT")
+    assert image["rule"] == "check set 0 'shop only' (namespace payments)"
+    assert "check 0 AlwaysDeny 'deny': NON_CONFORMANT" in image["reason"]
 
 
 def test_text_and_html_reports(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from kritis_sim._locator import Locator
 from kritis_sim.cli.target import TargetSettings
+from kritis_sim.core.judges import ClassicJudge
 from kritis_sim.core.source import InMemorySource
 from kritis_sim.cv.items import CvItem, item_from_object
 from kritis_sim.errors import InputError
@@ -20,7 +21,7 @@ from kritis_sim.model.occurrence import load_occurrences
 from kritis_sim.model.policy import Policy
 from kritis_sim.strategies import CLUSTER, TIME, GeneratedWorld, world_batches
 from kritis_sim.whatif.replay import replay
-from kritis_sim.whatif.sides import ClassicSide
+from kritis_sim.whatif.sides import JudgeSide
 
 EXTRA = "projects/gen/attestors/never-signed"
 
@@ -41,12 +42,13 @@ def _items(batch: list[GeneratedWorld]) -> list[CvItem]:
 
 def _side(
     world: GeneratedWorld, doc: dict[str, Any], batch: list[GeneratedWorld]
-) -> ClassicSide:
+) -> JudgeSide:
     occurrences = [o for w in batch for o in w.occurrences]
-    return ClassicSide(
+    return JudgeSide(
         "p",
-        Policy.from_dict(doc),
-        load_attestors(json.dumps(world.attestors)),
+        ClassicJudge(
+            Policy.from_dict(doc), load_attestors(json.dumps(world.attestors))
+        ),
         InMemorySource(load_occurrences(json.dumps(occurrences))),
         TargetSettings(world.cluster or CLUSTER, None),
     )

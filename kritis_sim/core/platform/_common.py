@@ -137,10 +137,14 @@ def judged(
     tag: str, objects: tuple[object, ...], extra: Hashable, compute: Callable[[], T]
 ) -> T:
     """``compute()``, memoised on the identity of ``objects`` (immutable values:
-    frozen dataclasses and tuples) and the hashable ``extra``."""
-    key = (tag, *map(id, objects), extra)
+    frozen dataclasses and tuples) and the hashable ``extra``.
+
+    Each entry holds its objects, so while it exists no other object can have
+    their ids: a key that matches names the very same objects.
+    """
+    key = (tag, extra, *map(id, objects))
     hit = _MEMO.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], objects, strict=True)):
+    if hit is not None:
         value: T = hit[1]
         return value
     value = compute()

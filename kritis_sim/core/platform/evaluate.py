@@ -30,11 +30,21 @@ from kritis_sim.core.platform.facts import BuilderRoots, ImageFacts, facts_for
 from kritis_sim.core.platform.occurrences import (
     InMemoryPlatformOccurrences,
     PlatformOccurrences,
+    content_version,
 )
 from kritis_sim.core.source import InMemorySource
 from kritis_sim.errors import InputError, PolicyError
 from kritis_sim.model.patterns import Allowlist
-from kritis_sim.model.platform.checks import Check, ImageAllowlist, TrustedBuilder
+from kritis_sim.model.platform.checks import (
+    AlwaysDeny,
+    Check,
+    ImageAllowlist,
+    SigstoreSignatureCheck,
+    SimpleSigningAttestationCheck,
+    SlsaCheck,
+    TrustedBuilder,
+    TrustedDirectoryCheck,
+)
 from kritis_sim.model.platform.policy import CheckSet, GkePolicy, PlatformPolicy
 from kritis_sim.model.platform.results import (
     CheckResult,
@@ -121,6 +131,21 @@ def evaluate_platform_policy(
         )
         for image in images
     )
+    # Image results are shared values (see _image): equal ones, equal answer.
+    return judged(
+        "response",
+        results,
+        (pod_name, namespace, account),
+        lambda: _response(results, pod_name, namespace, account),
+    )
+
+
+def _response(
+    results: tuple[ImageResult, ...],
+    pod_name: str | None,
+    namespace: str | None,
+    account: str,
+) -> EvaluateGkePolicyResponse:
     pod = PodResult(
         verdict=worst(r.verdict for r in results),
         image_results=results,
@@ -139,6 +164,31 @@ def _image(
     now: datetime,
 ) -> ImageResult:
     image = facts.image
+    selected = judged(
+        "image-scope",
+        (gke,),
+        (image, namespace, account),
+        lambda: _select(gke, image, namespace, account),
+    )
+    if isinstance(selected, ImageResult):
+        return selected
+    index, check_set = selected
+    result = _check_set(index, check_set, facts, now)
+    return judged(
+        "image",
+        (result,),
+        image,
+        lambda: ImageResult(
+            image_uri=image, verdict=result.verdict, check_set_result=result
+        ),
+    )
+
+
+def _select(
+    gke: GkePolicy, image: str, namespace: str | None, account: str
+) -> ImageResult | tuple[int, CheckSet]:
+    """The image's result when no check set is evaluated (policy allowlist, no
+    check sets, no scope covers the Pod), else the check set that applies."""
     if gke.image_allowlist is not None:
         matched = _compiled(gke.image_allowlist).match(image)
         if matched is not None:
@@ -164,14 +214,39 @@ def _image(
                 f"account {account!r} (the policy has no unscoped catch-all)"
             ),
         )
-    index, check_set = selected
-    result = _check_set(index, check_set, facts, now)
-    return ImageResult(image_uri=image, verdict=result.verdict, check_set_result=result)
+    return selected
 
 
 def _check_set(
     index: int, check_set: CheckSet, facts: ImageFacts, now: datetime
 ) -> CheckSetResult:
+    exempt = judged(
+        "check-set-exempt",
+        (check_set,),
+        (index, facts.image),
+        lambda: _exempt(index, check_set, facts.image),
+    )
+    if exempt is not None:
+        return exempt
+    checks = _checks(index, check_set, facts, now)
+    # Results are shared values (see _evaluate): the same ones give the same set.
+    return judged(
+        "check-set",
+        (check_set, *checks),
+        index,
+        lambda: CheckSetResult(
+            index=index,
+            scope=check_set.scope,
+            display_name=check_set.display_name,
+            verdict=worst(c.verdict for c in checks),
+            check_results=checks,
+        ),
+    )
+
+
+def _exempt(index: int, check_set: CheckSet, image: str) -> CheckSetResult | None:
+    """The result when the check set's allowlist exempts ``image`` or it has
+    no checks; None when its checks are to be evaluated."""
     result = functools.partial(
         CheckSetResult,
         index=index,
@@ -179,7 +254,7 @@ def _check_set(
         display_name=check_set.display_name,
     )
     if check_set.image_allowlist is not None:
-        matched = _compiled(check_set.image_allowlist).match(facts.image)
+        matched = _compiled(check_set.image_allowlist).match(image)
         if matched is not None:
             return result(
                 verdict=Verdict.CONFORMANT,
@@ -191,16 +266,71 @@ def _check_set(
             verdict=Verdict.CONFORMANT,
             explanation="the check set has no checks: every image is allowed",
         )
-    checks = tuple(
-        _check(i, check, facts, now) for i, check in enumerate(check_set.checks)
-    )
-    return result(
-        verdict=worst(c.verdict for c in checks),
-        check_results=checks,
-    )
+    return None
 
 
-def _check(index: int, check: Check, facts: ImageFacts, now: datetime) -> CheckResult:
+#: Check types whose result is a function of the check, the image, the
+#: occurrence store's content and the builders' roots of trust: not of ``now``
+#: nor of the image metadata.
+_TIMELESS = (
+    AlwaysDeny,
+    TrustedDirectoryCheck,
+    SigstoreSignatureCheck,
+    SimpleSigningAttestationCheck,
+    SlsaCheck,
+)
+
+
+#: Stands for a result evaluated at each call (never returned).
+_PENDING = CheckResult(index=-1, type="", verdict=Verdict.ERROR)
+
+
+def _checks(
+    index: int, check_set: CheckSet, facts: ImageFacts, now: datetime
+) -> tuple[CheckResult, ...]:
+    """Every check's result. The time-independent ones (:data:`_TIMELESS`) are
+    memoised on what they read when the source's content is known by identity
+    (an in-memory store's identity and generation, or no source at all) and
+    on the builders' roots of trust; the others are evaluated every time."""
+    source = facts.occurrences
+    version = content_version(source)
+    if source is not None and version is None:
+        return tuple(
+            _evaluate(i, check, facts, now) for i, check in enumerate(check_set.checks)
+        )
+    builders = facts.builders
+    known, pending = judged(
+        "timeless",
+        (check_set, source, *builders.values()),
+        (index, facts.image, version, *builders),
+        lambda: _timeless(check_set, facts, now),
+    )
+    if not pending:
+        return known
+    results = list(known)
+    for i in pending:
+        results[i] = _evaluate(i, check_set.checks[i], facts, now)
+    return tuple(results)
+
+
+def _timeless(
+    check_set: CheckSet, facts: ImageFacts, now: datetime
+) -> tuple[tuple[CheckResult, ...], tuple[int, ...]]:
+    """The results of the time-independent checks (placeholders elsewhere) and
+    the indices of the checks left to evaluate at each call."""
+    pending = tuple(
+        i for i, c in enumerate(check_set.checks) if not isinstance(c.body, _TIMELESS)
+    )
+    known = tuple(
+        _PENDING if i in pending else _evaluate(i, c, facts, now)
+        for i, c in enumerate(check_set.checks)
+    )
+    return known, pending
+
+
+def _evaluate(
+    index: int, check: Check, facts: ImageFacts, now: datetime
+) -> CheckResult:
     if check.image_allowlist is not None:
         matched = _compiled(check.image_allowlist).match(facts.image)
         if matched is not None:
@@ -213,10 +343,16 @@ def _check(index: int, check: Check, facts: ImageFacts, now: datetime) -> CheckR
                 explanation=f"not evaluated: exempt by the check's allowlist ({matched.text!r})",
             )
     verdict, explanation = run_check(check.body, facts, now)
-    return CheckResult(
-        index=index,
-        type=check.type,
-        verdict=verdict,
-        display_name=check.display_name,
-        explanation=explanation,
+    # Equal outcomes share one result, so that check-set results can be reused.
+    return judged(
+        "result",
+        (check, verdict),
+        (index, explanation),
+        lambda: CheckResult(
+            index=index,
+            type=check.type,
+            verdict=verdict,
+            display_name=check.display_name,
+            explanation=explanation,
+        ),
     )

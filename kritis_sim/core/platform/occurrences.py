@@ -36,6 +36,7 @@ __all__ = [
     "InMemoryPlatformOccurrences",
     "PlatformOccurrence",
     "PlatformOccurrences",
+    "content_version",
     "fetch",
     "image_project",
     "occurrence_project",
@@ -118,6 +119,10 @@ class InMemoryPlatformOccurrences:
     skipping it could hide a vulnerability or drop an attestation). The
     ``https://`` scheme of ``resourceUri`` is not part of the index key
     (gcloud stores attestations without it, scanners with it).
+
+    ``generation`` counts the changes (every :meth:`add`): the store's content
+    is a function of its identity and its generation, so the checks may
+    memoise judgements on that pair (:func:`content_version`).
     """
 
     def __init__(
@@ -128,6 +133,7 @@ class InMemoryPlatformOccurrences:
     ) -> None:
         self._index: dict[tuple[str, str, str], tuple[PlatformOccurrence, ...]] = {}
         self._unplaced: dict[tuple[str, str], int] = {}
+        self.generation = 0
         for occ in occurrences:
             self.add(occ, project=project)
 
@@ -148,6 +154,7 @@ class InMemoryPlatformOccurrences:
             raise InputError(f"occurrence {name} belongs to {named}, not to {project}")
         owner = named or project
         kind = _kind(occurrence)
+        self.generation += 1
         if owner is None:
             where = (kind, _bare(uri))
             self._unplaced[where] = self._unplaced.get(where, 0) + 1
@@ -189,6 +196,15 @@ class InMemoryPlatformOccurrences:
     ) -> Sequence[AttestationOccurrence]:
         """See :meth:`PlatformOccurrences.attestations`."""
         return self._get("ATTESTATION", project, resource_url)
+
+
+def content_version(source: object) -> int | None:
+    """The generation of an :class:`InMemoryPlatformOccurrences` (its content
+    changes only with it), or None for any other source (whose reads may
+    change at any time, so nothing may be memoised on its identity)."""
+    if type(source) is InMemoryPlatformOccurrences:
+        return source.generation
+    return None
 
 
 def _name(occurrence: object) -> str | None:

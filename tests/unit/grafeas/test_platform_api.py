@@ -8,12 +8,18 @@ import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from kritis_sim.core.platform import evaluate_platform_policy
+from kritis_sim.errors import GrafeasApiError, GrafeasError, InputError
+from kritis_sim.grafeas.app import create_app
+from kritis_sim.grafeas.memory_store import MemoryStore
+from kritis_sim.grafeas.platform_client import load_platform_world
 from kritis_sim.grafeas.platform_source import StorePlatformOccurrences
 from kritis_sim.grafeas.sqlite_store import SqliteStore
 from kritis_sim.model.platform import PlatformPolicy
+from kritis_sim.serving import ServerThread
 from tests.unit.grafeas.conftest import Api, assert_google_error
 from tests.unit.grafeas.test_rich_occurrences import DISC, URI, VULN
 
@@ -381,3 +387,42 @@ def test_evaluate_judges_every_image_of_the_pod_spec(memory_api: Api) -> None:
     bad = memory_api.post(f"{GKE}/d:evaluate", json={"resource": resource})
     message = assert_google_error(bad, 400, "INVALID_ARGUMENT")
     assert message.startswith("resource.spec.volumes[0].image.reference")
+
+
+def test_load_platform_world_over_http_judges_as_the_emulator_does() -> None:
+    with ServerThread(create_app(MemoryStore())) as server:
+        http = httpx.Client(base_url=server.base_url + "/v1/", timeout=10)
+        http.post(
+            "projects/my-proj/platforms/gke/policies",
+            params={"policyId": "p"},
+            json=POLICY,
+        ).raise_for_status()
+        for body in (VULN, SCAN):
+            http.post("projects/my-proj/occurrences", json=body).raise_for_status()
+        name = "projects/my-proj/platforms/gke/policies/p"
+        online = http.post(
+            f"{name}:evaluate", json={"resource": pod("prod", IMAGE)}
+        ).json()
+        http.close()
+        policy, source = load_platform_world(server.base_url, name)
+        try:
+            assert policy.name == name and policy.description == "prod"
+            offline = evaluate_platform_policy(
+                policy,
+                (IMAGE,),
+                namespace="prod",
+                service_account=None,
+                now=datetime.datetime.now(datetime.UTC),
+                occurrences=source,
+                pod_name="app",
+            )
+            assert offline.to_dict() == online and online["verdict"] == "NON_CONFORMANT"
+        finally:
+            source.close()
+        with pytest.raises(GrafeasApiError) as missing:
+            load_platform_world(server.base_url, name[:-1] + "nope")
+        assert missing.value.code == 404
+        with pytest.raises(InputError, match="expected a platform policy name"):
+            load_platform_world(server.base_url, "projects/my-proj/policy")
+    with pytest.raises(GrafeasError):
+        load_platform_world(server.base_url, name, timeout=2)

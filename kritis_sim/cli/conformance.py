@@ -103,6 +103,20 @@ def register(sub: Any) -> None:
         type=Path,
         help="where a minimal disagreeing generated case is written",
     )
+    p.add_argument(
+        "--per-call",
+        action="store_true",
+        help="use the per-call protocol (a process per setup/start) even when "
+        "the adapter declares the persistent capability",
+    )
+    p.add_argument(
+        "--concurrency",
+        metavar="N",
+        type=_positive_int,
+        default=4,
+        help="the most reviews of one configuration in flight at once "
+        "(default 4; 1 sends them one at a time)",
+    )
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     p.add_argument("--json", metavar="FILE", help="write a JSON report")
     p.add_argument(
@@ -120,6 +134,16 @@ def _non_negative(kind: type[int] | type[float]) -> Any:
 
     parse.__name__ = kind.__name__  # argparse names the type in its errors
     return parse
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+_positive_int.__name__ = "int"  # argparse names the type in its errors
 
 
 def generated_budget(
@@ -214,7 +238,10 @@ def run(args: argparse.Namespace) -> int:
             lines += failure_lines(args, r, by_name.get(r.name))
         console.print("\n".join(lines), highlight=False, markup=False)
 
-    result = run_cases(args.entrypoint, cases, xfail=xfail, on_result=show)
+    result = run_cases(
+        args.entrypoint, cases, xfail=xfail, on_result=show,
+        persistent=not args.per_call, concurrency=args.concurrency,
+    )  # fmt: skip
     budget = generated_budget(args.generated, args.generated_seconds)
     if budget is not None:
         from kritis_sim.conformance.differential import run_differential

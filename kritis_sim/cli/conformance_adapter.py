@@ -36,6 +36,11 @@ def register(sub: Any) -> None:
     )
     steps = p.add_subparsers(dest="step", metavar="SUBCOMMAND")
     steps.add_parser("capabilities", help="print the feature tags as JSON")
+    steps.add_parser(
+        "serve",
+        help="the persistent mode: read setup/start/stop as JSON lines on stdin, "
+        "answer each with a JSON line on stdout",
+    )
     s = steps.add_parser("setup", help="translate a case into native configuration")
     s.add_argument(
         "--case", required=True, type=Path, metavar="DIR", help="the case directory"
@@ -93,6 +98,10 @@ def run(args: argparse.Namespace) -> int:
         print(line, flush=True)
     elif args.step == "stop":
         ref.stop(args.config)
+    elif args.step == "serve":
+        from kritis_sim.conformance.reference_serve import serve
+
+        return serve(args.defect)
     else:
         print("kritis-sim: error: a SUBCOMMAND is required", file=sys.stderr)
         return 2

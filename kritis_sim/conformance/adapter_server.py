@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import re
+import ssl
 import sys
 import threading
 import time
@@ -31,6 +33,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from kritis_sim.admission.certs import make_certs, write_certs
 from kritis_sim.admission.enforcer import Enforcer, StaticPolicy
@@ -147,12 +151,21 @@ class _LateReply:
         await self.app(scope, receive, late_send)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every Grafeas client of the process: building one
+    reads the CA bundle, which took most of a configuration reload."""
+    return httpx.create_ssl_context()
+
+
 def _source(
     settings: dict[str, Any], defect: Defect | None, attestors: Sequence[Attestor]
 ) -> AttestationSource:
     """A fresh attestation source on the suite's Grafeas (the defect's wrapper
-    applied): each enforcer owns, and closes, its own."""
-    client = GrafeasRestClient(settings["grafeas"])
+    applied): each enforcer owns, and closes, its own (and its connections)."""
+    client = GrafeasRestClient(
+        settings["grafeas"], transport=httpx.HTTPTransport(verify=_tls_context())
+    )
     source: AttestationSource = GrafeasAttestationSource(client)
     if defect is not None and defect.source is not None:
         source = defect.source(source, attestors, client)
@@ -209,6 +222,12 @@ class ReloadingWebhook:
         with self._lock:
             old, self._app, self._hook = self._hook, app, hook
         old.enforcer.close()
+
+    def close(self) -> None:
+        """Release the current webhook's enforcer (its workers and source)."""
+        with self._lock:
+            hook = self._hook
+        hook.enforcer.close()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         await self._app(scope, receive, send)

@@ -12,7 +12,10 @@ protocol of docs/conformance.md:
   process group); later calls ask it
   to reload. Prints ``URL CA_FILE``. The server's state file lives in
   ``.kritis-sim-adapter/`` next to the config directory;
-* ``stop --config DIR``: shuts the server down.
+* ``stop --config DIR``: shuts the server down;
+* ``serve``: the persistent mode (``persistent`` is among its capabilities):
+  the steps above as JSON lines on stdin, the webhook in the same process
+  (:mod:`kritis_sim.conformance.reference_serve`).
 
 This module only uses the standard library at import time so that the
 per-case subcommands start quickly; ``python -m
@@ -38,16 +41,18 @@ _READY_TIMEOUT_S = 30.0
 
 
 def capabilities() -> list[str]:
-    """Every feature tag."""
+    """Every feature tag, and ``persistent`` (it implements ``serve``)."""
     from kritis_sim.conformance.features import ALL_FEATURES
 
-    return sorted(ALL_FEATURES)
+    return sorted({*ALL_FEATURES, "persistent"})
 
 
 def _target(case_dir: Path) -> dict[str, Any]:
     import yaml  # the only non-stdlib import on this path
 
-    request = yaml.safe_load((case_dir / "request.yaml").read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built in
+    text = (case_dir / "request.yaml").read_text(encoding="utf-8")
+    request = yaml.load(text, Loader=loader)  # a safe loader, C or Python
     target = (request or {}).get("target") or {}
     return {
         "cluster": target.get("cluster"),

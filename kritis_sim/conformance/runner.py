@@ -6,7 +6,12 @@ for each case: skips it when a needed feature is not declared; configures the
 enforcer (``setup`` + ``start``, only when the case's configuration differs
 from the previous one: cases are ordered by configuration); stores the world,
 injects the fault; sends the review; and compares the reply with the
-expectation. Every reply is timed: one that arrives after the request's
+expectation. An adapter declaring ``persistent`` is driven through one
+``serve`` process (:mod:`kritis_sim.conformance.served`). Cases of one
+configuration whose worlds cannot see each other are reviewed concurrently in
+*waves* (:mod:`kritis_sim.conformance.waves`; at most ``concurrency`` reviews
+in flight over keep-alive connections), their worlds stored in one batch;
+results are reported in run order whatever the concurrency. Every reply is timed: one that arrives after the request's
 ``?timeout=`` fails the case even when the verdict is right (an API server
 would have given up on it). Expected failures are applied strictly: a listed
 case that passes is a failure too.
@@ -18,12 +23,12 @@ in :mod:`kritis_sim.conformance.report`. Nothing here prints.
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import ssl
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,114 +37,55 @@ import httpx
 
 from kritis_sim.conformance.case import Case
 from kritis_sim.conformance.protocol import Adapter, Endpoint
+from kritis_sim.conformance.results import (
+    OUTCOMES,
+    Attempt,
+    CaseResult,
+    SuiteResult,
+    expected_text,
+    late,
+    load_xfail,
+    observed_text,
+    xfail_reason,
+)
 from kritis_sim.conformance.reviews import (
-    Observed,
     build_review,
     compare,
     parse_reply,
     review_path,
 )
+from kritis_sim.conformance.served import PERSISTENT, REPLY_TIMEOUT_S, ServedAdapter
 from kritis_sim.conformance.store import SuiteGrafeas
+from kritis_sim.conformance.waves import attribute, plan_waves
 from kritis_sim.errors import ConformanceError
 
 __all__ = [
+    "OUTCOMES",
     "CaseResult",
     "SuiteResult",
     "expected_text",
     "judge",
+    "judge_all",
+    "judge_wave",
     "late",
     "load_xfail",
     "open_session",
     "run_cases",
 ]
 
-OUTCOMES = ("passed", "failed", "skipped", "xfailed")
 #: How long past the request's ?timeout= the suite waits for a reply at all
 #: (so a late reply is measured and reported, not just a transport error).
 _GRACE_S = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class CaseResult:
-    """The outcome of one case.
-
-    Attributes:
-        name: the case name.
-        outcome: ``passed``, ``failed``, ``skipped`` or ``xfailed``.
-        detail: why it failed or was skipped (empty when passed).
-        features: the case's feature tags.
-        seconds: wall time spent on the case (configuration included).
-        store_requests: requests the enforcer made to the suite's Grafeas.
-        reply_seconds: how long the webhook took to answer the review (0 when
-            no review was sent).
-        expected: the expected answer in words (empty for skipped cases).
-        got: the answer that came back in words (empty when none came).
-    """
-
-    name: str
-    outcome: str
-    detail: str = ""
-    features: tuple[str, ...] = ()
-    seconds: float = 0.0
-    store_requests: int = 0
-    reply_seconds: float = 0.0
-    expected: str = ""
-    got: str = ""
-
-
-@dataclass
-class SuiteResult:
-    """All case results plus run facts."""
-
-    entrypoint: str
-    capabilities: frozenset[str]
-    results: list[CaseResult] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def summary(self) -> dict[str, int]:
-        """Counts by outcome."""
-        counts = dict.fromkeys(OUTCOMES, 0)
-        for r in self.results:
-            counts[r.outcome] += 1
-        return counts
-
-    @property
-    def ok(self) -> bool:
-        """Nothing failed unexpectedly."""
-        return self.summary["failed"] == 0
-
-    @property
-    def cases_per_second(self) -> float:
-        """Executed (not skipped) cases per second of wall time."""
-        ran = len([r for r in self.results if r.outcome != "skipped"])
-        return ran / self.seconds if self.seconds else 0.0
-
-
-def load_xfail(path: str | Path) -> dict[str, str]:
-    """Read an expected-failure list: one case-name glob per line, an optional
-    ``# reason`` after it; blank lines and lines starting with ``#`` are skipped."""
-    out: dict[str, str] = {}
-    for raw in Path(path).read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        glob, _, reason = line.partition("#")
-        out[glob.strip()] = reason.strip() or "listed in the xfail file"
-    return out
-
-
-def _xfail_reason(name: str, xfail: Mapping[str, str]) -> str | None:
-    for glob, reason in xfail.items():
-        if fnmatch.fnmatchcase(name, glob):
-            return reason
-    return None
+#: How many reviews of one configuration are in flight at once by default.
+CONCURRENCY = 4
 
 
 class _Session:
     """One adapter, one Grafeas, the current endpoint and HTTP client."""
 
-    def __init__(self, adapter: Adapter, grafeas: SuiteGrafeas, work: Path) -> None:
+    def __init__(
+        self, adapter: Adapter | ServedAdapter, grafeas: SuiteGrafeas, work: Path
+    ) -> None:
         self.adapter = adapter
         self.grafeas = grafeas
         self.work = work
@@ -148,16 +94,33 @@ class _Session:
         self.endpoint: Endpoint | None = None
         self.client: httpx.Client | None = None
         self._n = 0
+        self._broken: tuple[str, str] | None = None
+        self.pool: ThreadPoolExecutor | None = None
+        self.concurrency = 1
 
     def configure(self, case: Case) -> None:
+        """Make the adapter serve ``case``'s configuration (a no-op when it
+        already does). A configuration the adapter failed on fails its other
+        cases with the same message, without asking the adapter again.
+
+        Raises:
+            ConformanceError: the adapter could not be configured.
+        """
         if case.config_key == self.config_key and self.endpoint is not None:
             return
+        if self._broken is not None and self._broken[0] == case.config_key:
+            raise ConformanceError(self._broken[1])
         self._n += 1
         config_dir = self.work / f"config-{self._n:04d}"
         self.config_key = None
-        self.adapter.setup(case.path, self.grafeas.url, config_dir)
-        endpoint = self.adapter.start(config_dir)
-        self.config_dir, self.config_key = config_dir, case.config_key
+        try:
+            self.adapter.setup(case.path, self.grafeas.url, config_dir)
+            self.config_dir = config_dir
+            endpoint = self.adapter.start(config_dir)
+        except ConformanceError as exc:
+            self._broken = (case.config_key, str(exc))
+            raise
+        self.config_key = case.config_key
         if self.endpoint != endpoint:
             if self.client is not None:
                 self.client.close()
@@ -166,7 +129,11 @@ class _Session:
                 if endpoint.ca_file
                 else True
             )
-            self.client = httpx.Client(base_url=endpoint.base_url, verify=verify)
+            self.client = httpx.Client(
+                base_url=endpoint.base_url,
+                verify=verify,
+                limits=httpx.Limits(max_keepalive_connections=32),
+            )
             self.endpoint = endpoint
 
     def send(self, case: Case) -> tuple[dict[str, Any], int, Any, float]:
@@ -197,70 +164,26 @@ class _Session:
         return sent, reply.status_code, body, elapsed
 
     def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
         if self.client is not None:
             self.client.close()
-        if self.config_dir is not None:
-            self.adapter.stop(self.config_dir)
+        if self.config_dir is not None or isinstance(self.adapter, ServedAdapter):
+            self.adapter.stop(self.config_dir or self.work)
 
 
-@dataclass
-class _Attempt:
-    """What running one case produced (filled in as far as it got)."""
-
-    problem: str = ""
-    store_requests: int = 0
-    reply_seconds: float = 0.0
-    got: str = ""
-
-
-def expected_text(case: Case) -> str:
-    """The expected answer in words: ``denied (reason matching 'x')``."""
-    if case.expect.allowed:
-        return "allowed"
-    reason = case.expect.reason
-    return f"denied (reason matching {reason!r})" if reason else "denied"
-
-
-def _observed_text(observed: Observed) -> str:
-    verdict = "allowed" if observed.allowed else "denied"
-    return (
-        f"{verdict} (message: {observed.message!r:.300})"
-        if observed.message
-        else verdict
-    )
-
-
-def late(reply_seconds: float, budget_s: int) -> str | None:
-    """The problem with a reply that took ``reply_seconds`` under a
-    ``?timeout=`` of ``budget_s`` seconds (None when in time)."""
-    if reply_seconds <= budget_s:
-        return None
-    return (
-        f"reply took {reply_seconds:.2f} s, past the request's "
-        f"?timeout={budget_s}s budget"
-    )
-
-
-def _run_one(
-    session: _Session, case: Case, capabilities: frozenset[str], attempt: _Attempt
+def _review(
+    session: _Session, case: Case, capabilities: frozenset[str], attempt: Attempt
 ) -> None:
-    """Run ``case``, recording into ``attempt``.
+    """Send ``case``'s review (its world already stored) and judge the reply,
+    recording into ``attempt``.
 
     Raises:
         ConformanceError: the enforcer broke the protocol.
     """
-    session.configure(case)
-    now = datetime.now(UTC)
-    session.grafeas.seed(case.world, now)
-    before = len(session.grafeas.request_log)
-    session.grafeas.set_fault(case.world.fault)
-    try:
-        sent, status, body, attempt.reply_seconds = session.send(case)
-    finally:
-        session.grafeas.set_fault(None)
-        attempt.store_requests = len(session.grafeas.request_log) - before
+    sent, status, body, attempt.reply_seconds = session.send(case)
     observed = parse_reply(sent, status, body)
-    attempt.got = _observed_text(observed)
+    attempt.got = observed_text(observed)
     problems = compare(case.expect, observed, capabilities=capabilities)
     lateness = late(attempt.reply_seconds, case.request.timeout_s)
     if lateness is not None:
@@ -268,17 +191,75 @@ def _run_one(
     attempt.problem = "; ".join(problems)
 
 
+def _run_wave(
+    session: _Session, wave: Sequence[Case], capabilities: frozenset[str]
+) -> list[Attempt]:
+    """Configure for ``wave`` (one configuration), store all its worlds at
+    once, inject its fault (a faulty case is alone in its wave), then send its
+    reviews concurrently; each reply is timed on its own."""
+    attempts = [Attempt() for _ in wave]
+    try:
+        session.configure(wave[0])
+        session.grafeas.seed_many([c.world for c in wave], datetime.now(UTC))
+    except ConformanceError as exc:
+        for attempt in attempts:
+            attempt.problem = f"protocol: {exc}"
+        return attempts
+    before = len(session.grafeas.request_log)
+
+    def one(i: int) -> None:
+        try:
+            _review(session, wave[i], capabilities, attempts[i])
+        except ConformanceError as exc:
+            attempts[i].problem = f"protocol: {exc}"
+
+    session.grafeas.set_fault(wave[0].world.fault if len(wave) == 1 else None)
+    try:
+        if len(wave) == 1 or session.pool is None:
+            for i in range(len(wave)):
+                one(i)
+        else:
+            list(session.pool.map(one, range(len(wave))))
+    finally:
+        session.grafeas.set_fault(None)
+        log = session.grafeas.request_log[before:]
+        for attempt, count in zip(attempts, attribute(wave, log), strict=True):
+            attempt.store_requests = count
+    return attempts
+
+
 @contextlib.contextmanager
 def open_session(
-    entrypoint: str, workdir: str | Path | None = None
+    entrypoint: str,
+    workdir: str | Path | None = None,
+    *,
+    persistent: bool = True,
+    concurrency: int = CONCURRENCY,
+    reply_timeout: float = REPLY_TIMEOUT_S,
 ) -> Iterator[tuple[_Session, frozenset[str]]]:
-    """An adapter with the suite's Grafeas around it, for running cases one by
-    one (:func:`judge`); the adapter is stopped on exit."""
-    adapter = Adapter(entrypoint)
-    capabilities = adapter.capabilities()
+    """An adapter with the suite's Grafeas around it, for running cases
+    (:func:`judge`, :func:`judge_wave`); the adapter is stopped on exit.
+
+    Args:
+        entrypoint: the adapter command line.
+        workdir: where configuration directories go (default: a temporary one).
+        persistent: use the adapter's persistent mode when it declares
+            ``persistent`` (False: always the per-call protocol).
+        concurrency: the most reviews in flight at once (1: one at a time).
+        reply_timeout: persistent mode: how long a ``setup`` or ``stop`` may
+            take (``start``: 60 s).
+    """
+    per_call = Adapter(entrypoint)
+    capabilities = per_call.capabilities()
+    adapter: Adapter | ServedAdapter = per_call
+    if persistent and PERSISTENT in capabilities:
+        adapter = ServedAdapter(per_call.argv, reply_timeout=reply_timeout)
     with tempfile.TemporaryDirectory(prefix="kritis-conformance-", dir=workdir) as tmp, \
             SuiteGrafeas() as grafeas:  # fmt: skip
         session = _Session(adapter, grafeas, Path(tmp))
+        if concurrency > 1:
+            session.pool = ThreadPoolExecutor(concurrency, "conformance-review")
+        session.concurrency = max(1, concurrency)
         try:
             yield session, capabilities
         finally:
@@ -292,21 +273,69 @@ def run_cases(
     xfail: Mapping[str, str] | None = None,
     on_result: Callable[[CaseResult], None] | None = None,
     workdir: str | Path | None = None,
+    persistent: bool = True,
+    concurrency: int = CONCURRENCY,
+    reply_timeout: float = REPLY_TIMEOUT_S,
 ) -> SuiteResult:
-    """Run ``cases`` against the adapter ``entrypoint``."""
+    """Run ``cases`` against the adapter ``entrypoint`` (see :func:`open_session`
+    for ``persistent``, ``concurrency`` and ``reply_timeout``). Results come
+    back sorted by name, and ``on_result`` sees them in run order, whatever the
+    concurrency."""
     started = time.perf_counter()
     xfail = xfail or {}
     ordered = sorted(cases, key=lambda c: (c.config_key, c.name))
-    with open_session(entrypoint, workdir) as (session, capabilities):
+    with open_session(
+        entrypoint, workdir, persistent=persistent, concurrency=concurrency,
+        reply_timeout=reply_timeout,
+    ) as (session, capabilities):  # fmt: skip
         result = SuiteResult(entrypoint, capabilities)
-        for case in ordered:
-            r = judge(session, case, capabilities, xfail)
+        for r in judge_all(session, ordered, capabilities, xfail):
             result.results.append(r)
             if on_result is not None:
                 on_result(r)
     result.results.sort(key=lambda r: r.name)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def judge_all(
+    session: _Session,
+    cases: Sequence[Case],
+    capabilities: frozenset[str],
+    xfail: Mapping[str, str],
+) -> Iterator[CaseResult]:
+    """Judge ``cases`` (in run order) in waves; yields results in that order."""
+    runnable = [c for c in cases if not _missing(case=c, capabilities=capabilities)]
+    waves = iter(plan_waves(runnable, session.concurrency))
+    pending: list[CaseResult] = []
+    for case in cases:
+        if _missing(case=case, capabilities=capabilities):
+            yield judge(session, case, capabilities, xfail)
+            continue
+        if not pending:
+            pending = judge_wave(session, next(waves), capabilities, xfail)
+        yield pending.pop(0)
+
+
+def _missing(*, case: Case, capabilities: frozenset[str]) -> list[str]:
+    return sorted(set(case.expect.features) - capabilities)
+
+
+def judge_wave(
+    session: _Session,
+    wave: Sequence[Case],
+    capabilities: frozenset[str],
+    xfail: Mapping[str, str],
+) -> list[CaseResult]:
+    """Run one wave (:mod:`kritis_sim.conformance.waves`) and classify each
+    case; a case's ``seconds`` is its share of the wave's wall time."""
+    t0 = time.perf_counter()
+    attempts = _run_wave(session, wave, capabilities)
+    share = (time.perf_counter() - t0) / len(wave)
+    return [
+        _classify(case, attempt, share, xfail)
+        for case, attempt in zip(wave, attempts, strict=True)
+    ]
 
 
 def judge(
@@ -316,24 +345,25 @@ def judge(
     xfail: Mapping[str, str],
 ) -> CaseResult:
     """Run one case in an open session and classify the outcome."""
-    missing = sorted(set(case.expect.features) - capabilities)
-    features = case.expect.features
+    missing = _missing(case=case, capabilities=capabilities)
     if missing:
         return CaseResult(
-            case.name, "skipped", f"adapter lacks {', '.join(missing)}", features
-        )
-    t0 = time.perf_counter()
-    attempt = _Attempt()
-    try:
-        _run_one(session, case, capabilities, attempt)
-    except ConformanceError as exc:
-        attempt.problem = f"protocol: {exc}"
-    seconds = time.perf_counter() - t0
+            case.name, "skipped", f"adapter lacks {', '.join(missing)}",
+            case.expect.features,
+        )  # fmt: skip
+    (result,) = judge_wave(session, [case], capabilities, xfail)
+    return result
+
+
+def _classify(
+    case: Case, attempt: Attempt, seconds: float, xfail: Mapping[str, str]
+) -> CaseResult:
     base = CaseResult(
-        case.name, "passed", "", features, seconds, attempt.store_requests,
-        attempt.reply_seconds, expected_text(case), attempt.got,
+        case.name, "passed", "", case.expect.features, seconds,
+        attempt.store_requests, attempt.reply_seconds, expected_text(case),
+        attempt.got,
     )  # fmt: skip
-    reason = _xfail_reason(case.name, xfail)
+    reason = xfail_reason(case.name, xfail)
     if reason is not None:
         if attempt.problem:
             return replace(

@@ -25,6 +25,7 @@ import collections
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
@@ -185,11 +186,20 @@ class SuiteGrafeas:
         Returns:
             How many occurrences were stored.
         """
+        return self.seed_many([world], now)
+
+    def seed_many(self, worlds: Sequence[World], now: datetime) -> int:
+        """Store several worlds' notes and occurrences at once (one store
+        insert), replacing the occurrences of the previous seeding.
+
+        Returns:
+            How many occurrences were stored.
+        """
         self.set_fault(None)
         for name in self._seeded:
             self._store.delete("occurrences", name)
         self._seeded = []
-        for note in world.notes:
+        for note in sorted({n for world in worlds for n in world.notes}):
             if note in self._notes:
                 continue
             parent, note_id = note_parent(note)
@@ -198,7 +208,8 @@ class SuiteGrafeas:
             )
             self._notes.add(note)
         records = []
-        for occ in shifted_occurrences(world, now):
+        occurrences = [o for world in worlds for o in shifted_occurrences(world, now)]
+        for occ in occurrences:
             project, _ = note_parent(str(occ.get("noteName", "")))
             occ["name"] = f"{project}/occurrences/{uuid.uuid4().hex}"
             record = Record.for_occurrence(project, occ)

@@ -58,6 +58,10 @@ def produce(
 
 
 def policy(**rule: Any) -> PlatformPolicy:
+    return PlatformPolicy.from_dict(policy_doc(**rule))
+
+
+def policy_doc(**rule: Any) -> dict[str, Any]:
     body = {
         "trustedBuilder": "GOOGLE_CLOUD_BUILD",
         "attestationSource": {"containerAnalysisAttestationProjects": [PROJECT]},
@@ -65,9 +69,9 @@ def policy(**rule: Any) -> PlatformPolicy:
         "trustedSourceRepoPatterns": ["github.com/my-org/*"],
         **rule,
     }
-    return PlatformPolicy.from_dict(
-        {"gkePolicy": {"checkSets": [{"checks": [{"slsaCheck": {"rules": [body]}}]}]}}
-    )
+    return {
+        "gkePolicy": {"checkSets": [{"checks": [{"slsaCheck": {"rules": [body]}}]}]}
+    }
 
 
 def judge(
@@ -202,3 +206,26 @@ def test_other_digest_is_non_conformant(
     verdict, why = judge(text)
     assert verdict is Verdict.NON_CONFORMANT
     assert f"no subject has digest {DIGEST}" in why
+
+
+def test_evaluate_command_reads_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """provenance | evaluate through the command line: the occurrence loads;
+    without a way to give Cloud Build's roots of trust there, slsaCheck is
+    ERROR (never CONFORMANT)."""
+    occurrences = tmp_path / "build.json"
+    occurrences.write_text(produce(tmp_path, capsys, "ecdsa", "--config-based"))
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps(policy_doc()))
+    code = main(
+        ["evaluate", "--image", IMAGE, "--platform-policy", str(policy),
+         "--occurrences", str(occurrences), "--occurrences-project", PROJECT,
+         "--now", "2026-11-29T12:00:00Z"]
+    )  # fmt: skip
+    response = json.loads(capsys.readouterr().out)
+    assert code == 1 and response["verdict"] == "ERROR"
+    [check] = response["results"][0]["imageResults"][0]["checkSetResult"][
+        "checkResults"
+    ]["results"]
+    assert "no roots of trust are configured" in check["explanation"]

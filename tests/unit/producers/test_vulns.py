@@ -248,3 +248,31 @@ def test_clean_report_is_scanned_clean(
     )
     # Without the DISCOVERY occurrence, "no vulnerabilities" is not "clean".
     assert _verdict([])[0] is Verdict.ERROR
+
+
+def test_evaluate_command_reads_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """vulns | evaluate, through the command line only."""
+    out = vulns(capsys, str(FIXTURES / "grype-debian.json"))
+    occurrences = write(tmp_path, out, "vulns.json")
+    check: dict[str, Any] = {
+        "maximumFixableSeverity": "MEDIUM",
+        "maximumUnfixableSeverity": "CRITICAL",
+        "containerAnalysisVulnerabilityProjects": ["projects/shop"],
+    }
+    words = ["evaluate", "--image", IMAGE, "--occurrences", occurrences]
+    words += ["--occurrences-project", "projects/shop", "--now", "2026-11-29T00:00:00Z"]
+
+    def evaluate(**extra: Any) -> tuple[int, dict[str, Any]]:
+        body = {**check, **extra}
+        doc = {"gkePolicy": {"checkSets": [{"checks": [{"vulnerabilityCheck": body}]}]}}
+        policy = write(tmp_path, doc, "policy.json")
+        code = main([*words, "--platform-policy", policy])
+        response: dict[str, Any] = json.loads(capsys.readouterr().out)
+        return code, response
+
+    code, response = evaluate()
+    assert code == 1 and response["verdict"] == "NON_CONFORMANT"
+    code, response = evaluate(allowedCves=["CVE-2023-4911", "CVE-2024-45337"])
+    assert code == 0 and response["verdict"] == "CONFORMANT"

@@ -48,6 +48,8 @@ def test_create_get_list_filter_and_batch(api: Api) -> None:
         reply = api.post(f"{P}/occurrences", json=body)
         assert reply.status_code == 200, reply.text
         created[reply.json()["kind"]] = reply.json()
+        detail = next(k for k in ("vulnerability", "discovery", "build") if k in body)
+        assert reply.json()[detail] == body[detail]  # the exact wire shape back
     assert set(created) == {"VULNERABILITY", "DISCOVERY", "BUILD"}
     got = api.get(f"/v1/{created['BUILD']['name']}").json()
     assert got == created["BUILD"]

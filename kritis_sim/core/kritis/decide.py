@@ -75,6 +75,13 @@ def _ref(image: str) -> ImageRef | None:
         return None
 
 
+#: Resource URLs of a parsed image (memoised: every decision needs them).
+_urls = functools.lru_cache(maxsize=8192)(ImageRef.resource_urls)
+#: An AA as an attestor over its PGP keys (memoised: resources are
+#: configuration, and the attestations core memoises judgements per attestor).
+_attestor = functools.lru_cache(maxsize=1024)(AttestationAuthority.as_attestor)
+
+
 def globally_allowlisted(image: str) -> bool:
     """The image's repository is on :data:`GLOBAL_ALLOWLIST` (any tag/digest)."""
     ref = _ref(image)
@@ -112,11 +119,13 @@ class _Attestations:
             return (
                 f"{image} is not a digest; Kritis cannot verify attestations of a tag"
             )
-        if not aa.pgp_keys:
+        attestor = _attestor(aa)
+        if not attestor.public_keys:
             return f'Unable to find any valid keys for "{aa.name}" (Kritis uses PGP keys only)'
-        attestor = aa.as_attestor()
         try:
-            occurrences = fetch_occurrences(self.source, ref, aa.note_reference)
+            occurrences = fetch_occurrences(
+                self.source, ref, aa.note_reference, _urls(ref)
+            )
         except GrafeasError as exc:
             return f"could not read attestations of {aa.note_reference}: {exc}"
         outcome = check_attestor(

@@ -12,8 +12,8 @@ unchanged, a 2xx must leave every listing readable, and each request must be
 answered within a bound.
 
 Examples per endpoint scale with the Hypothesis profile: a tenth of its
-``max_examples`` (dev 4, ci 10, thorough 200); the 31 endpoints together run
-310 examples under ``ci``. For a deep run: ``HYPOTHESIS_PROFILE=thorough``.
+``max_examples`` (dev 4, ci 10, thorough 200); the 34 endpoints together run
+340 examples under ``ci``. For a deep run: ``HYPOTHESIS_PROFILE=thorough``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from kritis_sim.grafeas.memory_store import MemoryStore
 from kritis_sim.grafeas.store import Collection, Record, Scan
 from kritis_sim.model.attestor import SignatureAlgorithm
 from tests.unit.grafeas.conftest import NOTE, Api, occurrence
+from tests.unit.grafeas.test_rich_occurrences import BUILD_V1, DISC, VULN
 
 URI = "https://gcr.io/p/img@sha256:" + "a" * 64
 OCC = "o1"
@@ -112,6 +113,13 @@ ENDPOINTS: list[tuple[str, str, str, tuple[str, ...], Any]] = [
      ("filter", "pageSize", "pageToken"), None),
     ("occurrences.create", "POST", "projects/{project}/occurrences", (),
      occurrence(URI)),
+    ("occurrences.create.vulnerability", "POST", "projects/{project}/occurrences",
+     (), VULN),
+    ("occurrences.create.discovery", "POST", "projects/{project}/occurrences", (),
+     DISC),
+    ("occurrences.create.build", "POST", "projects/{project}/occurrences", (),
+     {**BUILD_V1, "envelope": {"payload": "e30=", "payloadType": "t",
+                               "signatures": [{"sig": "AAAA", "keyid": "k"}]}}),
     ("occurrences.get", "GET", "projects/{project}/occurrences/{occ}", (), None),
     ("occurrences.list", "GET", "projects/{project}/occurrences",
      ("filter", "pageSize", "pageToken"), None),

@@ -17,7 +17,8 @@ resources of **its namespace only**:
    (:mod:`kritis_sim.core.kritis.vulnerabilities`);
 5. both must pass; no policy at all admits.
 
-Not Kritis' bugs (``kritis-behaviour.md`` section 6, ``docs/kritis.md``): both
+A store that cannot be read denies the images it concerns and marks the
+decision failed closed. Not Kritis' bugs (``kritis-behaviour.md`` section 6, ``docs/kritis.md``): both
 GAP and ISP denials are reported; an AA that names a missing authority or a
 PKIX-only authority denies with a reason rather than an opaque error. The
 owner-reference short-cut is not modelled (a full review is what Kritis does
@@ -104,6 +105,7 @@ class _Attestations:
         self, source: AttestationSource, now: datetime, cache: VerificationCache | None
     ) -> None:
         self.source, self.now, self.cache = source, now, cache
+        self.failed = False  # a store read failed: the decision fails closed
         self.memo: dict[tuple[str, str, str], str | None] = {}
 
     def failure(self, aa: AttestationAuthority, image: str) -> str | None:
@@ -127,6 +129,7 @@ class _Attestations:
                 self.source, ref, aa.note_reference, _urls(ref)
             )
         except GrafeasError as exc:
+            self.failed = True
             return f"could not read attestations of {aa.note_reference}: {exc}"
         outcome = check_attestor(
             attestor,
@@ -156,6 +159,7 @@ class _Review:
         self.reasons: dict[str, list[str]] = {i: [] for i in obj.images}
         self.denied: set[str] = set()
         self.violations: dict[str, list[Violation]] = {i: [] for i in obj.images}
+        self.failed = False
 
     def deny(self, image: str, reason: str) -> None:
         self.denied.add(image)
@@ -228,7 +232,14 @@ class _Review:
                             f"ISP {isp.name}: attested by {aa.name}; vulnerability check skipped"
                         )
                         continue
-                found = image_violations(isp, image, self.vulns)
+                try:
+                    found = image_violations(isp, image, self.vulns)
+                except GrafeasError as exc:
+                    msg = f"could not read the vulnerabilities of {image}: {exc}"
+                    self.failed = True
+                    self.deny(image, f"ISP {isp.name}: {msg}")
+                    first = first or msg
+                    continue
                 self.violations[image].extend(found)
                 for v in found:
                     self.deny(image, f"ISP {isp.name}: {v.reason}")
@@ -283,6 +294,7 @@ def decide_kritis(
         for image in obj.images
     )
     return KritisDecision(
+        failed_closed=review.failed or review.atts.failed,
         allowed=verdict or obj.breakglass,
         verdict_allowed=verdict,
         message=message,

@@ -59,7 +59,8 @@ class KritisDecision:
         namespace: whose policies were used.
         breakglass: admitted by the breakglass annotation.
         images: per image, in the object's order.
-        policies: the GAP and ISP names consulted.
+        gap_names / isp_names: the GAPs and ISPs consulted.
+        failed_closed: a store read failed; the images it concerns are denied.
     """
 
     allowed: bool
@@ -70,6 +71,7 @@ class KritisDecision:
     images: tuple[KritisImage, ...] = ()
     gap_names: tuple[str, ...] = ()
     isp_names: tuple[str, ...] = ()
+    failed_closed: bool = False
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -83,6 +85,7 @@ class KritisDecision:
             "allowed": self.allowed,
             "verdictAllowed": self.verdict_allowed,
             "breakglass": self.breakglass,
+            "failedClosed": self.failed_closed,
             "message": self.message,
             "namespace": self.namespace,
             "genericAttestationPolicies": list(self.gap_names),

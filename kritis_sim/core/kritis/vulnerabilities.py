@@ -32,6 +32,7 @@ from kritis_sim.model.kritis.resources import BLOCK_ALL, ImageSecurityPolicy, ex
 from kritis_sim.model.vulnerability import Severity, VulnerabilityOccurrence
 
 __all__ = [
+    "ANY_PROJECT",
     "UNQUALIFIED",
     "Violation",
     "ViolationType",
@@ -70,10 +71,23 @@ class Violation:
         return out
 
 
-class VulnerabilitySource(Protocol):
-    """Anything that lists the VULNERABILITY occurrences of one resource URL."""
+#: The ``project`` the profile reads vulnerabilities with: any project (a
+#: Kritis user's occurrences are the image's, wherever the scanner wrote them).
+ANY_PROJECT = ""
 
-    def vulnerabilities(self, resource_url: str) -> Sequence[VulnerabilityOccurrence]:
+
+class VulnerabilitySource(Protocol):
+    """Lists the VULNERABILITY occurrences of one resource URL (the platform
+    occurrences' signature, so one store serves both; Kritis asks with
+    :data:`ANY_PROJECT`).
+
+    Raises:
+        GrafeasError: the store could not be read (the decision fails closed).
+    """
+
+    def vulnerabilities(
+        self, project: str, resource_url: str
+    ) -> Sequence[VulnerabilityOccurrence]:
         """Occurrences whose resourceUri is ``resource_url`` (scheme optional)."""
         ...  # pragma: no cover
 
@@ -88,7 +102,10 @@ class VulnerabilityIndex:
             key = occ.header.resource_uri.removeprefix("https://")
             self._index.setdefault(key, []).append(occ)
 
-    def vulnerabilities(self, resource_url: str) -> Sequence[VulnerabilityOccurrence]:
+    def vulnerabilities(
+        self, project: str, resource_url: str
+    ) -> Sequence[VulnerabilityOccurrence]:
+        """Every held occurrence of ``resource_url``, whatever ``project``."""
         return self._index.get(resource_url.removeprefix("https://"), ())
 
 
@@ -102,7 +119,7 @@ def _for_image(
 ) -> list[VulnerabilityOccurrence]:
     seen: dict[int, VulnerabilityOccurrence] = {}
     for url in image.resource_urls():
-        for occ in source.vulnerabilities(url):
+        for occ in source.vulnerabilities(ANY_PROJECT, url):
             seen.setdefault(id(occ), occ)
     return list(seen.values())
 
@@ -138,7 +155,11 @@ def image_violations(
     isp: ImageSecurityPolicy, image: str, source: VulnerabilitySource
 ) -> tuple[Violation, ...]:
     """The violations of ``image`` under ``isp``, sorted by CVE (the order
-    of occurrences never matters)."""
+    of occurrences never matters).
+
+    Raises:
+        GrafeasError: the source failed.
+    """
     if image in isp.image_allowlist:
         return ()
     try:

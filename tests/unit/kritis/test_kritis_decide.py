@@ -211,24 +211,37 @@ def test_which_kinds_and_operations_kritis_inspects() -> None:
     assert not isinstance(kritis_object("Pod", "UPDATE", "default", "p", {}), str)
 
 
-def test_kritis_judge_fits_the_judge_seam() -> None:
+def test_kritis_judge_on_the_core_seam_and_cv() -> None:
     from kritis_sim.admission.workloads import Workload
-    from kritis_sim.core.kritis import VulnerabilityIndex
-    from kritis_sim.core.source import InMemorySource
-    from kritis_sim.cv.judge import Judge
-    from kritis_sim.cv.kritis_judge import KritisJudge
+    from kritis_sim.core.judges import Judge, Replay
+    from kritis_sim.core.kritis import KritisJudge, KritisOccurrences
+    from kritis_sim.core.target import DeployTarget
+    from kritis_sim.cv.judge import WorkloadJudge
+    from kritis_sim.errors import GrafeasError
     from tests.unit.kritis.world import NOW
 
-    judge: Judge = KritisJudge(
-        load(aa(), gap()), InMemorySource(), VulnerabilityIndex()
-    )
-    w = Workload("Pod", "p", "default", (IMAGE,), breakglass=("annotation",))
-    j = judge.judge(w, NOW)
-    assert not j.conforms and not j.images[0].allowed  # breakglass ignored
-    ok = KritisJudge(
-        load(aa(), gap()), InMemorySource((attestation(),)), VulnerabilityIndex()
-    )
+    resources = load(aa(), gap(), isp(maximumSeverity="HIGH"))
+    judge: Judge = KritisJudge(resources)
+    target = DeployTarget(None, "default")
+    src = KritisOccurrences([attestation()], [vuln("CVE-1", "HIGH")])
+    direct = judge.judge([IMAGE], target, src, NOW)
+    assert direct.allowed and direct.detail.gap_names == ("gap",)
+    lookups = judge.reads([IMAGE], target, NOW)
+    assert {lk.method for lk in lookups} == {"occurrences", "vulnerabilities"}
+    replay = Replay({lk: lk.read(src) for lk in lookups}, GrafeasError("late"))
+    assert judge.judge([IMAGE], target, replay, NOW) == direct
+    failed = judge.judge([IMAGE], target, Replay({}, GrafeasError("store down")), NOW)
     assert (
-        ok.judge(w, NOW).conforms
-        and "GenericAttestationPolicy gap" in ok.judge(w, NOW).rule
+        not failed.allowed and failed.failed_closed and "store down" in failed.message
     )
+    denied = judge.judge([IMAGE], target, KritisOccurrences(), NOW, breakglass=True)
+    assert denied.allowed and denied.breakglass and not denied.verdict_allowed
+
+    class Settings:
+        cluster = None
+        trust_domain = None
+
+    cv = WorkloadJudge(judge, KritisOccurrences(), Settings())
+    w = Workload("Pod", "p", "default", (IMAGE,), breakglass=("annotation",))
+    assert not cv.judge(w, NOW).conforms  # breakglass ignored
+    assert WorkloadJudge(judge, src, Settings()).judge(w, NOW).conforms

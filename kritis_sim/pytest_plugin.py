@@ -2,8 +2,9 @@
 
 * Collects scenario files matching the ini option ``kritis_sim_scenarios``
   (glob(s) relative to the rootdir; default ``scenarios/**/*.yaml``). Each
-  deploy event becomes a test item named ``<scenario>/<deploy>``, and the
-  pipeline expectation ``expect.reached`` one more. A scenario is simulated
+  deploy event becomes a test item named ``<scenario>/<deploy>``, each CV
+  expectation (``expect`` event) one named ``<scenario>/line N: <label>``, and
+  the pipeline expectation ``expect.reached`` one more. A scenario is simulated
   once per process, when its first item runs, so items work under
   pytest-xdist (each worker simulates the scenarios it was given).
 * A failed expectation reports the scenario file and line, the expected and
@@ -144,14 +145,24 @@ class ScenarioFile(pytest.File):
     _result: ScenarioResult | None = None
 
     def collect(self) -> Iterator[pytest.Item]:
-        """One item per deploy event, plus one for ``expect.reached``."""
+        """One item per deploy event and per ``expect`` event (CV), plus one for
+        ``expect.reached``."""
         from kritis_sim.scenarios.loader import load_scenario_file
+        from kritis_sim.scenarios.schema_world import CvExpect
 
         self.scenario = load_scenario_file(self.path, root=_scenario_root(self.config))
         _check_targets(self.scenario)
         for index, deploy in enumerate(self.scenario.deploys):
             yield DeployItem.from_parent(
                 self, name=f"{self.scenario.name}/{deploy.label}", index=index, deploy=deploy
+            )
+        expects = [e for e in self.scenario.events if isinstance(e, CvExpect)]
+        for index, expect in enumerate(expects):
+            yield ExpectItem.from_parent(
+                self,
+                name=f"{self.scenario.name}/line {expect.where.line}: {expect.label}",
+                index=index,
+                line=expect.where.line or 1,
             )
         if self.scenario.reached is not None:
             yield ReachedItem.from_parent(self, name=f"{self.scenario.name}/expect.reached")
@@ -244,6 +255,25 @@ class DeployItem(_ScenarioItem):
     def reportinfo(self) -> tuple[Path, int, str]:
         """Point at the deploy's line in the scenario file."""
         return self.path, (self.deploy.where.line or 1) - 1, self.name
+
+
+class ExpectItem(_ScenarioItem):
+    """One ``expect`` event of a scenario (a CV expectation at a time)."""
+
+    def __init__(self, *, index: int, line: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.index = index
+        self.line = line
+
+    def runtest(self) -> None:
+        """Fail when the expectation does not hold."""
+        entry = self.file.result().expectations[self.index]
+        if not entry.ok:
+            raise ScenarioExpectationError(entry.explain())
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        """Point at the expectation's line in the scenario file."""
+        return self.path, self.line - 1, self.name
 
 
 class ReachedItem(_ScenarioItem):

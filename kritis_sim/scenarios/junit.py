@@ -1,5 +1,6 @@
 """JUnit XML for CI systems: one ``<testsuite>`` per scenario, one
-``<testcase>`` per deploy event (plus one for ``expect.reached``); a deploy
+``<testcase>`` per deploy event and per ``expect`` event (plus one for
+``expect.reached``); a deploy
 without an expectation is ``<skipped>`` (the same counts as the closing line of
 ``kritis-sim run``).
 
@@ -44,6 +45,20 @@ def _suite(result: ScenarioResult) -> ET.Element:
             failures += 1
             failure = ET.SubElement(case, "failure", message="; ".join(deploy.failures))
             failure.text = deploy.explain()
+    for entry in result.expectations:
+        cases += 1
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"scenarios.{scenario.name}",
+            name=entry.label,
+            file=scenario.where.source,
+            line=str(entry.where.line or 0),
+        )
+        if not entry.ok:
+            failures += 1
+            failure = ET.SubElement(case, "failure", message="; ".join(entry.failures or ()))
+            failure.text = entry.explain()
     if scenario.reached is not None:
         cases += 1
         case = ET.SubElement(

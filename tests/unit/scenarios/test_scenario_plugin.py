@@ -154,3 +154,21 @@ class _Config:
 )
 def test_scenario_root_option_overrides_the_ini(option: str | None, ini: str, root: Path | None) -> None:
     assert pytest_plugin._scenario_root(_Config(option, ini)) == root  # type: ignore[arg-type]
+
+
+def test_cv_expectations_are_items_that_fail_with_their_line(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    text = (ROOT / "scenarios" / "cv-attestation-ages-out.yaml").read_text()
+    broken = text.replace(
+        "  - expect: {cv: {pod: patient-portal, verdict: none}}\n  - advance: 24h                     # Friday",
+        "  - expect: {cv: {pod: patient-portal, verdict: VIOLATES_POLICY}}\n  - advance: 24h                     # Friday",
+    )
+    assert broken != text
+    (scenarios / "cv.yaml").write_text(broken)
+    run = _pytest(tmp_path, "-q", "-rf", "scenarios")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "1 failed, 5 passed" in run.stdout, run.stdout
+    assert "cv-attestation-ages-out/line 40: CV of patient-portal: VIOLATES_POLICY" in run.stdout
+    assert "expected VIOLATES_POLICY in the CV pass at 2024-06-06T08:00:00Z, got no entry" in run.stdout

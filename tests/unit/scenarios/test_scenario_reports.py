@@ -116,7 +116,7 @@ def test_run_ends_with_one_plain_closing_line(tmp_path: Path, capsys: pytest.Cap
     assert main(["run", str(ROOT / "scenarios")]) == 0
     out = capsys.readouterr().out
     checks = sum(
-        len(r.deploys) + (r.scenario.reached is not None)
+        len(r.deploys) + len(r.expectations) + (r.scenario.reached is not None)
         for r in run_scenarios(load_all(discover([ROOT / "scenarios"]))[0]).results
     )
     assert out.endswith(f"\n{checks} passed, 0 failed, 0 skipped\n"), out[-200:]

@@ -157,7 +157,7 @@ def test_a_fail_closed_reply_is_never_shared() -> None:
 
 
 def test_every_request_is_decided(monkeypatch: Any) -> None:
-    import kritis_sim.scenarios.simulator as simulator
+    import kritis_sim.scenarios.deployers as simulator
 
     calls: list[object] = []
 

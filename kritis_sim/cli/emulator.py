@@ -19,6 +19,7 @@ from kritis_sim.grafeas.app import create_app
 from kritis_sim.grafeas.memory_store import MemoryStore
 from kritis_sim.grafeas.sqlite_store import SqliteStore
 from kritis_sim.grafeas.store import Store
+from kritis_sim.model.image_metadata import load_image_metadata_file
 from kritis_sim.serving import serve
 
 __all__ = ["register", "run"]
@@ -48,6 +49,14 @@ def register(sub: Any) -> None:
         "missing, checked at start (exit 2 if it is not a kritis-sim emulator "
         "database or is corrupt or truncated)",
     )
+    p.add_argument(
+        "--image-metadata",
+        metavar="FILE",
+        help="registry metadata, YAML/JSON {images: {REF or sha256:DIGEST: "
+        "{uploadTime: RFC3339}}} as for kritis-sim evaluate, read once at start: "
+        "upload times for imageFreshnessCheck in platforms/gke/policies/ID:evaluate "
+        "(without it that check reports ERROR)",
+    )
     p.add_argument("--quiet", action="store_true", help="do not log requests")
     p.set_defaults(func=run)
 
@@ -59,10 +68,13 @@ def run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(name)s %(message)s",
         stream=sys.stderr,
     )
+    metadata = (
+        load_image_metadata_file(args.image_metadata) if args.image_metadata else {}
+    )
     store: Store = SqliteStore(args.db) if args.db else MemoryStore()
     try:
         serve(
-            create_app(store),
+            create_app(store, image_metadata=metadata),
             host=args.host,
             port=args.port,
             ready_message_stream=sys.stdout,

@@ -15,6 +15,7 @@ serialise later.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -24,6 +25,7 @@ from starlette.responses import JSONResponse
 from kritis_sim.grafeas.googleerrors import ApiError, InvalidArgument
 from kritis_sim.grafeas.names import parent_name
 from kritis_sim.grafeas.store import Store
+from kritis_sim.model.platform.results import ImageMetadata
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -45,10 +47,14 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 
 @dataclasses.dataclass(slots=True)
 class Emulator:
-    """What the routes share: the store and the limits."""
+    """What the routes share: the store, the limits, and the registry
+    metadata (upload times by image) platform-policy evaluation reads."""
 
     store: Store
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    image_metadata: Mapping[str, ImageMetadata] = dataclasses.field(
+        default_factory=dict
+    )
 
 
 def emulator(request: Request) -> Emulator:

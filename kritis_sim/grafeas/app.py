@@ -24,6 +24,7 @@ import collections
 import logging
 import time
 import urllib.parse
+from collections.abc import Mapping
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -37,6 +38,7 @@ from kritis_sim.grafeas._http import DEFAULT_MAX_BODY_BYTES, Emulator
 from kritis_sim.grafeas.googleerrors import ApiError, error_body, error_response
 from kritis_sim.grafeas.memory_store import MemoryStore
 from kritis_sim.grafeas.store import Store
+from kritis_sim.model.platform.results import ImageMetadata
 
 __all__ = ["RequestLogEntry", "create_app"]
 
@@ -158,6 +160,7 @@ def create_app(
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     request_log_size: int = 1000,
+    image_metadata: Mapping[str, ImageMetadata] | None = None,
 ) -> Starlette:
     """Build the emulator app.
 
@@ -165,6 +168,9 @@ def create_app(
         store: where resources live; a fresh :class:`MemoryStore` by default.
         max_body_bytes: larger request bodies get ``413``.
         request_log_size: how many recent requests ``app.state.request_log`` keeps.
+        image_metadata: upload times by image (as
+            :func:`~kritis_sim.model.image_metadata.load_image_metadata` reads
+            them) for ``imageFreshnessCheck`` in ``:evaluate``; none by default.
 
     Returns:
         An ASGI app; ``.state.emulator.store`` is the store,
@@ -187,7 +193,9 @@ def create_app(
     # redirect (which would carry no error body and drop a PUT's body)
     app.router.redirect_slashes = False
     app.state.emulator = Emulator(
-        store=store or MemoryStore(), max_body_bytes=max_body_bytes
+        store=store or MemoryStore(),
+        max_body_bytes=max_body_bytes,
+        image_metadata=dict(image_metadata or {}),
     )
     log: collections.deque[RequestLogEntry] = collections.deque(maxlen=request_log_size)
     app.state.request_log = log

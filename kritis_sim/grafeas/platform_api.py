@@ -192,7 +192,8 @@ async def evaluate_policy(request: Request) -> JSONResponse:
     stored = store.get(_COLLECTION, name)
     if stored is None:
         raise NotFound(f"policy {name} not found")
-    return ok(evaluate(PlatformPolicy.from_dict(stored), body, store))
+    metadata = emulator(request).image_metadata
+    return ok(evaluate(PlatformPolicy.from_dict(stored), body, store, metadata))
 
 
 def routes() -> list[Route]:

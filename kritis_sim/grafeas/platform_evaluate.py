@@ -20,9 +20,10 @@ no name: ``podName`` is omitted, as proto3 JSON omits empty strings).
 A resource of another kind, without images, or of the wrong shape is
 ``400 INVALID_ARGUMENT`` naming the field.
 
-As offline (``kritis-sim evaluate`` without ``--image-metadata``), the
-emulator knows no upload times (``imageFreshnessCheck``: ERROR) and no roots
-of trust for ``slsaCheck`` (ERROR). ``attestationMode: GENERATE_DEPLOY`` is
+Upload times for ``imageFreshnessCheck`` come from ``kritis-sim emulator
+--image-metadata FILE`` (the file ``kritis-sim evaluate --image-metadata``
+reads); without it that check is ERROR, as offline. There are no roots of
+trust for ``slsaCheck`` (ERROR, as offline). ``attestationMode: GENERATE_DEPLOY`` is
 ``501 UNIMPLEMENTED``: deploy attestations are not produced, and answering
 without them would hide that.
 """
@@ -38,6 +39,7 @@ from kritis_sim.grafeas.googleerrors import ApiError, InvalidArgument
 from kritis_sim.grafeas.platform_source import StorePlatformOccurrences
 from kritis_sim.grafeas.store import Store
 from kritis_sim.model.platform import PlatformPolicy
+from kritis_sim.model.platform.results import ImageMetadata
 
 __all__ = ["evaluate", "pod_of"]
 
@@ -146,7 +148,12 @@ def pod_of(
     return name, namespace, account, images
 
 
-def evaluate(policy: PlatformPolicy, body: object, store: Store) -> dict[str, Any]:
+def evaluate(
+    policy: PlatformPolicy,
+    body: object,
+    store: Store,
+    image_metadata: Mapping[str, ImageMetadata] | None = None,
+) -> dict[str, Any]:
     """The ``EvaluateGkePolicyResponse`` JSON for one request.
 
     Raises:
@@ -184,6 +191,7 @@ def evaluate(policy: PlatformPolicy, body: object, store: Store) -> dict[str, An
         service_account=account,
         now=datetime.datetime.now(datetime.UTC),
         occurrences=StorePlatformOccurrences(store),
+        image_metadata=image_metadata,
         pod_name=name,
     )
     return response.to_dict()

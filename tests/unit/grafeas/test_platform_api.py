@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kritis_sim.cli.main import main
 from kritis_sim.core.platform import evaluate_platform_policy
 from kritis_sim.errors import GrafeasApiError, GrafeasError, InputError
 from kritis_sim.grafeas.app import create_app
@@ -18,6 +19,7 @@ from kritis_sim.grafeas.memory_store import MemoryStore
 from kritis_sim.grafeas.platform_client import load_platform_world
 from kritis_sim.grafeas.platform_source import StorePlatformOccurrences
 from kritis_sim.grafeas.sqlite_store import SqliteStore
+from kritis_sim.model.image_metadata import load_image_metadata_file
 from kritis_sim.model.platform import PlatformPolicy
 from kritis_sim.serving import ServerThread
 from tests.unit.grafeas.conftest import Api, assert_google_error
@@ -426,3 +428,40 @@ def test_load_platform_world_over_http_judges_as_the_emulator_does() -> None:
             load_platform_world(server.base_url, "projects/my-proj/policy")
     with pytest.raises(GrafeasError):
         load_platform_world(server.base_url, name, timeout=2)
+
+
+def test_evaluate_reads_upload_times_given_at_start(tmp_path: Path) -> None:
+    now = datetime.datetime.now(datetime.UTC)
+    fresh, old = "gcr.io/p/fresh@sha256:" + "c" * 64, "gcr.io/p/old@sha256:" + "d" * 64
+    metadata = tmp_path / "images.yaml"
+    metadata.write_text(
+        "images:\n"
+        f"  {fresh}: {{uploadTime: '{(now - datetime.timedelta(days=1)).isoformat()}'}}\n"
+        f"  {old}: {{uploadTime: '{(now - datetime.timedelta(days=90)).isoformat()}'}}\n"
+    )
+    policy = {
+        "gkePolicy": {
+            "checkSets": [
+                {"checks": [{"imageFreshnessCheck": {"maxUploadAgeDays": 30}}]}
+            ]
+        }
+    }
+    for given, expected in (
+        (load_image_metadata_file(metadata), ["CONFORMANT", "NON_CONFORMANT", "ERROR"]),
+        (None, ["ERROR", "ERROR", "ERROR"]),
+    ):
+        api = Api(MemoryStore(), image_metadata=given)
+        try:
+            assert (
+                api.post(GKE, params={"policyId": "f"}, json=policy).status_code == 200
+            )
+            resource = pod("prod", fresh, old, "gcr.io/p/unknown:1")
+            reply = api.post(f"{GKE}/f:evaluate", json={"resource": resource}).json()
+            assert [
+                i["verdict"] for i in reply["results"][0]["imageResults"]
+            ] == expected
+        finally:
+            api.close()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("images: {nginx: {uploadTime: yesterday}}\n")
+    assert main(["emulator", "--image-metadata", str(bad)]) == 2

@@ -90,6 +90,11 @@ class KindDeployer:
 
     def submit(self, world: World, environment: str, request: Request) -> Reply:
         """See :meth:`kritis_sim.scenarios.simulator.Deployer.submit`."""
+        if environment in world.platform_policies:
+            raise InputError(
+                f"environment {environment!r} is guarded by a platform policy; the "
+                "kind harness enforces the classic policy only"
+            )
         cluster = world.scenario.environments[environment].cluster
         state = (id(world), world.generation, cluster)
         if state != self._installed:

@@ -22,10 +22,9 @@ nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kritis_sim.core.target import DeployTarget
+from kritis_sim.core.target import DeployTarget, TargetSettings
 from kritis_sim.errors import InputError, ScenarioError
 from kritis_sim.model.policy import Policy, RuleKind
 from kritis_sim.model.policy_load import rule_key_form
@@ -47,24 +46,6 @@ NONE = "none"
 
 CLUSTER_FLAG = "--cluster"
 TRUST_DOMAIN_FLAG = "--istio-trust-domain"
-
-
-@dataclass(frozen=True, slots=True)
-class TargetSettings:
-    """The checked deploy-target settings of a command.
-
-    Attributes:
-        cluster: ``location.clusterId``, or None (``--cluster none`` or a
-            policy without cluster rules and no ``--cluster``).
-        trust_domain: the Istio trust domain, or None.
-        notes: human sentences about rule maps these settings can never match.
-        cluster_given: whether the user named a cluster (or ``none``).
-    """
-
-    cluster: str | None
-    trust_domain: str | None
-    notes: tuple[str, ...] = ()
-    cluster_given: bool = False
 
 
 def _keys(keys: Iterable[str]) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DeployTarget"]
+__all__ = ["DeployTarget", "TargetSettings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +61,21 @@ class DeployTarget:
         if trust_domain:
             identity = f"spiffe://{trust_domain}/ns/{namespace}/sa/{service_account}"
         return cls(cluster, namespace, service_account, identity)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSettings:
+    """The checked deploy-target settings of a command.
+
+    Attributes:
+        cluster: ``location.clusterId``, or None (``--cluster none`` or a
+            policy without cluster rules and no ``--cluster``).
+        trust_domain: the Istio trust domain, or None.
+        notes: human sentences about rule maps these settings can never match.
+        cluster_given: whether the user named a cluster (or ``none``).
+    """
+
+    cluster: str | None
+    trust_domain: str | None
+    notes: tuple[str, ...] = ()
+    cluster_given: bool = False

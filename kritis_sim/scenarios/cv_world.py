@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from kritis_sim.admission.review import parse_admission_review
 from kritis_sim.admission.verdicts import unsatisfied_attestor_lines
 from kritis_sim.admission.workloads import Workload, workload_from_admission
-from kritis_sim.cli.target import TargetSettings
+from kritis_sim.core.target import TargetSettings
 from kritis_sim.cv.entries import Cluster, pod_event_entry, rfc3339
 from kritis_sim.cv.items import Container, CvItem, unspecified_containers
 from kritis_sim.cv.judge import ClassicJudge, Judgement

@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from kritis_sim.cli.target import TargetSettings
 from kritis_sim.core.judges import PlatformJudge
+from kritis_sim.core.target import TargetSettings
 from kritis_sim.cv.judge import PlatformJudge as CvPlatformJudge
 from kritis_sim.model.platform.results import EvaluateGkePolicyResponse, Verdict
 from kritis_sim.scenarios.result import Reply

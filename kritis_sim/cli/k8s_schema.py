@@ -22,8 +22,16 @@ The checks are:
   says "string" for those.
 
 Schemas are loaded once per process and (apiVersion, kind) (60-100 ms for
-the shared definitions, then 1-4 ms per object; docs/review.md has figures). This module validates
-only; it decides nothing.
+the shared definitions, then 1-4 ms per object; docs/review.md has figures).
+Objects that passed are remembered by their *shape* (:func:`_shape`): the
+object with the string values of fields the schemas type as any string
+(names, namespaces, uids, images, timestamps, label and annotation values)
+blanked. Blanking a string the schema only requires to be a string cannot
+change the schema's answer, so the thousands of Pods of a snapshot or an audit
+log that differ only in names and images are schema-checked once; the
+DNS-name checks of ``metadata`` still run on every object. At most
+:data:`_SHAPES_KEPT` shapes are remembered. This module validates only; it
+decides nothing.
 """
 
 from __future__ import annotations
@@ -37,12 +45,13 @@ from importlib.resources import files
 from typing import Any
 
 import jsonschema
+import orjson
 from referencing import Registry, Resource
 
 from kritis_sim._yaml import Locator, Path, format_path
 from kritis_sim.errors import KritisSimError, ManifestError
 
-__all__ = ["K8S_VERSION", "check_namespace", "check_object"]
+__all__ = ["K8S_VERSION", "check_namespace", "check_object", "name_problem"]
 
 #: The Kubernetes release whose OpenAPI schemas objects are checked against.
 K8S_VERSION = "1.33.0"
@@ -53,6 +62,54 @@ _DNS_SUBDOMAIN = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a
 # Unknown fields first (a misspelt key also shows up as a missing one), then
 # wrong values, then missing fields.
 _ORDER = {"additionalProperties": 0, "required": 2}
+
+
+#: Fields whose every schema in the Kubernetes definitions is a plain string
+#: (``string`` or ``[string, null]``, or ``meta.v1.Time``: a string whose
+#: ``format`` jsonschema does not check), checked by a test against the
+#: installed schemas. A string value of one of them may be blanked in a shape.
+_ANY_STRING = frozenset(
+    {
+        "name", "namespace", "generateName", "uid", "resourceVersion",
+        "creationTimestamp", "image", "imageID", "containerID", "nodeName",
+        "hostIP", "podIP", "startTime", "startedAt", "finishedAt",
+        "lastTransitionTime", "lastProbeTime",
+    }
+)  # fmt: skip
+#: Maps whose values the schemas type as plain strings.
+_STRING_MAPS = frozenset({"labels", "annotations"})
+_SHAPES_KEPT = 4096
+_valid_shapes: dict[bytes, None] = {}
+
+
+_ANY_STRING_VALUE = re.compile(
+    rb'"(' + b"|".join(k.encode() for k in sorted(_ANY_STRING)) + rb')":"(?:[^"\\]|\\.)*"'
+)
+
+
+def _blank_maps(meta: dict[str, Any]) -> dict[str, Any]:
+    """``metadata`` with its label and annotation values blanked."""
+    out = dict(meta)
+    for key in _STRING_MAPS:
+        found = meta.get(key)
+        if isinstance(found, dict):
+            out[key] = {k: "" if isinstance(v, str) else v for k, v in found.items()}
+    return out
+
+
+def _shape(obj: Mapping[str, Any]) -> bytes | None:
+    """The shape of ``obj`` (None when it cannot be serialised): its JSON
+    with the string values of :data:`_ANY_STRING` fields, and of the
+    object's own labels and annotations, blanked. In JSON text ``"key":"``
+    with unescaped quotes only occurs where an object key starts, never inside
+    a string, so only field values are blanked."""
+    try:
+        if isinstance(obj.get("metadata"), dict):
+            obj = {**obj, "metadata": _blank_maps(obj["metadata"])}
+        raw = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+    return _ANY_STRING_VALUE.sub(rb'"\1":""', raw)
 
 
 def _schema_file(name: str) -> Any:
@@ -135,6 +192,16 @@ def _describe(error: jsonschema.ValidationError, base: Path) -> tuple[Path, str]
     return path, error.message
 
 
+def name_problem(name: str) -> str | None:
+    """Why ``name`` is not an object name (a DNS-1123 subdomain), or None."""
+    if len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
+        return (
+            "expected a DNS-1123 subdomain (lower-case letters, digits, '-' "
+            f"and '.'), got {name!r}"
+        )
+    return None
+
+
 def _metadata(obj: Mapping[str, Any], locator: Locator, base: Path) -> None:
     meta = obj.get("metadata")
     if not isinstance(meta, Mapping):
@@ -144,15 +211,9 @@ def _metadata(obj: Mapping[str, Any], locator: Locator, base: Path) -> None:
         raise _fail(
             locator, (*base, "metadata"), "missing 'name' (or 'generateName')"
         )
-    if isinstance(name, str) and (
-        len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name)
-    ):
-        raise _fail(
-            locator,
-            (*base, "metadata", "name"),
-            "expected a DNS-1123 subdomain (lower-case letters, digits, '-' "
-            f"and '.'), got {name!r}",
-        )
+    problem = name_problem(name) if isinstance(name, str) else None
+    if problem is not None:
+        raise _fail(locator, (*base, "metadata", "name"), problem)
     namespace = meta.get("namespace")
     if isinstance(namespace, str) and namespace:
         try:
@@ -193,7 +254,12 @@ def check_object(obj: Mapping[str, Any], locator: Locator, base: Path = ()) -> b
             "Deployment; core types are apiVersion v1, others GROUP/VERSION "
             "such as apps/v1)",
         )
-    errors = list(validator.iter_errors(obj))
+    shape = _shape(obj)
+    errors = [] if shape in _valid_shapes else list(validator.iter_errors(obj))
+    if not errors and shape is not None and shape not in _valid_shapes:
+        if len(_valid_shapes) >= _SHAPES_KEPT:
+            del _valid_shapes[next(iter(_valid_shapes))]
+        _valid_shapes[shape] = None
     if errors:
         described = [_describe(e, base) for e in errors]
         ranked = sorted(

@@ -27,8 +27,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from kritis_sim._yaml import Locator
 from kritis_sim.admission.workloads import Workload
+from kritis_sim.cli.k8s_schema import name_problem
+from kritis_sim.cli.review_inputs import where_of
 from kritis_sim.cv.items import CvItem, Skip, item_from_object, unspecified_containers
 from kritis_sim.cv.lines import json_lines
 from kritis_sim.errors import InputError, ManifestError
@@ -124,6 +128,53 @@ def _keep_pod_deploy_time(item: CvItem, earlier: CvItem) -> CvItem:
     return item
 
 
+#: requestObjects remembered per log (see :func:`_again`).
+_MEMO_KEPT = 4096
+
+
+def _memo_key(obj: dict[str, Any], namespace: str, filled: bool) -> bytes | None:
+    """The requestObject as JSON (before its name is filled in from the
+    response), the namespace, and whether the name is filled in; None when
+    it cannot be serialised."""
+    try:
+        return orjson.dumps(obj) + (b"\1" if filled else b"\0") + namespace.encode()
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+
+
+def _again(
+    found: CvItem | Skip, locator: Locator, admitted: datetime | None, name: str | None
+) -> CvItem | Skip:
+    """The item of a requestObject read before, for this event.
+
+    A controller creates its Pods from one template: their requestObjects
+    are the same bytes (``generateName``, no name) and only the name the
+    server gave (``responseObject``), the time and the line differ. Reading
+    is a pure function of the object, so the earlier answer holds with this
+    event's line, time and name; the name is checked as ``metadata.name``
+    would be."""
+    path = ("requestObject",)
+    where = where_of(locator, path)
+    if isinstance(found, Skip):
+        return Skip(found.reason, where)
+    workload = found.workload
+    if name is not None and name != workload.name:
+        problem = name_problem(name)
+        if problem is not None:
+            raise locator.error(ManifestError, (*path, "metadata", "name"), problem)
+        workload = Workload(
+            workload.kind,
+            name,
+            workload.namespace,
+            workload.images,
+            workload.service_account,
+            workload.breakglass,
+            workload.misplaced_breakglass,
+        )
+    # The constructor, not dataclasses.replace: this runs once per event.
+    return CvItem(workload, found.containers, admitted, where, found.owner)
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """One event of a log that changes an object: ``verb`` is ``create``,
@@ -147,6 +198,7 @@ def k8s_audit_changes(
         InputError: a line that is not JSON or not an audit Event, or a
             ``requestObject`` the API server would refuse (file:line named).
     """
+    memo: dict[bytes, CvItem | Skip] = {}
     for entry in json_lines(lines, source):
         if isinstance(entry, Skip):
             yield entry
@@ -178,8 +230,7 @@ def k8s_audit_changes(
         response = event.get("responseObject")
         stored = response.get("metadata") if isinstance(response, dict) else None
         name = key[2] or (stored.get("name") if isinstance(stored, dict) else None)
-        if isinstance(meta, dict) and not meta.get("name") and isinstance(name, str):
-            meta["name"] = name  # generateName: the stored object says the name
+        given = meta.get("name") if isinstance(meta, dict) else None
         if not namespace:
             namespace = meta.get("namespace") if isinstance(meta, dict) else None
         if not isinstance(namespace, str) or not namespace:
@@ -196,13 +247,26 @@ def k8s_audit_changes(
             line,
             "requestReceivedTimestamp",
         )
-        item = item_from_object(
-            obj,
-            Locator(source, {(): line}),
-            ("requestObject",),
-            namespace=namespace,
-            deploy_time=admitted,
-        )
+        locator = Locator(source, {(): line})
+        filled = not given and isinstance(name, str)
+        memo_key = _memo_key(obj, namespace, filled)
+        item = memo.get(memo_key) if memo_key is not None else None
+        if item is None:
+            if isinstance(meta, dict) and filled:
+                meta["name"] = name  # generateName: the stored object says the name
+            item = item_from_object(
+                obj,
+                locator,
+                ("requestObject",),
+                namespace=namespace,
+                deploy_time=admitted,
+            )
+            if memo_key is not None:
+                if len(memo) >= _MEMO_KEPT:
+                    del memo[next(iter(memo))]
+                memo[memo_key] = item
+        else:
+            item = _again(item, locator, admitted, name if filled else None)
         if not key[2] and isinstance(item, CvItem):
             key = item.key
         yield Change(verb, key, item, where)

@@ -14,8 +14,9 @@ This module formats a report; it judges and reads nothing.
 
 from __future__ import annotations
 
-import json
 from html import escape
+
+import orjson
 
 from kritis_sim.whatif.replay import CATEGORIES, Change, WhatIfReport
 
@@ -53,7 +54,9 @@ def _change_lines(change: Change) -> list[str]:
     head = (
         f"{_WORDS[change.category].upper()} {w.kind} {w.namespace}/"
         f"{w.name or '(unnamed)'} (at {change.item.where}; service account "
-        f"{w.service_account}; {change.admissions} admission(s))"
+        f"{w.service_account}; {change.admissions} admission(s)"
+        + (f" of Pods owned by {change.item.owner}" if change.item.owner else "")
+        + ")"
     )
     lines = [head]
     for side, admission in (
@@ -87,7 +90,7 @@ def render_text(report: WhatIfReport) -> str:
 
 def render_json(report: WhatIfReport) -> str:
     """The report as indented JSON."""
-    return json.dumps(report.to_dict(), indent=2)
+    return orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode()
 
 
 _STYLE = """
@@ -165,7 +168,9 @@ def _html_row(change: Change) -> str:
         f"<td>{escape(w.kind)}</td>",
         f"<td>{escape(w.namespace)}/{escape(w.name or '(unnamed)')}</td>",
         f"<td>{escape(w.service_account)}</td>",
-        f"<td>{change.admissions}</td>",
+        f"<td>{change.admissions}"
+        + (f" (Pods of {escape(change.item.owner)})" if change.item.owner else "")
+        + "</td>",
         f"<td>{escape(change.item.where)}</td>",
         f"<td><ul>{images}</ul>{notes}</td>",
     ]

@@ -13,8 +13,9 @@ Judgements are memoized per (images, namespace, service account,
 breakglass), everything a side's answer depends on at a fixed ``now`` and
 cluster, so 1,000 distinct images in 100,000 events are judged about 1,000
 times. The report keeps counts per namespace and one :class:`Change` per
-changed object (kind, namespace, name), with how many admissions it had:
-memory grows with the number of changed objects, not with the events.
+changed object (kind, namespace, name), or per controller for the Pods it
+owns, with how many admissions changed: memory grows with the number of
+changed objects and controllers, not with the events.
 This module neither reads files nor prints.
 """
 
@@ -38,7 +39,8 @@ Key = tuple[tuple[str, ...], str, str, bool]
 
 @dataclass
 class Change:
-    """One object whose admission changes.
+    """One object whose admission changes, or the Pods of one controller
+    (``ownerReferences``: a ReplicaSet's Pods are one change).
 
     Attributes:
         category: ``newlyDenied`` or ``newlyAllowed``.
@@ -46,7 +48,8 @@ class Change:
             images, where).
         baseline: what the baseline does.
         candidate: what the candidate does.
-        admissions: how many admissions of the object changed this way.
+        admissions: how many admissions of the object (or of the
+            controller's Pods) changed this way.
     """
 
     category: str
@@ -63,6 +66,7 @@ class Change:
             "namespace": w.namespace,
             "name": w.name,
             "serviceAccount": w.service_account,
+            "owner": self.item.owner,
             "where": self.item.where,
             "admissions": self.admissions,
             "breakglass": list(w.breakglass),
@@ -202,7 +206,12 @@ def replay(
             report.errors += 1
         if category == "unchanged":
             continue
-        obj = (category, w.kind, w.namespace, w.name or item.where)
+        obj = (
+            category,
+            w.namespace,
+            item.owner or w.kind,
+            "" if item.owner else (w.name or item.where),
+        )
         change = report.changes.get(obj)
         if change is None:
             report.changes[obj] = Change(category, item, before, after)

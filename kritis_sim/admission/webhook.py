@@ -30,6 +30,7 @@ import asyncio
 import functools
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -107,6 +108,9 @@ class WebhookConfig:
         judge_provider: returns the :class:`~kritis_sim.core.judges.Judge`
             per request (any policy model, e.g. ``StaticJudge(PlatformJudge(...))``);
             instead of ``policy_provider``.
+        interpret: reads an AdmissionReview's object into what is judged
+            (default :func:`workload_from_admission`, GKE's reading; the Kritis
+            profile inspects other kinds and its own breakglass annotation).
     """
 
     policy_provider: PolicyProvider | None
@@ -122,6 +126,7 @@ class WebhookConfig:
     workers: int = 16
     judge_updates: JudgeUpdates = "changed"
     judge_provider: JudgeProvider | None = None
+    interpret: Callable[..., Workload | NotApplicable] | None = None
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
@@ -279,7 +284,7 @@ class _Webhook:
         try:
             budget = self._budget(request)
             parsed = parse_admission_review(decode_json(await self._body(request)))
-            found = workload_from_admission(
+            found = (self.config.interpret or workload_from_admission)(
                 parsed, judge_updates=self.config.judge_updates
             )
         except _BodyTooLargeError:

@@ -75,6 +75,15 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     src = p.add_argument_group("policy and attestations")
+    src.add_argument(
+        "--semantics",
+        choices=("gcp", "kritis"),
+        default="gcp",
+        help="decide as GKE Binary Authorization does (gcp, the default) or as "
+        "Kritis admission does (kritis: --policy FILE|DIR holds Kritis "
+        "resources, --occurrences ATTESTATION and VULNERABILITY occurrences; "
+        "see docs/kritis.md)",
+    )
     src.add_argument("--policy", metavar="FILE", help="Binary Authorization policy")
     src.add_argument("--attestors", metavar="FILE", help="Attestor resources")
     src.add_argument(
@@ -270,7 +279,10 @@ def _target(
 def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
     provider: PolicyProvider | None = None
     judges: JudgeProvider | None = None
-    if args.platform_policy:
+    interpret = None
+    if args.semantics == "kritis":
+        judges, source, interpret = _kritis(args)
+    elif args.platform_policy:
         judges, source = _platform(args)
     elif args.emulator:
         if not args.project or args.policy or args.attestors:
@@ -289,7 +301,9 @@ def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
         )
     if judges is None:
         _classic_only(args)
-    target = _target(args, provider)
+    target = (
+        _target(args, provider) if interpret is None else TargetSettings(None, None)
+    )
     return WebhookConfig(
         policy_provider=provider,
         judge_provider=judges,
@@ -303,7 +317,43 @@ def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
         audit_log=audit,
         workers=args.workers,
         judge_updates=args.judge_updates,
+        interpret=interpret,
     )
+
+
+#: Options of the GCP semantics, refused with --semantics kritis.
+_NOT_KRITIS = tuple(
+    (flag.removeprefix("--").replace("-", "_"), flag)
+    for flag in (
+        "--attestors", "--emulator", "--project", "--platform-policy", "--cluster",
+        "--istio-trust-domain", "--check-docker-reference", "--occurrences-project",
+        "--image-metadata", "--trusted-builders", "--platform-enforcement",
+    )
+)  # fmt: skip
+
+
+def _kritis(args: argparse.Namespace) -> tuple[JudgeProvider, Any, Any]:
+    """``--semantics kritis``: a Kritis judge over the ``--policy`` resources,
+    the ``--occurrences`` it reads, and Kritis' reading of objects."""
+    from kritis_sim.cli.review_kritis import (
+        kritis_interpret,
+        load_resources,
+        read_kritis_occurrences,
+        refuse_flags,
+    )
+    from kritis_sim.core.kritis import KritisJudge
+
+    refuse_flags(args, _NOT_KRITIS, "webhook")
+    resources = load_resources(args, "webhook")
+    source, notes = read_kritis_occurrences(args.occurrences)
+    for line in (*(f"warning: {w}" for w in resources.warnings), *notes):
+        print(f"kritis-sim webhook: {line}", file=sys.stderr)
+    print(
+        "kritis-sim webhook: semantics kritis: Pods (CREATE, UPDATE), Deployments "
+        "and ReplicaSets (CREATE) judged by their namespace's Kritis resources",
+        file=sys.stderr,
+    )
+    return StaticJudge(KritisJudge(resources)), source, kritis_interpret
 
 
 def _classic_only(args: argparse.Namespace) -> None:

@@ -190,9 +190,12 @@ class WorldVerbs:
     def _changePlatformPolicy(self, body: object, path: Path) -> None:
         doc = self.r.mapping(body, path, known=("environment", "policy"), what="a platform policy change")
         env = self._platform_env(self.r.require(doc, "environment", path, "changePlatformPolicy"), (*path, "environment"))
-        policy = self.s.platform_policy(self.r.require(doc, "policy", path, "changePlatformPolicy"), (*path, "policy"))
+        policy, keyed = self.s.keyed_platform_policy(
+            self.r.require(doc, "policy", path, "changePlatformPolicy"), (*path, "policy")
+        )
         self.out.append(ChangePlatformPolicy(
-            where=self.s.where(path), label=f"platform policy of {env} changed", environment=env, policy=policy
+            where=self.s.where(path), label=f"platform policy of {env} changed", environment=env,
+            policy=policy, keyed=keyed,
         ))
 
     def _undeploy(self, body: object, path: Path) -> None:

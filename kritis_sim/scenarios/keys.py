@@ -23,7 +23,7 @@ from kritis_sim.model.attestor import (
 )
 from kritis_sim.scenarios.schema import KeyRef, KeySpec
 
-__all__ = ["DEFAULT_FACTORY", "KeyFactory", "KeyMaterial"]
+__all__ = ["DEFAULT_FACTORY", "KeyFactory", "KeyMaterial", "pkix_entry", "placeholder"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +98,25 @@ class KeyFactory:
 
 #: The factory the CLI and the library default to (one per process).
 DEFAULT_FACTORY = KeyFactory()
+
+
+#: Keys generated only to validate policies that name scenario keys.
+_PLACEHOLDERS = KeyFactory()
+
+
+def placeholder(spec: KeySpec) -> dict[str, str]:
+    """A ``PkixPublicKey`` of ``spec``'s algorithm that stands in for the run's key
+    while a platform policy is validated (never used to verify anything)."""
+    material = _PLACEHOLDERS.material(
+        KeySpec(spec.ref, spec.algorithm, spec.trusted, spec.where), "placeholder"
+    )
+    return pkix_entry(material)
+
+
+def pkix_entry(material: KeyMaterial) -> dict[str, str]:
+    """The platform policy's ``PkixPublicKey`` for ``material``."""
+    return {
+        "keyId": material.key_id,
+        "publicKeyPem": material.public_pem,
+        "signatureAlgorithm": material.algorithm.value,
+    }

@@ -125,8 +125,8 @@ def load_scenario(
     from kritis_sim.scenarios.events_world import read_builders, read_cv
     from kritis_sim.scenarios.schema_world import CvExpect
 
-    sections.environments = _environments(sections, r.require(doc, "environments", (), "a scenario"))
     sections.attestors = _attestors(sections, doc.get("attestors", {}))
+    sections.environments = _environments(sections, r.require(doc, "environments", (), "a scenario"))
     sections.stages = _stages(sections, doc.get("stages", []))
     sections.artifacts = _artifacts(sections, doc.get("artifacts", {}))
     sections.builders = read_builders(sections, doc["builders"]) if "builders" in doc else {}
@@ -170,17 +170,19 @@ def _environments(s: Sections, value: object) -> dict[str, Environment]:
     known = ("cluster", "namespace", "serviceAccount", "platformPolicy")
     for name, body, path in _named(r, value, ("environments",), "environment"):
         doc = r.mapping(body, path, known=known, what="an environment")
+        keyed = (
+            s.keyed_platform_policy(doc["platformPolicy"], (*path, "platformPolicy"))
+            if "platformPolicy" in doc
+            else (None, None)
+        )
         out[name] = Environment(
             name=name,
             cluster=r.opt_string(doc, "cluster", path),
             namespace=r.opt_string(doc, "namespace", path) or "default",
             service_account=r.opt_string(doc, "serviceAccount", path) or "default",
             where=Where(r.locator.source, r.line(path)),
-            platform_policy=(
-                s.platform_policy(doc["platformPolicy"], (*path, "platformPolicy"))
-                if "platformPolicy" in doc
-                else None
-            ),
+            platform_policy=keyed[0],
+            platform_keys=keyed[1],
         )
     if not out:
         r.fail(("environments",), "a scenario needs at least one environment")

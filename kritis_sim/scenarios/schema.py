@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         BuilderSpec,
         CheckExpectation,
         CvSettings,
+        KeyedPolicy,
         Provenance,
         WorldEvent,
     )
@@ -91,7 +92,9 @@ class Environment:
     """A deploy target: cluster ``location.name``, namespace, service account.
 
     ``platform_policy``: the platform policy guarding it (None: the
-    scenario's classic project policy does).
+    scenario's classic project policy does); ``platform_keys``: set when that
+    policy names scenario keys (its keys are then placeholders until the
+    world resolves them).
     """
 
     name: str
@@ -100,6 +103,7 @@ class Environment:
     service_account: str
     where: Where
     platform_policy: PlatformPolicy | None = None
+    platform_keys: KeyedPolicy | None = None
 
 
 @dataclass(frozen=True, slots=True)

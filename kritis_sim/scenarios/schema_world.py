@@ -16,6 +16,7 @@ import datetime
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from kritis_sim.model.platform.policy import PlatformPolicy
 from kritis_sim.scenarios.schema import KeySpec, Where, _Event
@@ -30,6 +31,7 @@ __all__ = [
     "CvSettings",
     "CvStyle",
     "Finding",
+    "KeyedPolicy",
     "Provenance",
     "Scan",
     "Undeploy",
@@ -117,12 +119,27 @@ class Upload(_Event):
     age: datetime.timedelta = datetime.timedelta(0)
 
 
+@dataclass(frozen=True, slots=True)
+class KeyedPolicy:
+    """A platform policy whose ``pkixPublicKeys`` name scenario keys.
+
+    ``data`` is the policy document with ``{scenarioKey: attestor/key}``
+    entries; the world puts each key's generated public key in their place
+    (:meth:`~.world_platform.PlatformState.resolve_policy`). ``locator``
+    locates errors in ``data``.
+    """
+
+    data: Any
+    locator: Any
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChangePlatformPolicy(_Event):
     """The platform policy guarding ``environment`` is replaced."""
 
     environment: str
     policy: PlatformPolicy
+    keyed: KeyedPolicy | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

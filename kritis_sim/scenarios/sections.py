@@ -10,7 +10,7 @@ confined to the scenario's root (:mod:`.files`). It reads no section itself.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any, NoReturn
@@ -28,7 +28,7 @@ from kritis_sim.scenarios.schema import (
     Stage,
     Where,
 )
-from kritis_sim.scenarios.schema_world import BuilderSpec
+from kritis_sim.scenarios.schema_world import BuilderSpec, KeyedPolicy
 
 __all__ = ["Sections"]
 
@@ -90,7 +90,19 @@ class Sections:
             raise relocate(exc, r.locator, path) from None
 
     def platform_policy(self, value: object, path: Path) -> PlatformPolicy:
-        """An inline platform policy, or ``{file: path}``; it must hold a ``gkePolicy``."""
+        """An inline platform policy, or ``{file: path}``; it must hold a
+        ``gkePolicy`` (see :meth:`keyed_platform_policy` for scenario keys)."""
+        return self.keyed_platform_policy(value, path)[0]
+
+    def keyed_platform_policy(
+        self, value: object, path: Path
+    ) -> tuple[PlatformPolicy, KeyedPolicy | None]:
+        """A platform policy, and the document to resolve when its
+        ``pkixPublicKeys`` name scenario keys (``{scenarioKey: attestor/key}``).
+
+        Such a policy is validated with placeholder keys of the same
+        algorithms; the world puts the run's generated keys in their place.
+        """
         from kritis_sim.model.platform.policy import PlatformPolicy
 
         r = self.reader
@@ -103,13 +115,35 @@ class Sections:
         else:
             r.mapping(value, path, known=_PLATFORM_KEYS, what="a platform policy (or {file: ...})")
             data, locator = value, r.locator.child(path)
+        keyed = None
+        if _names_keys(data):
+            keyed = KeyedPolicy(data, locator)
+            data = substitute_keys(data, lambda entry, where: self._placeholder(entry, locator, where))
         try:
             policy = PlatformPolicy.from_dict(data, locator=locator)
         except InputError as exc:
             raise relocate(exc, r.locator, path) from None
         if policy.gke_policy is None:
             r.fail(path, "a scenario environment needs a platform policy with a gkePolicy")
-        return policy
+        return policy, keyed
+
+    def _placeholder(self, entry: dict[str, Any], locator: Locator, where: Path) -> dict[str, str]:
+        ref = entry["scenarioKey"]
+        if set(entry) != {"scenarioKey"} or not isinstance(ref, str):
+            raise locator.error(
+                ScenarioError, where,
+                "a scenario key reference is {scenarioKey: attestor/key} and nothing else",
+            )
+        owner, _, name = ref.rpartition("/")
+        spec = self.attestors[owner].key(name) if owner in self.attestors else None
+        if spec is None:
+            keys = ", ".join(str(k.ref) for a in self.attestors.values() for k in a.keys) or "none"
+            raise locator.error(
+                ScenarioError, where, f"undefined scenario key {ref!r} (attestor/key); defined: {keys}"
+            )
+        from kritis_sim.scenarios.keys import placeholder
+
+        return placeholder(spec)
 
     def _expand_attestors(self, data: Any, locator: Locator) -> Any:
         if not isinstance(data, dict):
@@ -169,3 +203,26 @@ _POLICY_KEYS = (
     "defaultAdmissionRule", *_RULE_MAPS, "etag", "updateTime",
 )
 _PLATFORM_KEYS = ("name", "description", "etag", "updateTime", "gkePolicy", "cloudRunPolicy")
+
+
+def _names_keys(data: Any) -> bool:
+    if isinstance(data, dict):
+        return "scenarioKey" in data or any(_names_keys(v) for v in data.values())
+    if isinstance(data, list):
+        return any(_names_keys(v) for v in data)
+    return False
+
+
+def substitute_keys(
+    data: Any, key: Callable[[dict[str, Any], Path], dict[str, str]], path: Path = ()
+) -> Any:
+    """``data`` with each mapping that has a ``scenarioKey`` replaced by
+    ``key(mapping, path)`` (a ``PkixPublicKey``: ``keyId``, ``publicKeyPem``,
+    ``signatureAlgorithm``)."""
+    if isinstance(data, dict):
+        if "scenarioKey" in data:
+            return key(data, path)
+        return {k: substitute_keys(v, key, (*path, k)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [substitute_keys(v, key, (*path, i)) for i, v in enumerate(data)]
+    return data

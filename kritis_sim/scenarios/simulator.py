@@ -138,7 +138,7 @@ class _Run:
         elif isinstance(event, Upload):
             world.upload(event.image, event.age)
         elif isinstance(event, ChangePlatformPolicy):
-            world.set_platform_policy(event.environment, event.policy)
+            world.set_platform_policy(event.environment, event.policy, event.keyed)
         elif isinstance(event, Undeploy):
             stopped = self.cv.undeploy(event.environment, event.name) if self.cv else 0
             label += f" ({stopped} Pod(s) stopped)"

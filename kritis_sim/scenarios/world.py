@@ -222,6 +222,7 @@ class World(PlatformState):
         )
         self.store.insert("occurrences", [Record.for_occurrence(self.parent, occ.to_dict())])
         self.source.forget(occ.resource_uri, occ.note_name)
+        self.platform_source.forget()
         self.generation += 1
         return occ
 
@@ -233,6 +234,7 @@ class World(PlatformState):
         for name in names:
             self.store.delete("occurrences", name)
         self.source.forget()
+        self.platform_source.forget()
         self.generation += 1
         return len(names)
 

@@ -37,7 +37,7 @@ from kritis_sim.producers.provenance import LoadedSigner, make_provenance
 from kritis_sim.scenarios.clock import VirtualClock
 from kritis_sim.scenarios.keys import KeyFactory, KeyMaterial
 from kritis_sim.scenarios.schema import Scenario
-from kritis_sim.scenarios.schema_world import Finding, Provenance
+from kritis_sim.scenarios.schema_world import Finding, KeyedPolicy, Provenance
 
 __all__ = ["PlatformState", "StorePlatformOccurrences"]
 
@@ -109,8 +109,9 @@ class PlatformState:
     def _init_platform(self, keys: KeyFactory) -> None:
         self.platform_source = StorePlatformOccurrences(self.store)
         self.metadata: dict[str, ImageMetadata] = {}
+        self._keys_factory = keys
         self.platform_policies: dict[str, PlatformPolicy] = {
-            e.name: e.platform_policy
+            e.name: self.resolve_policy(e.platform_policy, e.platform_keys)
             for e in self.scenario.environments.values()
             if e.platform_policy is not None
         }
@@ -206,7 +207,24 @@ class PlatformState:
         self.metadata[image] = ImageMetadata(upload_time=self.clock.now() - age)
         self.generation += 1
 
-    def set_platform_policy(self, environment: str, policy: PlatformPolicy) -> None:
+    def set_platform_policy(
+        self, environment: str, policy: PlatformPolicy, keyed: KeyedPolicy | None = None
+    ) -> None:
         """Replace the platform policy guarding ``environment``."""
-        self.platform_policies[environment] = policy
+        self.platform_policies[environment] = self.resolve_policy(policy, keyed)
         self.generation += 1
+
+    def resolve_policy(self, policy: PlatformPolicy, keyed: KeyedPolicy | None) -> PlatformPolicy:
+        """``policy`` with the run's generated keys where it names scenario keys."""
+        if keyed is None:
+            return policy
+        from kritis_sim.scenarios.keys import pkix_entry
+        from kritis_sim.scenarios.sections import substitute_keys
+
+        def key(entry: dict[str, Any], _path: Any) -> dict[str, str]:
+            owner, _, name = str(entry["scenarioKey"]).rpartition("/")
+            spec = self.scenario.attestors[owner].key(name)
+            assert spec is not None  # the loader checked every reference
+            return pkix_entry(self._keys_factory.material(spec, self.scenario.name))
+
+        return PlatformPolicy.from_dict(substitute_keys(keyed.data, key), locator=keyed.locator)

@@ -204,6 +204,8 @@ MUTATIONS: list[tuple[str, Any, str, Callable[[], Any]]] = [
      lambda: _scan_ignores_status(world_platform.PlatformState.record_scan)),
     ("platform-scoped-check-sets", World, "target",
      lambda: lambda self, env, ns=None, sa=None: _target(self, env, ns, "default")),
+    ("platform-signed-releases", world_platform.PlatformState, "resolve_policy",
+     lambda: lambda self, policy, keyed: policy),
     ("cv-attestation-ages-out", cv_world.CvRunner, "due", lambda: lambda self, until: []),
     ("cv-cve-after-deploy", cv_world.CvRunner, "admitted", lambda: _never_replace(cv_world.CvRunner.admitted)),
     ("cv-key-rotation", World, "change_keys", lambda: lambda *a, **k: None),
@@ -220,3 +222,38 @@ def test_each_bundled_story_fails_when_its_behaviour_breaks(
     monkeypatch.setattr(owner, attr, make())
     broken = simulate(scenario, keys=KEYS)
     assert not broken.ok, f"{name} still holds with {attr} broken"
+
+
+SIGNED = PLATFORM.replace(
+    "    builders:\n",
+    "    attestors:\n      qa: {}\n    builders:\n",
+).replace(
+    "                  - displayName: scanned\n"
+    "                    vulnerabilityCheck: {maximumFixableSeverity: HIGH, maximumUnfixableSeverity: HIGH}\n",
+    "                  - simpleSigningAttestationCheck:\n"
+    "                      containerAnalysisAttestationProjects: [projects/kritis-sim]\n"
+    "                      attestationAuthenticators:\n"
+    "                        - pkixPublicKeySet: {pkixPublicKeys: [{scenarioKey: qa/default}]}\n",
+).replace("      - scan: {artifact: web}\n", "      - attest: {artifact: web, attestor: qa}\n")
+
+
+def test_scenario_keys_in_a_platform_policy_are_the_runs_keys() -> None:
+    result = simulate(_load(SIGNED), keys=KEYS)
+    assert result.ok, result.failures
+    unsigned = SIGNED.replace("      - attest: {artifact: web, attestor: qa}\n", "")
+    assert not simulate(_load(unsigned), keys=KEYS).ok
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ("{scenarioKey: qa/other}", "undefined scenario key 'qa/other' (attestor/key); defined: qa/default"),
+        ("{scenarioKey: qa/default, keyId: x}", "a scenario key reference is {scenarioKey: attestor/key} and nothing else"),
+    ],
+)
+def test_bad_scenario_key_references_are_located(ref: str, message: str) -> None:
+    text = SIGNED.replace("{scenarioKey: qa/default}", ref)
+    with pytest.raises(ScenarioError) as caught:
+        _load(text)
+    assert str(caught.value).startswith("s.yaml:17: "), str(caught.value)
+    assert "pkixPublicKeys[0]" in str(caught.value) and message in str(caught.value)

@@ -104,6 +104,23 @@ def register(sub: Any) -> None:
         help="where a minimal disagreeing generated case is written",
     )
     p.add_argument(
+        "--seed",
+        metavar="N",
+        type=_non_negative(int),
+        default=None,
+        help="seed for the generated cases (default: a random one, printed and "
+        "recorded in the JSON report); the same seed and batch size draw the "
+        "same cases",
+    )
+    p.add_argument(
+        "--generated-batch",
+        metavar="N",
+        type=_positive_int,
+        default=None,
+        help="the most generated cases per configuration (default: sized to "
+        "the adapter's reload cost measured at start; recorded in the report)",
+    )
+    p.add_argument(
         "--per-call",
         action="store_true",
         help="use the per-call protocol (a process per setup/start) even when "
@@ -244,19 +261,29 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     budget = generated_budget(args.generated, args.generated_seconds)
     if budget is not None:
-        from kritis_sim.conformance.differential import run_differential
+        from kritis_sim.conformance.differential import differential
 
         out = args.generated_out or Path("conformance-counterexamples")
         examples, seconds = budget
-        diff = run_differential(
+        run_ = differential(
             args.entrypoint,
             examples=examples,
             seconds=seconds,
             shrink_seconds=seconds if seconds is not None else 30.0,
             out_dir=out,
+            seed=args.seed,
+            batch_size=args.generated_batch,
+            persistent=not args.per_call,
         )
-        result.results.append(diff)
-        show(diff)
+        result.results.append(run_.result)
+        result.generated = run_.to_json()
+        show(run_.result)
+        console.print(
+            f"generated: {run_.cases} cases, {run_.configurations} configurations "
+            f"in {run_.seconds:.1f} s ({run_.to_json()['casesPerSecond']} cases/s), "
+            f"seed {run_.seed}, batch size {run_.batch_size}",
+            highlight=False,
+        )
     console.print(matrix(result))
     console.print(
         f"{len(result.results)} cases in {result.seconds:.1f} s "

@@ -3,10 +3,16 @@
 Hypothesis draws *batches* of worlds from
 :func:`kritis_sim.strategies.world_batches`: every world of a batch shares one
 configuration (policy, attestors, cluster), so the adapter is configured
-(``setup`` + ``start``) once per batch and then answers one review per world.
-Each world becomes a case directory whose expectation is the reference
-decision (:func:`kritis_sim.conformance.reference.reference_result`) and runs
-in one long-lived session.
+(``setup`` + ``start``) once per batch and then answers one review per world;
+a batch's reviews go out concurrently where the worlds cannot see each other
+(:func:`kritis_sim.conformance.runner.judge_all`). Each world becomes a case
+whose expectation is the reference decision
+(:func:`kritis_sim.conformance.reference.reference_result`); only what
+``setup`` reads is written to disk, once per configuration.
+
+Batches are sized to the adapter's reload cost, measured at start
+(:func:`batch_size_for`): a dearer reload gets bigger batches. The size is
+reported with the seed; the same seed and batch size draw the same worlds.
 
 The run stops after ``examples`` cases or ``seconds`` of wall time, whichever
 comes first. On the first disagreement Hypothesis shrinks the batch for at most
@@ -20,141 +26,87 @@ Results are memoised by world, so replays during shrinking cost nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import random
+import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky
 
-from kritis_sim.conformance.case import Case, case_from_documents
-from kritis_sim.conformance.reference import reference_result
-from kritis_sim.conformance.runner import CaseResult, judge, open_session
-from kritis_sim.conformance.writer import CaseData, dump_yaml, write_case
-from kritis_sim.model.occurrence import format_timestamp
-from kritis_sim.strategies import TIME, GeneratedWorld, world_batches
-
-__all__ = ["case_data", "run_differential", "world_case", "world_features"]
-
-_RULE_MAPS = ("clusterAdmissionRules", "kubernetesNamespaceAdmissionRules")
-_BREAKGLASS_KEYS = (
-    "image-policy.k8s.io/break-glass",
-    "alpha.image-policy.k8s.io/break-glass",
-    "kritis.grafeas.io/breakglass",
+from kritis_sim.conformance.case import CATALOGUE, Case, case_from_documents, load_case
+from kritis_sim.conformance.generated import (
+    case_data,
+    world_case,
+    world_digest,
+    world_features,
 )
+from kritis_sim.conformance.reference import reference_result
+from kritis_sim.conformance.runner import CaseResult, _Session, judge_all, open_session
+from kritis_sim.conformance.writer import dump_yaml
+from kritis_sim.strategies import GeneratedWorld, world_batches
+
+__all__ = [
+    "DifferentialRun",
+    "batch_size_for",
+    "case_data",
+    "run_differential",
+    "world_case",
+    "world_features",
+]
+
+#: Batch sizes chosen from the measured reload cost stay within these.
+MIN_BATCH, MAX_BATCH = 4, 32
+#: The catalogue cases that measure the reload cost (two configurations).
+_PROBES = ("default_always_allow", "default_always_deny_deny")
 
 
-def _rules(policy: dict[str, Any]) -> list[dict[str, Any]]:
-    rules = [policy["defaultAdmissionRule"]]
-    for key in _RULE_MAPS:
-        rules += (policy.get(key) or {}).values()
-    return rules
+class _Cases:
+    """Generated worlds as cases for the run: what ``setup`` reads (policy,
+    attestors, request target) is written once per configuration, the
+    worlds stay in memory, each decided by the reference."""
 
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._dirs: dict[str, tuple[Path, str, str]] = {}
 
-def _metadata(obj: Any) -> list[dict[str, Any]]:
-    """Every ``metadata`` mapping in ``obj`` (object, templates)."""
-    if isinstance(obj, dict):
-        found = [obj["metadata"]] if isinstance(obj.get("metadata"), dict) else []
-        for value in obj.values():
-            found += _metadata(value)
-        return found
-    return []
+    def case(self, world: GeneratedWorld) -> Case:
+        """``world`` as a case whose expectation is the reference decision."""
+        name = f"generated_{world_digest(world)}"
+        draft = case_data(world, name, True)
+        config = json.dumps(world.config, sort_keys=True)
+        entry = self._dirs.get(config)
+        if entry is None:
+            path = self.root / f"config_{len(self._dirs):06d}"
+            path.mkdir(parents=True)
+            policy_text = dump_yaml(dict(draft.policy))
+            attestors_text = dump_yaml([dict(a) for a in draft.attestors])
+            for file, text in (("policy.yaml", policy_text),
+                               ("attestors.yaml", attestors_text),
+                               ("request.yaml", dump_yaml(dict(draft.request)))):  # fmt: skip
+                (path / file).write_text(text, encoding="utf-8")
+            entry = self._dirs[config] = (path, policy_text, attestors_text)
+        path, policy_text, attestors_text = entry
+        probe = case_from_documents(
+            path, policy_text=policy_text, attestors_text=attestors_text,
+            world=draft.world, request=draft.request, expect=draft.expect,
+        )  # fmt: skip
+        allowed = reference_result(probe).observed.allowed
+        return replace(
+            probe,
+            name=name + ("" if allowed else "_deny"),
+            expect=replace(probe.expect, allowed=allowed),
+        )
 
-
-def world_features(world: GeneratedWorld) -> list[str]:
-    """The feature tags a generated world needs (docs/conformance.md)."""
-    policy, workload = world.policy, world.workload
-    spec_text = json.dumps(workload)
-    rules = _rules(policy)
-    tags = {
-        "allowlist": bool(policy.get("admissionWhitelistPatterns")),
-        "cluster-rules": "clusterAdmissionRules" in policy,
-        "namespace-rules": "kubernetesNamespaceAdmissionRules" in policy,
-        "dry-run": any(r["enforcementMode"] == "DRYRUN_AUDIT_LOG_ONLY" for r in rules),
-        "freshness": any(
-            "kritisSimMaxAttestationAge" in r
-            or "kritisSimMaxAttestationAgeByAttestor" in r
-            for r in rules
-        ),
-        "controllers": workload["kind"] != "Pod",
-        "init-containers": '"initContainers"' in spec_text,
-        "ephemeral-containers": '"ephemeralContainers"' in spec_text,
-        "breakglass": any(
-            key in (meta.get(part) or {})
-            for meta in _metadata(workload)
-            for part in ("labels", "annotations")
-            for key in _BREAKGLASS_KEYS
-        ),
-    }
-    return sorted(tag for tag, needed in tags.items() if needed)
-
-
-def case_data(
-    world: GeneratedWorld, name: str, allowed: bool | None = None
-) -> CaseData:
-    """The case directory contents for a generated world."""
-    notes = {a["userOwnedGrafeasNote"]["noteReference"] for a in world.attestors}
-    notes |= {o["noteName"] for o in world.occurrences}
-    occurrences = [
-        {
-            "made": "generated",
-            "occurrence": dict(o, name=f"projects/generated/occurrences/{i}"),
-        }
-        for i, o in enumerate(world.occurrences)
-    ]
-    features = world_features(world)
-    request: dict[str, Any] = {"review": "AdmissionReview", "object": world.workload}
-    if world.sub_resource:
-        request["subResource"] = world.sub_resource
-    request["target"] = {"cluster": world.cluster, "istioTrustDomain": None}
-    return CaseData(
-        name=name,
-        policy=world.policy,
-        attestors=world.attestors,
-        world={
-            "time": format_timestamp(TIME),
-            "notes": sorted(notes),
-            "occurrences": occurrences,
-        },
-        request=request,
-        expect={"allowed": bool(allowed), "features": features},
-        readme=(
-            f"# {name}\n\nChecks: a world generated by the differential mode "
-            "(kritis_sim.strategies); the expectation is the reference decision.\n"
-            f"Features: {', '.join(features) or 'core'}.\n"
-            "Traces to: wire-formats.md 1.4.\n"
-        ),
-    )
-
-
-def _world_digest(world: GeneratedWorld) -> str:
-    data = json.dumps(world.__dict__, sort_keys=True).encode()
-    return hashlib.sha256(data).hexdigest()[:12]
-
-
-def world_case(world: GeneratedWorld, root: Path) -> Case:
-    """Write ``world`` as a case whose expectation is the reference decision
-    (decided in memory first, so the directory is written once)."""
-    name = f"generated_{_world_digest(world)}"
-    draft = case_data(world, name, True)
-    probe = case_from_documents(
-        Path(root) / name,
-        policy_text=dump_yaml(dict(draft.policy)),
-        attestors_text=dump_yaml([dict(a) for a in draft.attestors]),
-        world=draft.world,
-        request=draft.request,
-        expect=draft.expect,
-    )
-    allowed = reference_result(probe).observed.allowed
-    return write_case(
-        root, case_data(world, name + ("" if allowed else "_deny"), allowed)
-    )
+    @property
+    def configurations(self) -> int:
+        """How many configurations were written."""
+        return len(self._dirs)
 
 
 class _Stop(BaseException):
@@ -189,9 +141,10 @@ class _Run:
     def check(
         self,
         batch: Sequence[GeneratedWorld],
-        judge_world: Callable[[GeneratedWorld], str],
+        judge_batch: Callable[[list[GeneratedWorld]], list[str]],
     ) -> None:
-        """Judge a batch's worlds in order; raise on the first disagreement.
+        """Judge a batch's new worlds together (concurrently where they
+        cannot see each other), then raise on its first disagreement.
 
         Raises:
             AssertionError: a world disagrees (Hypothesis then shrinks).
@@ -199,14 +152,21 @@ class _Run:
         """
         if self.out_of_budget():
             raise _Stop
+        todo: dict[str, GeneratedWorld] = {}
         for world in batch:
-            key = _world_digest(world)
+            key = world_digest(world)
             if key not in self.memo:
-                if self.out_of_budget():
-                    raise _Stop
-                self.memo[key] = judge_world(world)
-                if self.first_failure_at is None:
-                    self.ran += 1  # cases tried while shrinking do not count
+                todo.setdefault(key, world)
+        keys = list(todo)
+        if self.first_failure_at is None:
+            keys = keys[: max(self.examples - self.ran, 0)]
+            self.ran += len(keys)  # cases tried while shrinking do not count
+        for key, detail in zip(keys, judge_batch([todo[k] for k in keys]), strict=True):
+            self.memo[key] = detail
+        for world in batch:
+            key = world_digest(world)
+            if key not in self.memo:
+                raise _Stop  # beyond the case cap
             detail = self.memo[key]
             if detail:
                 # Hypothesis only tries candidates smaller than its current
@@ -216,6 +176,65 @@ class _Run:
                 raise AssertionError(detail)
 
 
+@dataclass(frozen=True)
+class DifferentialRun:
+    """A differential run's outcome and rates.
+
+    Attributes:
+        result: one :class:`CaseResult` named ``generated``.
+        cases: generated cases run (shrinking excluded).
+        configurations: configurations the adapter was given.
+        seconds: wall time.
+        seed: the seed (given, or chosen at random and recorded).
+        batch_size: the most worlds per configuration.
+        reload_seconds: the measured configuration switch (median).
+    """
+
+    result: CaseResult
+    cases: int
+    configurations: int
+    seconds: float
+    seed: int
+    batch_size: int
+    reload_seconds: float
+
+    def to_json(self) -> dict[str, float | int]:
+        """The ``generated`` part of the JSON report."""
+        per = (lambda n: round(n / self.seconds, 2)) if self.seconds else (lambda n: 0)
+        return {
+            "cases": self.cases,
+            "configurations": self.configurations,
+            "seconds": round(self.seconds, 3),
+            "casesPerSecond": per(self.cases),
+            "configurationsPerSecond": per(self.configurations),
+            "seed": self.seed,
+            "batchSize": self.batch_size,
+            "reloadSeconds": round(self.reload_seconds, 4),
+        }
+
+
+def batch_size_for(reload_s: float, review_s: float) -> int:
+    """Worlds per configuration so that reloads cost at most about a fifth of
+    the time: ``4 * reload / review``, within ``MIN_BATCH..MAX_BATCH``."""
+    if review_s <= 0:
+        return MAX_BATCH
+    return max(MIN_BATCH, min(MAX_BATCH, round(4 * reload_s / review_s)))
+
+
+def _measure(session: _Session, capabilities: frozenset[str]) -> tuple[float, float]:
+    """(median configuration switch, median review) seconds, from two
+    catalogue cases of different configurations, twice each."""
+    probes = [load_case(CATALOGUE / name) for name in _PROBES] * 2
+    reloads, reviews = [], []
+    for case in probes:
+        t0 = time.perf_counter()
+        session.configure(case)
+        reloads.append(time.perf_counter() - t0)
+        (result,) = judge_all(session, [case], capabilities, {})
+        reviews.append(result.reply_seconds or result.seconds)
+    return statistics.median(reloads), statistics.median(reviews)
+
+
 def run_differential(
     entrypoint: str,
     *,
@@ -223,9 +242,30 @@ def run_differential(
     out_dir: str | Path,
     seconds: float | None = None,
     shrink_seconds: float = 30.0,
-    batch_size: int = 16,
+    batch_size: int | None = None,
     seed: int | None = None,
+    persistent: bool = True,
 ) -> CaseResult:
+    """Run up to ``examples`` generated cases for at most ``seconds``; see
+    :func:`differential` (this returns only its ``result``)."""
+    return differential(
+        entrypoint, examples=examples, out_dir=out_dir, seconds=seconds,
+        shrink_seconds=shrink_seconds, batch_size=batch_size, seed=seed,
+        persistent=persistent,
+    ).result  # fmt: skip
+
+
+def differential(
+    entrypoint: str,
+    *,
+    examples: int,
+    out_dir: str | Path,
+    seconds: float | None = None,
+    shrink_seconds: float = 30.0,
+    batch_size: int | None = None,
+    seed: int | None = None,
+    persistent: bool = True,
+) -> DifferentialRun:
     """Run up to ``examples`` generated cases for at most ``seconds``.
 
     Args:
@@ -234,44 +274,60 @@ def run_differential(
         out_dir: where the minimal disagreeing case is written.
         seconds: a wall-time budget for generating and running (None: none).
         shrink_seconds: a wall-time budget for shrinking a disagreement.
-        batch_size: the most cases that share one configuration.
-        seed: makes the draws reproducible (None: random).
-
-    Returns:
-        One :class:`CaseResult` named ``generated`` summarising the run.
+        batch_size: the most cases that share one configuration (None: from
+            the reload cost measured at start, :func:`batch_size_for`).
+        seed: makes the draws reproducible, with the same batch size (None:
+            a random seed, recorded in the result).
+        persistent: use the adapter's persistent mode when it has one.
     """
+    seed = random.randrange(2**32) if seed is None else seed
     run = _Run(examples, seconds, shrink_seconds)
     with tempfile.TemporaryDirectory(prefix="kritis-generated-") as tmp, \
-            open_session(entrypoint) as (session, capabilities):  # fmt: skip
+            open_session(entrypoint, persistent=persistent) as (session, capabilities):  # fmt: skip
+        reload_s, review_s = _measure(session, capabilities)
+        size = batch_size or batch_size_for(reload_s, review_s)
+        cases = _Cases(Path(tmp))
+        run.started = time.perf_counter()
 
-        def judge_world(world: GeneratedWorld) -> str:
-            result = judge(session, world_case(world, Path(tmp)), capabilities, {})
-            return result.detail if result.outcome == "failed" else ""
+        def judge_batch(worlds: list[GeneratedWorld]) -> list[str]:
+            results = judge_all(
+                session, [cases.case(w) for w in worlds], capabilities, {}
+            )
+            return [r.detail if r.outcome == "failed" else "" for r in results]
 
         @settings(
             max_examples=max(examples, 1), deadline=None, database=None,
             suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
             phases=[Phase.generate, Phase.shrink], verbosity=Verbosity.quiet,
         )  # fmt: skip
-        @given(world_batches(max_size=batch_size))
+        @given(world_batches(max_size=size))
         def check(batch: list[GeneratedWorld]) -> None:
-            run.check(batch, judge_world)
+            run.check(batch, judge_batch)
 
-        if seed is not None:
-            check = hypothesis_seed(seed)(check)
         try:
-            check()
+            hypothesis_seed(seed)(check)()
         except (AssertionError, Flaky, _Stop):
             pass  # a disagreement (Flaky: one that did not reproduce) or a budget
+        configurations = cases.configurations
     elapsed = time.perf_counter() - run.started
-    if not run.failures:
-        return CaseResult(
-            "generated", "passed", f"{run.ran} generated cases agreed", (), elapsed
+
+    def made(result: CaseResult) -> DifferentialRun:
+        return DifferentialRun(
+            result, run.ran, configurations, elapsed, seed, size, reload_s
         )
+
+    if not run.failures:
+        result = CaseResult(
+            "generated", "passed",
+            f"{run.ran} generated cases agreed (seed {seed}, batch size {size})",
+            (), elapsed,
+        )  # fmt: skip
+        return made(result)
     world, detail = run.failures[-1]
     written = world_case(world, Path(out_dir))
-    return CaseResult(
+    result = CaseResult(
         "generated", "failed",
-        f"{run.ran} generated cases; minimal disagreeing case written to "
-        f"{written.path}: {detail}", (), elapsed,
+        f"{run.ran} generated cases (seed {seed}, batch size {size}); minimal "
+        f"disagreeing case written to {written.path}: {detail}", (), elapsed,
     )  # fmt: skip
+    return made(result)

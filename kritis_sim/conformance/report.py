@@ -1,7 +1,10 @@
 """Render a :class:`~kritis_sim.conformance.runner.SuiteResult`: JSON, JUnit, matrix.
 
 * :func:`to_json`: ``{"summary": {passed, failed, skipped, xfailed}, "entrypoint",
-  "capabilities", "seconds", "casesPerSecond", "cases": [...]}``;
+  "capabilities", "seconds", "casesPerSecond", "configurations",
+  "configurationsPerSecond", "generated": {cases, configurations, seconds,
+  casesPerSecond, configurationsPerSecond, seed, batchSize, reloadSeconds}
+  (differential runs only), "cases": [...]}``;
 * :func:`to_junit`: JUnit XML (one ``testcase`` per case; xfailed cases are
   reported as skipped with the reason, as pytest does);
 * :func:`matrix`: a rich table of outcomes by feature tag (``core`` for cases
@@ -32,6 +35,9 @@ def to_json(result: SuiteResult) -> dict[str, Any]:
         "capabilities": sorted(result.capabilities),
         "seconds": round(result.seconds, 3),
         "casesPerSecond": round(result.cases_per_second, 2),
+        "configurations": result.configurations,
+        "configurationsPerSecond": round(result.configurations_per_second, 2),
+        **({"generated": result.generated} if result.generated else {}),
         "cases": [
             {
                 "name": r.name,

@@ -15,6 +15,7 @@ import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kritis_sim.conformance.case import Case
 from kritis_sim.conformance.reviews import Observed
@@ -70,6 +71,10 @@ class SuiteResult:
     capabilities: frozenset[str]
     results: list[CaseResult] = field(default_factory=list)
     seconds: float = 0.0
+    #: Configurations the adapter was given (``setup`` + ``start`` pairs).
+    configurations: int = 0
+    #: The differential run's figures (``DifferentialRun.to_json``), if any.
+    generated: dict[str, Any] | None = None
 
     @property
     def summary(self) -> dict[str, int]:
@@ -83,6 +88,11 @@ class SuiteResult:
     def ok(self) -> bool:
         """Nothing failed unexpectedly."""
         return self.summary["failed"] == 0
+
+    @property
+    def configurations_per_second(self) -> float:
+        """Configurations per second of wall time."""
+        return self.configurations / self.seconds if self.seconds else 0.0
 
     @property
     def cases_per_second(self) -> float:

@@ -136,6 +136,11 @@ class _Session:
             )
             self.endpoint = endpoint
 
+    @property
+    def configurations(self) -> int:
+        """How many configurations the adapter was given so far."""
+        return self._n
+
     def send(self, case: Case) -> tuple[dict[str, Any], int, Any, float]:
         """POST the case's review; returns (sent, status, body, reply seconds)."""
         assert self.client is not None
@@ -293,6 +298,7 @@ def run_cases(
             result.results.append(r)
             if on_result is not None:
                 on_result(r)
+        result.configurations = session.configurations
     result.results.sort(key=lambda r: r.name)
     result.seconds = time.perf_counter() - started
     return result

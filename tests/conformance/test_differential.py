@@ -16,7 +16,13 @@ import pytest
 
 from kritis_sim.cli.main import main
 from kritis_sim.conformance.case import load_case
-from kritis_sim.conformance.differential import run_differential
+from kritis_sim.conformance.differential import (
+    MAX_BATCH,
+    MIN_BATCH,
+    batch_size_for,
+    differential,
+    run_differential,
+)
 from kritis_sim.conformance.reference import reference_result
 
 ADAPTER = f"{sys.executable} -m kritis_sim.conformance.reference_adapter"
@@ -26,10 +32,18 @@ EXAMPLES = 50
 def test_fifty_generated_cases_agree_with_the_reference(tmp_path: Path) -> None:
     # Speed is the benchmarks' business (a wall-clock bound here failed on a
     # busy machine while proving nothing about correctness).
-    result = run_differential(ADAPTER, examples=EXAMPLES, out_dir=tmp_path, seed=1)
+    run = differential(ADAPTER, examples=EXAMPLES, out_dir=tmp_path, seed=1)
+    result = run.result
     assert result.outcome == "passed", result.detail
-    assert result.detail == f"{EXAMPLES} generated cases agreed"
+    assert result.detail == (
+        f"{EXAMPLES} generated cases agreed (seed 1, batch size {run.batch_size})"
+    )
     assert list(tmp_path.iterdir()) == []
+    report = run.to_json()
+    assert report["cases"] == EXAMPLES and report["seed"] == 1
+    assert 0 < report["configurations"] <= EXAMPLES
+    assert report["casesPerSecond"] > 0 and report["configurationsPerSecond"] > 0
+    assert MIN_BATCH <= run.batch_size <= MAX_BATCH
 
 
 @pytest.mark.parametrize(
@@ -51,6 +65,7 @@ def test_generated_cases_catch_defect(defect: str, seed: int, tmp_path: Path) ->
         out_dir=tmp_path,
         seed=seed,
         shrink_seconds=1.0,
+        batch_size=16,  # the seeds were chosen for batches of up to 16
     )
     assert result.outcome == "failed", f"{defect} not caught: {result.detail}"
     (written,) = tmp_path.iterdir()
@@ -70,6 +85,7 @@ def test_cli_generated_seconds_is_a_time_budget(tmp_path: Path) -> None:
             "--entrypoint", ADAPTER,
             "--select", "no-such-case",
             "--generated-seconds", "3",
+            "--seed", "7",
             "--generated-out", str(tmp_path / "out"),
             "--json", str(report),
             "--quiet",
@@ -77,8 +93,19 @@ def test_cli_generated_seconds_is_a_time_budget(tmp_path: Path) -> None:
     )  # fmt: skip
     elapsed = time.perf_counter() - started
     assert code == 0
-    (generated,) = json.loads(report.read_text())["cases"]
+    data = json.loads(report.read_text())
+    (generated,) = data["cases"]
+    figures = data["generated"]
+    assert figures["seed"] == 7 and figures["cases"] > 0
+    assert figures["casesPerSecond"] > 0 and figures["configurations"] > 0
     assert generated["name"] == "generated" and generated["outcome"] == "passed"
-    assert generated["detail"].endswith("generated cases agreed")
+    assert "generated cases agreed (seed " in generated["detail"]
     assert 3 <= generated["seconds"] < 3 + 5  # the budget, plus one batch at most
     assert elapsed < 20
+
+
+def test_batch_size_follows_the_reload_cost() -> None:
+    assert batch_size_for(0.6, 0.015) == MAX_BATCH  # a process per reload
+    assert batch_size_for(0.02, 0.015) == 5  # a reload in the same process
+    assert batch_size_for(0.001, 0.02) == MIN_BATCH
+    assert batch_size_for(0.1, 0.0) == MAX_BATCH

@@ -162,3 +162,18 @@ def test_providers_cve_prefix_warns() -> None:
     r = load(isp(allowlistCVEs=["providers/goog-vulnz/notes/CVE-2017-1000082"]))
     assert "never matches" in r.warnings[0]
     assert NOTE  # shared constant imported for the world
+
+
+def test_wrapped_base64_is_read_and_a_keyring_of_two_is_refused() -> None:
+    import base64
+    import textwrap
+
+    doc = aa()
+    wrapped = "\n".join(textwrap.wrap(base64.b64encode(key()[1].encode()).decode(), 76))
+    doc["spec"]["publicKeys"][0]["asciiArmoredPgpPublicKey"] = wrapped
+    assert load(doc).authorities[0].keys[0].fingerprint
+    two = base64.b64encode((key(0)[1] + key(1)[1]).encode()).decode()
+    doc["spec"]["publicKeys"][0]["asciiArmoredPgpPublicKey"] = two
+    err = _error(yaml.safe_dump(doc))
+    assert "not a usable OpenPGP public key" in err.message
+    assert err.path == "spec.publicKeys[0].asciiArmoredPgpPublicKey"

@@ -60,6 +60,8 @@ def _timeline(console: Console, result: ScenarioResult) -> None:
             line += f"  [{style}]{reply.outcome.value}[/]"
             if not entry.deploy.ok:
                 line += "  [bold red]EXPECTATION FAILED[/]"
+        elif entry.failures:
+            line += "  [bold red]EXPECTATION FAILED[/]"
         console.print(line, highlight=False, soft_wrap=True)
         if entry.deploy is not None and entry.deploy.reply.outcome is not Outcome.ALLOWED:
             for reason in entry.deploy.reply.reasons:

@@ -257,3 +257,20 @@ def test_bad_scenario_key_references_are_located(ref: str, message: str) -> None
         _load(text)
     assert str(caught.value).startswith("s.yaml:17: "), str(caught.value)
     assert "pkixPublicKeys[0]" in str(caught.value) and message in str(caught.value)
+
+
+def test_platform_deploys_go_through_the_webhook() -> None:
+    from kritis_sim.scenarios.webhook import ViaWebhook
+
+    text = PLATFORM.replace(
+        "      - advance: 25h\n",
+        "      - scan: {artifact: web, vulnerabilities: [{cve: CVE-2024-9, severity: CRITICAL}]}\n"
+        "      - deploy: {to: prod, artifact: web, expect: denied, check: scanned, checkSet: prod}\n"
+        "      - advance: 25h\n",
+    ).replace("verdict: none", "verdict: VIOLATES_POLICY")
+    with ViaWebhook() as hook:
+        result = simulate(_load(text), keys=KEYS, deployer=hook, via="webhook")
+    assert result.ok, result.failures
+    assert hook.requests == 2
+    assert all(d.reply.decision is None and d.reply.evaluation is None for d in result.deploys)
+    assert "check 0 VulnerabilityCheck 'scanned': NON_CONFORMANT" in result.deploys[1].reply.text

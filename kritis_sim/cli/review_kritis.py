@@ -17,21 +17,21 @@ refused here rather than ignored. CLI only.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from kritis_sim.admission.review import (
     AdmissionVerdict,
-    ParsedAdmission,
     admission_reply,
     parse_admission_review,
 )
-from kritis_sim.admission.workloads import NotApplicable, Workload
-from kritis_sim.cli._common import parse_now, read_text
-from kritis_sim.cli.occurrence_files import occurrence_texts
+from kritis_sim.cli._common import parse_now
+from kritis_sim.cli.kritis_inputs import (
+    load_resources,
+    read_kritis_occurrences,
+    refuse_flags,
+)
 from kritis_sim.cli.review_inputs import Item, as_admission_review
 from kritis_sim.core.kritis import (
     KritisDecision,
@@ -39,22 +39,11 @@ from kritis_sim.core.kritis import (
     decide_kritis,
     kritis_object,
 )
-from kritis_sim.core.kritis.objects import BREAKGLASS
-from kritis_sim.errors import InputError, ManifestError, WebhookRequestError
-from kritis_sim.model.kritis import KritisResources, load_kritis
-from kritis_sim.model.occurrence import AttestationOccurrence
-from kritis_sim.model.occurrence_mix import load_mixed_occurrences
-from kritis_sim.model.vulnerability import VulnerabilityOccurrence
+from kritis_sim.errors import ManifestError, WebhookRequestError
+from kritis_sim.model.kritis import KritisResources
 
-__all__ = [
-    "KritisWorld",
-    "Outcome",
-    "load_kritis_world",
-    "policy_texts",
-    "review_kritis",
-]
+__all__ = ["KritisWorld", "Outcome", "load_kritis_world", "review_kritis"]
 
-_SUFFIXES = (".yaml", ".yml", ".json")
 _GCP_ONLY = (
     ("attestors", "--attestors"),
     ("cluster", "--cluster"),
@@ -81,73 +70,6 @@ class Outcome:
     text: str
 
 
-def policy_texts(value: str) -> list[tuple[str, str]]:
-    """``(text, name)`` of ``--policy FILE|DIR`` (``-`` is stdin).
-
-    Raises:
-        InputError: a missing file, or a directory holding no resource file.
-    """
-    path = Path(value)
-    if value == "-" or not path.is_dir():
-        return [(read_text(value), "<stdin>" if value == "-" else value)]
-    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in _SUFFIXES)
-    if not files:
-        raise InputError(
-            "the directory holds no *.yaml, *.yml or *.json files", source=value
-        )
-    return [(read_text(str(p)), str(p)) for p in files]
-
-
-def refuse_flags(
-    args: argparse.Namespace, flags: Sequence[tuple[str, str]], where: str
-) -> None:
-    """Refuse options of the GCP semantics given with ``--semantics kritis``."""
-    for attr, flag in flags:
-        value = getattr(args, attr, None)
-        if value and value != "enforce":
-            raise InputError(
-                f"{flag} is not used with --semantics kritis (Kritis resources in "
-                "--policy name their authorities and keys)",
-                path=where,
-            )
-
-
-def read_kritis_occurrences(
-    values: Sequence[str] | None,
-) -> tuple[KritisOccurrences, tuple[str, ...]]:
-    """The ATTESTATION and VULNERABILITY occurrences of ``--occurrences``, and
-    notes on those of other kinds (read, not used)."""
-    atts: list[AttestationOccurrence] = []
-    vulns: list[VulnerabilityOccurrence] = []
-    unused: dict[str, int] = {}
-    for text, shown in occurrence_texts(values or ()):
-        for occ in load_mixed_occurrences(text, source=shown):
-            if isinstance(occ, AttestationOccurrence):
-                atts.append(occ)
-            elif isinstance(occ, VulnerabilityOccurrence):
-                vulns.append(occ)
-            else:
-                name = type(occ).__name__.removesuffix("Occurrence").upper()
-                unused[name] = unused.get(name, 0) + 1
-    notes = tuple(
-        f"note: {n} {kind} occurrence(s) read but not used: Kritis reads only "
-        "ATTESTATION and VULNERABILITY occurrences"
-        for kind, n in sorted(unused.items())
-    )
-    return KritisOccurrences(atts, vulns), notes
-
-
-def load_resources(args: argparse.Namespace, where: str) -> KritisResources:
-    """``--policy FILE|DIR`` as Kritis resources."""
-    if not args.policy:
-        raise InputError("--policy FILE|DIR (Kritis resources) is required", path=where)
-    return load_kritis(
-        policy_texts(args.policy),
-        default_namespace=getattr(args, "namespace", "default"),
-        strict=getattr(args, "strict", False),
-    )
-
-
 def load_kritis_world(args: argparse.Namespace) -> KritisWorld:
     """``--policy``, ``--occurrences`` and ``--now`` for the Kritis profile."""
     refuse_flags(args, _GCP_ONLY, "review")
@@ -155,25 +77,6 @@ def load_kritis_world(args: argparse.Namespace) -> KritisWorld:
     source, notes = read_kritis_occurrences(args.occurrences)
     warnings = tuple(f"warning: {w}" for w in resources.warnings)
     return KritisWorld(resources, source, parse_now(args.now), warnings + notes)
-
-
-def kritis_interpret(
-    parsed: ParsedAdmission, *, judge_updates: str = "changed"
-) -> Workload | NotApplicable:
-    """What Kritis judges of an AdmissionReview (the webhook's ``interpret``):
-    Kritis' kinds, operations, images and breakglass annotation. Kritis judges
-    every Pod UPDATE in full, so ``judge_updates`` is not used."""
-    namespace = parsed.namespace or "default"
-    obj = kritis_object(
-        parsed.kind, parsed.operation, namespace, parsed.name or "",
-        parsed.obj, sub_resource=parsed.sub_resource,
-    )  # fmt: skip
-    if isinstance(obj, str):
-        return NotApplicable(obj)
-    marker = (f"metadata.annotations[{BREAKGLASS!r}]",) if obj.breakglass else ()
-    return Workload(
-        obj.kind, obj.name or None, obj.namespace, obj.images, breakglass=marker
-    )
 
 
 def _verdict(decision: KritisDecision) -> AdmissionVerdict:

@@ -281,7 +281,9 @@ def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
     judges: JudgeProvider | None = None
     interpret = None
     if args.semantics == "kritis":
-        judges, source, interpret = _kritis(args)
+        from kritis_sim.cli.kritis_inputs import webhook_judge
+
+        judges, source, interpret = webhook_judge(args)
     elif args.platform_policy:
         judges, source = _platform(args)
     elif args.emulator:
@@ -319,41 +321,6 @@ def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
         judge_updates=args.judge_updates,
         interpret=interpret,
     )
-
-
-#: Options of the GCP semantics, refused with --semantics kritis.
-_NOT_KRITIS = tuple(
-    (flag.removeprefix("--").replace("-", "_"), flag)
-    for flag in (
-        "--attestors", "--emulator", "--project", "--platform-policy", "--cluster",
-        "--istio-trust-domain", "--check-docker-reference", "--occurrences-project",
-        "--image-metadata", "--trusted-builders", "--platform-enforcement",
-    )
-)  # fmt: skip
-
-
-def _kritis(args: argparse.Namespace) -> tuple[JudgeProvider, Any, Any]:
-    """``--semantics kritis``: a Kritis judge over the ``--policy`` resources,
-    the ``--occurrences`` it reads, and Kritis' reading of objects."""
-    from kritis_sim.cli.review_kritis import (
-        kritis_interpret,
-        load_resources,
-        read_kritis_occurrences,
-        refuse_flags,
-    )
-    from kritis_sim.core.kritis import KritisJudge
-
-    refuse_flags(args, _NOT_KRITIS, "webhook")
-    resources = load_resources(args, "webhook")
-    source, notes = read_kritis_occurrences(args.occurrences)
-    for line in (*(f"warning: {w}" for w in resources.warnings), *notes):
-        print(f"kritis-sim webhook: {line}", file=sys.stderr)
-    print(
-        "kritis-sim webhook: semantics kritis: Pods (CREATE, UPDATE), Deployments "
-        "and ReplicaSets (CREATE) judged by their namespace's Kritis resources",
-        file=sys.stderr,
-    )
-    return StaticJudge(KritisJudge(resources)), source, kritis_interpret
 
 
 def _classic_only(args: argparse.Namespace) -> None:

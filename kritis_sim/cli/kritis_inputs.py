@@ -1,0 +1,156 @@
+"""Inputs of ``--semantics kritis``, shared by ``review`` and ``webhook``.
+
+``--policy FILE|DIR`` holds Kritis resources (a file of any mix of the four
+kinds, or a directory whose ``*.yaml``/``*.yml``/``*.json`` files are all
+read, sorted by name; none is an error); ``--occurrences`` supplies
+ATTESTATION and VULNERABILITY occurrences (DISCOVERY and BUILD ones are read
+and said to be unused). Options of the GCP semantics are refused rather than
+ignored. :func:`kritis_interpret` reads an AdmissionReview as Kritis does
+(the webhook's ``interpret``); :func:`webhook_judge` builds the webhook's
+judge and source. CLI only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kritis_sim.admission.enforcer import JudgeProvider, StaticJudge
+from kritis_sim.admission.review import ParsedAdmission
+from kritis_sim.admission.workloads import NotApplicable, Workload
+from kritis_sim.cli._common import read_text
+from kritis_sim.cli.occurrence_files import occurrence_texts
+from kritis_sim.core.kritis import KritisJudge, KritisOccurrences, kritis_object
+from kritis_sim.core.kritis.objects import BREAKGLASS
+from kritis_sim.errors import InputError
+from kritis_sim.model.kritis import KritisResources, load_kritis
+from kritis_sim.model.occurrence import AttestationOccurrence
+from kritis_sim.model.occurrence_mix import load_mixed_occurrences
+from kritis_sim.model.vulnerability import VulnerabilityOccurrence
+
+__all__ = [
+    "kritis_interpret",
+    "load_resources",
+    "policy_texts",
+    "read_kritis_occurrences",
+    "refuse_flags",
+    "webhook_judge",
+]
+
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def policy_texts(value: str) -> list[tuple[str, str]]:
+    """``(text, name)`` of ``--policy FILE|DIR`` (``-`` is stdin).
+
+    Raises:
+        InputError: a missing file, or a directory holding no resource file.
+    """
+    path = Path(value)
+    if value == "-" or not path.is_dir():
+        return [(read_text(value), "<stdin>" if value == "-" else value)]
+    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in _SUFFIXES)
+    if not files:
+        raise InputError(
+            "the directory holds no *.yaml, *.yml or *.json files", source=value
+        )
+    return [(read_text(str(p)), str(p)) for p in files]
+
+
+def refuse_flags(
+    args: argparse.Namespace, flags: Sequence[tuple[str, str]], where: str
+) -> None:
+    """Refuse options of the GCP semantics given with ``--semantics kritis``."""
+    for attr, flag in flags:
+        value = getattr(args, attr, None)
+        if value and value != "enforce":
+            raise InputError(
+                f"{flag} is not used with --semantics kritis (Kritis resources in "
+                "--policy name their authorities and keys)",
+                path=where,
+            )
+
+
+def read_kritis_occurrences(
+    values: Sequence[str] | None,
+) -> tuple[KritisOccurrences, tuple[str, ...]]:
+    """The ATTESTATION and VULNERABILITY occurrences of ``--occurrences``, and
+    notes on those of other kinds (read, not used)."""
+    atts: list[AttestationOccurrence] = []
+    vulns: list[VulnerabilityOccurrence] = []
+    unused: dict[str, int] = {}
+    for text, shown in occurrence_texts(values or ()):
+        for occ in load_mixed_occurrences(text, source=shown):
+            if isinstance(occ, AttestationOccurrence):
+                atts.append(occ)
+            elif isinstance(occ, VulnerabilityOccurrence):
+                vulns.append(occ)
+            else:
+                name = type(occ).__name__.removesuffix("Occurrence").upper()
+                unused[name] = unused.get(name, 0) + 1
+    notes = tuple(
+        f"note: {n} {kind} occurrence(s) read but not used: Kritis reads only "
+        "ATTESTATION and VULNERABILITY occurrences"
+        for kind, n in sorted(unused.items())
+    )
+    return KritisOccurrences(atts, vulns), notes
+
+
+def load_resources(args: argparse.Namespace, where: str) -> KritisResources:
+    """``--policy FILE|DIR`` as Kritis resources."""
+    if not args.policy:
+        raise InputError("--policy FILE|DIR (Kritis resources) is required", path=where)
+    return load_kritis(
+        policy_texts(args.policy),
+        default_namespace=getattr(args, "namespace", "default"),
+        strict=getattr(args, "strict", False),
+    )
+
+
+def kritis_interpret(
+    parsed: ParsedAdmission, *, judge_updates: str = "changed"
+) -> Workload | NotApplicable:
+    """What Kritis judges of an AdmissionReview (the webhook's ``interpret``):
+    Kritis' kinds, operations, images and breakglass annotation. Kritis judges
+    every Pod UPDATE in full, so ``judge_updates`` is not used."""
+    namespace = parsed.namespace or "default"
+    obj = kritis_object(
+        parsed.kind, parsed.operation, namespace, parsed.name or "",
+        parsed.obj, sub_resource=parsed.sub_resource,
+    )  # fmt: skip
+    if isinstance(obj, str):
+        return NotApplicable(obj)
+    marker = (f"metadata.annotations[{BREAKGLASS!r}]",) if obj.breakglass else ()
+    return Workload(
+        obj.kind, obj.name or None, obj.namespace, obj.images, breakglass=marker
+    )
+
+
+#: Options of the GCP semantics, refused with --semantics kritis.
+_WEBHOOK_GCP_ONLY = tuple(
+    (flag.removeprefix("--").replace("-", "_"), flag)
+    for flag in (
+        "--attestors", "--emulator", "--project", "--platform-policy", "--cluster",
+        "--istio-trust-domain", "--check-docker-reference", "--occurrences-project",
+        "--image-metadata", "--trusted-builders", "--platform-enforcement",
+    )
+)  # fmt: skip
+
+
+def webhook_judge(args: argparse.Namespace) -> tuple[JudgeProvider, Any, Any]:
+    """``--semantics kritis``: a Kritis judge over the ``--policy`` resources,
+    the ``--occurrences`` it reads, and Kritis' reading of objects."""
+    refuse_flags(args, _WEBHOOK_GCP_ONLY, "webhook")
+    resources = load_resources(args, "webhook")
+    source, notes = read_kritis_occurrences(args.occurrences)
+    for line in (*(f"warning: {w}" for w in resources.warnings), *notes):
+        print(f"kritis-sim webhook: {line}", file=sys.stderr)
+    print(
+        "kritis-sim webhook: semantics kritis: Pods (CREATE, UPDATE), Deployments "
+        "and ReplicaSets (CREATE) judged by their namespace's Kritis resources",
+        file=sys.stderr,
+    )
+    return StaticJudge(KritisJudge(resources)), source, kritis_interpret

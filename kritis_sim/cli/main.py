@@ -60,6 +60,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kritis_sim.cli.whatif",
         "replay admissions under a candidate policy: what would change",
     ),
+    "lint": (
+        "kritis_sim.cli.lint",
+        "find unreachable rules, unknown attestors, risky patterns in a policy",
+    ),
     "evaluate": (
         "kritis_sim.cli.evaluate",
         "evaluate a GKE platform policy for a manifest or images",

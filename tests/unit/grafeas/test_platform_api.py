@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 
+from kritis_sim.grafeas.memory_store import MemoryStore
 from kritis_sim.grafeas.sqlite_store import SqliteStore
+from kritis_sim.strategies.platform import platform_policies
 from tests.unit.grafeas.conftest import Api, assert_google_error
 from tests.unit.grafeas.test_rich_occurrences import DISC, URI
 
@@ -237,3 +240,34 @@ def test_policies_survive_a_restart_with_sqlite(tmp_path: Path) -> None:
         assert second.get(f"{GKE}/kept").json() == created
     finally:
         second.close()
+
+
+@settings(max_examples=max(5, settings().max_examples // 5))
+@given(doc=platform_policies())
+def test_any_valid_policy_is_stored_and_served_back_exactly(
+    doc: dict[str, Any],
+) -> None:
+    """Property: every valid document (canonical form) is accepted under its
+    platform, served back unchanged apart from the server's fields, refused
+    under the other platform, and replaced by itself with its etag."""
+    api = Api(MemoryStore())
+    try:
+        platform, other = (
+            ("gke", "cloudRun") if "gkePolicy" in doc else ("cloudRun", "gke")
+        )
+        url = f"{P}/{platform}/policies"
+        reply = api.post(url, params={"policyId": "x"}, json=doc)
+        assert reply.status_code == 200, reply.text
+        stored = reply.json()
+        served = {
+            k: v for k, v in stored.items() if k not in ("name", "etag", "updateTime")
+        }
+        assert served == doc
+        assert api.get(f"{url}/x").json() == stored
+        again = api.put(f"{url}/x", json=stored)
+        assert again.status_code == 200, again.text
+        assert again.json()["etag"] == stored["etag"]  # same content, same etag
+        refused = api.post(f"{P}/{other}/policies", params={"policyId": "x"}, json=doc)
+        assert_google_error(refused, 400, "INVALID_ARGUMENT")
+    finally:
+        api.close()

@@ -20,7 +20,7 @@ from kritis_sim.core.platform.facts import GOOGLE_CLOUD_BUILD_IDS
 from kritis_sim.core.platform.occurrences import image_project
 from kritis_sim.model.imageref import ImageRef
 from kritis_sim.scenarios._reader import Reader
-from kritis_sim.scenarios.schema import Build, Event, KeyRef, KeySpec
+from kritis_sim.scenarios.schema import Build, Event
 from kritis_sim.scenarios.schema_world import (
     DEFAULT_CV_EVERY,
     KRITIS_CRON_EVERY,
@@ -50,7 +50,7 @@ _CVE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 
 def read_builders(s: Sections, value: object) -> dict[str, BuilderSpec]:
     """The ``builders`` section: name -> builder id, trusted builder, key."""
-    from kritis_sim.scenarios.loader import DEFAULT_ALGORITHM
+    from kritis_sim.scenarios.loader import DEFAULT_ALGORITHM, _key
 
     r = s.reader
     out: dict[str, BuilderSpec] = {}
@@ -58,18 +58,16 @@ def read_builders(s: Sections, value: object) -> dict[str, BuilderSpec]:
     for raw, body in table.items():
         path: Path = ("builders", raw)
         name = r.name(raw, path, "builder")
-        doc = r.mapping(body or {}, path, known=("id", "trustedBuilder", "algorithm"), what="a builder")
+        known = ("id", "trustedBuilder", "algorithm", "privateKeyFile", "keyId")
+        doc = r.mapping(body or {}, path, known=known, what="a builder")
         builder_id = r.opt_string(doc, "id", path) or GOOGLE_CLOUD_BUILD_IDS[0]
         trusted: str | None = "GOOGLE_CLOUD_BUILD"
         if "trustedBuilder" in doc:
             value_ = doc["trustedBuilder"]
             trusted = None if value_ is None else r.choice(value_, (*path, "trustedBuilder"), ("GOOGLE_CLOUD_BUILD",))
-        alg = DEFAULT_ALGORITHM
-        if "algorithm" in doc:
-            from kritis_sim.scenarios.loader import _algorithm
-
-            alg = _algorithm(r, doc["algorithm"], (*path, "algorithm"))
-        key = KeySpec(KeyRef(f"builders/{name}", "key"), alg, True, s.where(path))
+        # The signing key, read like an attestor's key (generated per run, or a PEM file).
+        key_doc = {"name": "key", **{k: doc[k] for k in ("algorithm", "privateKeyFile", "keyId") if k in doc}}
+        key = _key(s, f"builders/{name}", DEFAULT_ALGORITHM, key_doc, path)
         out[name] = BuilderSpec(name, builder_id, trusted, key, s.where(path))
     return out
 

@@ -274,3 +274,54 @@ def test_platform_deploys_go_through_the_webhook() -> None:
     assert hook.requests == 2
     assert all(d.reply.decision is None and d.reply.evaluation is None for d in result.deploys)
     assert "check 0 VulnerabilityCheck 'scanned': NON_CONFORMANT" in result.deploys[1].reply.text
+
+
+def test_a_pod_that_cannot_be_evaluated_is_logged_unspecified_never_conformant() -> None:
+    text = PLATFORM.replace(
+        "      - expect: {cv: {pod: web, verdict: none}}",
+        "      - scan: {artifact: web, status: FINISHED_FAILED}\n"
+        "      - advance: 24h\n"
+        "      - expect: {cv: {pod: web, verdict: POLICY_CONFORMANCE_VERDICT_UNSPECIFIED, check: scanned}}\n"
+        "      - expect: {cv: {pod: web, verdict: none}}",
+    )
+    result = simulate(_load(text), keys=KEYS)
+    assert [e.ok for e in result.expectations] == [True, False]
+    event = result.cv_entries[-1]["jsonPayload"]["podEvent"]
+    assert event["verdict"] == "POLICY_CONFORMANCE_VERDICT_UNSPECIFIED"
+    assert event["images"][0]["checkResults"][0]["verdict"] == "CHECK_VERDICT_UNSPECIFIED"
+
+
+def test_a_builder_signs_with_its_key_file(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = ec.generate_private_key(ec.SECP384R1()).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    (tmp_path / "ci.pem").write_bytes(pem)
+    text = PLATFORM.replace(
+        "      ci: {}\n",
+        "      ci: {algorithm: ECDSA_P384_SHA384, privateKeyFile: ci.pem}\n",
+    )
+    scenario = load_scenario(text, source="s.yaml", base_dir=tmp_path)
+    assert scenario.builders["ci"].key.private_key_pem == pem
+    result = simulate(scenario, keys=KEYS)
+    assert result.ok, result.failures
+    build = [o for o in _occurrences(result) if o.get("kind") == "BUILD"]
+    assert build and build[0]["envelope"]["signatures"][0]["keyid"].startswith("ni:///sha-256;")
+    wrong = text.replace("ECDSA_P384_SHA384", "ECDSA_P256_SHA256")
+    with pytest.raises(ScenarioError, match=r"s.yaml:3: builders.ci.privateKeyFile: "):
+        load_scenario(wrong, source="s.yaml", base_dir=tmp_path)
+
+
+def _occurrences(result: Any) -> list[dict[str, Any]]:
+    world = World(result.scenario, keys=KEYS)
+    world.record_build(
+        result.scenario.artifacts["web"].by_digest,
+        next(e.provenance for e in result.scenario.events if getattr(e, "provenance", None)),
+    )
+    from kritis_sim.grafeas.store import Scan
+
+    return list(world.store.list_all("occurrences", Scan(parent="projects/tiny-project")))

@@ -3,8 +3,9 @@
 ``--policy FILE|DIR`` holds Kritis resources (a file of any mix of the four
 kinds, or a directory whose ``*.yaml``/``*.yml``/``*.json`` files are all
 read, sorted by name; none is an error); ``--occurrences`` supplies
-ATTESTATION and VULNERABILITY occurrences (DISCOVERY and BUILD ones are read
-and said to be unused). Options of the GCP semantics are refused rather than
+ATTESTATION and VULNERABILITY occurrences, in Grafeas v1 or, file by file, in
+v1beta1 as Kritis' own store holds them (:mod:`kritis_sim.model.kritis.v1beta1`);
+DISCOVERY and BUILD ones are read and said to be unused. Options of the GCP semantics are refused rather than
 ignored. :func:`kritis_interpret` reads an AdmissionReview as Kritis does
 (the webhook's ``interpret``); :func:`webhook_judge` builds the webhook's
 judge and source. CLI only.
@@ -14,10 +15,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from kritis_sim._yaml import Locator, load_documents
 from kritis_sim.admission.enforcer import JudgeProvider, StaticJudge
 from kritis_sim.admission.review import ParsedAdmission
 from kritis_sim.admission.workloads import NotApplicable, Workload
@@ -25,8 +27,10 @@ from kritis_sim.cli._common import read_text
 from kritis_sim.cli.occurrence_files import occurrence_texts
 from kritis_sim.core.kritis import KritisJudge, KritisOccurrences, kritis_object
 from kritis_sim.core.kritis.objects import BREAKGLASS
-from kritis_sim.errors import InputError
+from kritis_sim.errors import InputError, OccurrenceError
+from kritis_sim.model._fields import FieldReader
 from kritis_sim.model.kritis import KritisResources, load_kritis
+from kritis_sim.model.kritis.v1beta1 import is_v1beta1, read_v1beta1
 from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.occurrence_mix import load_mixed_occurrences
 from kritis_sim.model.vulnerability import VulnerabilityOccurrence
@@ -74,16 +78,54 @@ def refuse_flags(
             )
 
 
+def _v1beta1(
+    text: str, shown: str, keys: Mapping[str, str]
+) -> list[AttestationOccurrence | VulnerabilityOccurrence] | None:
+    """The occurrences of a file of Grafeas v1beta1 occurrences (Kritis' own
+    API), or None when the file holds v1 occurrences."""
+    found: list[AttestationOccurrence | VulnerabilityOccurrence] = []
+    entries: list[tuple[Any, Locator, tuple[str | int, ...]]] = []
+    for doc, locator in load_documents(text, shown):
+        if isinstance(doc, dict) and isinstance(doc.get("occurrences"), list):
+            entries += [
+                (e, locator, ("occurrences", i))
+                for i, e in enumerate(doc["occurrences"])
+            ]
+        elif isinstance(doc, list):
+            entries += [(e, locator, (i,)) for i, e in enumerate(doc)]
+        elif doc is not None:
+            entries.append((doc, locator, ()))
+    if not any(is_v1beta1(e) for e, _, _ in entries):
+        return None
+    for entry, locator, path in entries:
+        reader = FieldReader(locator, OccurrenceError)
+        if not is_v1beta1(entry):
+            reader.fail(path, "a v1 occurrence in a file of v1beta1 occurrences; "
+                        "keep each API version in its own file")  # fmt: skip
+        found.append(read_v1beta1(reader, entry, path, keys))
+    return found
+
+
 def read_kritis_occurrences(
-    values: Sequence[str] | None,
+    values: Sequence[str] | None, resources: KritisResources | None = None
 ) -> tuple[KritisOccurrences, tuple[str, ...]]:
-    """The ATTESTATION and VULNERABILITY occurrences of ``--occurrences``, and
+    """The ATTESTATION and VULNERABILITY occurrences of ``--occurrences``
+    (Grafeas v1, or v1beta1 as Kritis' store holds them: a PGP signed message
+    is opened with the ``resources``' AA key its ``pgpKeyId`` names), and
     notes on those of other kinds (read, not used)."""
+    keys = {
+        k.fingerprint: k.armored
+        for aa in (resources.authorities if resources else ())
+        for k in aa.pgp_keys
+    }
     atts: list[AttestationOccurrence] = []
     vulns: list[VulnerabilityOccurrence] = []
     unused: dict[str, int] = {}
     for text, shown in occurrence_texts(values or ()):
-        for occ in load_mixed_occurrences(text, source=shown):
+        beta = _v1beta1(text, shown, keys)
+        for occ in (
+            beta if beta is not None else load_mixed_occurrences(text, source=shown)
+        ):
             if isinstance(occ, AttestationOccurrence):
                 atts.append(occ)
             elif isinstance(occ, VulnerabilityOccurrence):
@@ -145,7 +187,7 @@ def webhook_judge(args: argparse.Namespace) -> tuple[JudgeProvider, Any, Any]:
     the ``--occurrences`` it reads, and Kritis' reading of objects."""
     refuse_flags(args, _WEBHOOK_GCP_ONLY, "webhook")
     resources = load_resources(args, "webhook")
-    source, notes = read_kritis_occurrences(args.occurrences)
+    source, notes = read_kritis_occurrences(args.occurrences, resources)
     for line in (*(f"warning: {w}" for w in resources.warnings), *notes):
         print(f"kritis-sim webhook: {line}", file=sys.stderr)
     print(

@@ -74,7 +74,7 @@ def load_kritis_world(args: argparse.Namespace) -> KritisWorld:
     """``--policy``, ``--occurrences`` and ``--now`` for the Kritis profile."""
     refuse_flags(args, _GCP_ONLY, "review")
     resources = load_resources(args, "review")
-    source, notes = read_kritis_occurrences(args.occurrences)
+    source, notes = read_kritis_occurrences(args.occurrences, resources)
     warnings = tuple(f"warning: {w}" for w in resources.warnings)
     return KritisWorld(resources, source, parse_now(args.now), warnings + notes)
 

@@ -42,6 +42,7 @@ __all__ = [
     "pgp_fingerprint",
     "secret_key_fingerprint",
     "sign_pgp",
+    "signed_content",
     "verify_pgp",
 ]
 
@@ -166,6 +167,23 @@ def verify_pgp(armored_key: str, message: bytes, payload: bytes) -> PgpResult:
             "the occurrence's serializedPayload",
         )
     return PgpResult(True)
+
+
+def signed_content(armored_key: str, message: bytes) -> bytes | None:
+    """The literal data of ``message`` when it is validly signed by the key,
+    else None (for Grafeas v1beta1 ``pgpSignedAttestation``, whose payload is
+    only inside the signed message).
+
+    Raises:
+        KeyFormatError: pysequoia is missing or the key cannot be read.
+    """
+    seq = _sequoia()
+    cert = _cert(armored_key)
+    try:
+        result = seq.verify(bytes=bytes(message), store=lambda _ids: [cert])
+    except Exception:
+        return None
+    return bytes(result.bytes) if result.valid_sigs else None
 
 
 def generate_pgp_key(user_id: str) -> tuple[str, str]:

@@ -27,7 +27,7 @@ from kritis_sim.admission.review import parse_admission_review
 from kritis_sim.admission.verdicts import unsatisfied_attestor_lines
 from kritis_sim.admission.workloads import Workload, workload_from_admission
 from kritis_sim.core.target import TargetSettings
-from kritis_sim.cv.entries import Cluster, pod_event_entry, rfc3339
+from kritis_sim.cv.entries import Cluster, config_error_entry, pod_event_entry, rfc3339
 from kritis_sim.cv.items import Container, CvItem, unspecified_containers
 from kritis_sim.cv.judge import ClassicJudge, Judgement
 from kritis_sim.model.decision import Decision
@@ -157,25 +157,33 @@ class CvRunner:
         )
         return judge.judge(workload, now)
 
+    def _cluster(self, environment: str) -> Cluster:
+        cluster = self.world.scenario.environments[environment].cluster
+        return Cluster.parse(cluster if cluster != "none" else None, self.world.scenario.project)
+
     def run_pass(self) -> CvPass:
         """Judge every running Pod now; log violations (or mark Pods, Kritis style)."""
         now = self.world.clock.now()
         judged = []
         entries = []
+        if self.settings.style is CvStyle.GKE:
+            # A policy that cannot be monitored (a check kritis-sim cannot
+            # evaluate with what it was given) is logged once per pass.
+            for environment in sorted({p.environment for p in self.pods()}):
+                if environment not in self.world.platform_policies:
+                    continue
+                for description in cv_judge(self.world, environment).config_errors():
+                    entries.append(
+                        config_error_entry(description, cluster=self._cluster(environment), now=now)
+                    )
         for pod in self.pods():
             judgement = self._judge(pod, now)
             judged.append((pod, judgement))
             if self.settings.style is CvStyle.KRITIS_CRON:
                 _mark(pod, judgement)
             elif not judgement.conforms or judgement.error is not None:
-                cluster = self.world.scenario.environments[pod.environment].cluster
                 entries.append(
-                    pod_event_entry(
-                        pod.item,
-                        judgement,
-                        cluster=Cluster.parse(cluster if cluster != "none" else None, self.world.scenario.project),
-                        now=now,
-                    )
+                    pod_event_entry(pod.item, judgement, cluster=self._cluster(pod.environment), now=now)
                 )
         self.last = CvPass(now, tuple(judged), tuple(entries))
         self.entries.extend(entries)

@@ -325,3 +325,16 @@ def _occurrences(result: Any) -> list[dict[str, Any]]:
     from kritis_sim.grafeas.store import Scan
 
     return list(world.store.list_all("occurrences", Scan(parent="projects/tiny-project")))
+
+
+def test_a_policy_cv_cannot_monitor_is_a_config_error_each_pass() -> None:
+    text = PLATFORM.replace(
+        "                  - displayName: scanned\n",
+        "                  - slsaCheck: {rules: [{trustedBuilder: GOOGLE_CLOUD_BUILD}]}\n"
+        "                    imageAllowlist: {allowPattern: ['us-docker.pkg.dev/tiny-project/apps/*']}\n"
+        "                  - displayName: scanned\n",
+    ).replace("    builders:\n      ci: {}\n", "    builders:\n      ci: {trustedBuilder: null}\n")
+    result = simulate(_load(text), keys=KEYS)
+    assert result.ok, result.failures
+    (entry,) = result.cv_entries
+    assert "needs the roots of trust of GOOGLE_CLOUD_BUILD" in entry["jsonPayload"]["configErrorEvent"]["description"]

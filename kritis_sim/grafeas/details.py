@@ -43,6 +43,7 @@ logger = logging.getLogger("kritis_sim.grafeas")
 
 __all__ = [
     "RICH_KINDS",
+    "PlatformOccurrenceValue",
     "check_envelope",
     "check_note_detail",
     "check_rich_occurrence",

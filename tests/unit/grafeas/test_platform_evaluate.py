@@ -283,3 +283,26 @@ def test_evaluate_verifies_attestations_stored_the_way_gcloud_stores_them(
     reply = memory_api.post(f"{GKE}/s:evaluate", json={"resource": resource}).json()
     verdicts = [i["verdict"] for i in reply["results"][0]["imageResults"]]
     assert verdicts == ["CONFORMANT", "NON_CONFORMANT"]
+
+
+def test_a_patched_occurrence_is_judged_as_it_is_now(memory_api: Api) -> None:
+    """Parsed occurrences are cached on their exact JSON: never served stale."""
+    assert (
+        memory_api.post(GKE, params={"policyId": "v"}, json=POLICY).status_code == 200
+    )
+    name = memory_api.post("/v1/projects/my-proj/occurrences", json=VULN).json()["name"]
+    assert (
+        memory_api.post("/v1/projects/my-proj/occurrences", json=SCAN).status_code
+        == 200
+    )
+    url, body = f"{GKE}/v:evaluate", {"resource": pod("prod", IMAGE)}
+    assert memory_api.post(url, json=body).json()["verdict"] == "NON_CONFORMANT"
+    patched = memory_api.patch(
+        f"/v1/{name}",
+        params={"updateMask": "vulnerability.effectiveSeverity,vulnerability.severity"},
+        json={"vulnerability": {"effectiveSeverity": "LOW", "severity": "LOW"}},
+    )
+    assert patched.status_code == 200, patched.text
+    assert memory_api.post(url, json=body).json()["verdict"] == "CONFORMANT"
+    assert memory_api.delete(f"/v1/{name}").status_code == 200
+    assert memory_api.post(url, json=body).json()["verdict"] == "CONFORMANT"

@@ -15,38 +15,24 @@ model when written (:mod:`.details`), so parsing them cannot fail; if it did,
 that is a :class:`~kritis_sim.errors.GrafeasError` (the check reports ERROR),
 never a silently skipped vulnerability. An ATTESTATION occurrence the model
 refuses is skipped: it could never verify.
-
-Parsing is most of the cost of a read (about 1 ms per vulnerability with its
-package issues), so parsed values are kept in a bounded LRU cache keyed on the
-occurrence's exact stored JSON (:data:`PARSE_CACHE_SIZE` entries): a changed
-occurrence is a different key, so the cache can never serve a stale value.
+Parsed values are cached on the occurrence's exact JSON
+(:func:`~kritis_sim.grafeas.details.parse_listed`), never served stale.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
 from kritis_sim.grafeas.client import resource_url_forms
-from kritis_sim.grafeas.details import PlatformOccurrenceValue, parse_listed
+from kritis_sim.grafeas.details import parse_listed
 from kritis_sim.grafeas.store import Scan, Store
 from kritis_sim.model.discovery import DiscoveryOccurrence
 from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.provenance import BuildOccurrence
 from kritis_sim.model.vulnerability import VulnerabilityOccurrence
 
-__all__ = ["PARSE_CACHE_SIZE", "StorePlatformOccurrences"]
-
-#: Most parsed occurrences kept between reads.
-PARSE_CACHE_SIZE = 20_000
-
-
-@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
-def _parsed(kind: str, raw: bytes) -> PlatformOccurrenceValue | None:
-    return parse_listed(kind, orjson.loads(raw), "the emulator's store")
+__all__ = ["StorePlatformOccurrences"]
 
 
 class StorePlatformOccurrences:
@@ -60,7 +46,7 @@ class StorePlatformOccurrences:
         for url in resource_url_forms(resource_url):
             where = Scan(parent=project, resource_uri=url, kind=kind)
             for data in self.store.list_all("occurrences", where):
-                parsed = _parsed(kind, orjson.dumps(data))
+                parsed = parse_listed(kind, data, "the emulator's store")
                 if parsed is not None:
                     out.append(parsed)
         return tuple(out)

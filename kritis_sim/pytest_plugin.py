@@ -6,7 +6,9 @@
   expectation (``expect`` event) one named ``<scenario>/line N: <label>``, and
   the pipeline expectation ``expect.reached`` one more. A scenario is simulated
   once per process, when its first item runs, so items work under
-  pytest-xdist (each worker simulates the scenarios it was given).
+  pytest-xdist (each worker simulates the scenarios it was given; with
+  ``--dist loadgroup`` a scenario's items share one worker, marked
+  ``xdist_group``).
 * A failed expectation reports the scenario file and line, the expected and
   actual outcome and the decision's reasons; a malformed scenario is a
   collection error naming file, line and field.
@@ -152,20 +154,33 @@ class ScenarioFile(pytest.File):
 
         self.scenario = load_scenario_file(self.path, root=_scenario_root(self.config))
         _check_targets(self.scenario)
+        items: list[pytest.Item] = []
         for index, deploy in enumerate(self.scenario.deploys):
-            yield DeployItem.from_parent(
-                self, name=f"{self.scenario.name}/{deploy.label}", index=index, deploy=deploy
+            items.append(
+                DeployItem.from_parent(
+                    self, name=f"{self.scenario.name}/{deploy.label}", index=index, deploy=deploy
+                )
             )
         expects = [e for e in self.scenario.events if isinstance(e, CvExpect)]
         for index, expect in enumerate(expects):
-            yield ExpectItem.from_parent(
-                self,
-                name=f"{self.scenario.name}/line {expect.where.line}: {expect.label}",
-                index=index,
-                line=expect.where.line or 1,
+            items.append(
+                ExpectItem.from_parent(
+                    self,
+                    name=f"{self.scenario.name}/line {expect.where.line}: {expect.label}",
+                    index=index,
+                    line=expect.where.line or 1,
+                )
             )
         if self.scenario.reached is not None:
-            yield ReachedItem.from_parent(self, name=f"{self.scenario.name}/expect.reached")
+            items.append(
+                ReachedItem.from_parent(self, name=f"{self.scenario.name}/expect.reached")
+            )
+        if self.config.pluginmanager.hasplugin("xdist"):
+            # --dist loadgroup keeps a scenario's items on one worker, which
+            # then simulates it once (the mark exists only with pytest-xdist).
+            for item in items:
+                item.add_marker(pytest.mark.xdist_group(f"scenario:{self.path}"))
+        yield from items
 
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None

@@ -8,7 +8,10 @@ Run it against any adapter (see docs/conformance.md)::
 
 Cases are ordered by configuration so the adapter is reconfigured as rarely as
 possible; one adapter session (with the suite's Grafeas on 127.0.0.1) serves a
-whole pytest process. A case whose features the adapter lacks is skipped with
+whole pytest process. Under pytest-xdist each worker has its own session
+(its own Grafeas and adapter instance), and each case is marked
+``xdist_group`` by configuration, so ``-n auto --dist loadgroup`` keeps one
+configuration's cases on one worker (configured once). A case whose features the adapter lacks is skipped with
 the reason; cases listed in the xfail file are strict xfails. The options come
 from kritis-sim's pytest plugin. Without ``--conformance-entrypoint`` every
 test skips and says so. This module does nothing the runner does not; it only
@@ -42,13 +45,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     cases = sorted(
         load_catalogue(Path(cases_dir)), key=lambda c: (c.config_key, c.name)
     )
+    grouped = config.pluginmanager.hasplugin("xdist")
     params = []
     for case in cases:
-        marks = [
+        marks: list[pytest.MarkDecorator] = [
             pytest.mark.xfail(strict=True, reason=reason)
             for glob, reason in xfail.items()
             if fnmatch.fnmatchcase(case.name, glob)
         ][:1]
+        if grouped:  # --dist loadgroup: one configuration's cases, one worker
+            marks.append(pytest.mark.xdist_group(f"config-{case.config_key[:16]}"))
         params.append(pytest.param(case, id=case.name, marks=marks))
     metafunc.parametrize("conformance_case", params)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ADAPTER = f"{sys.executable} -m kritis_sim.conformance.reference_adapter"
@@ -20,10 +21,32 @@ def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def test_pytest_suite_passes_against_the_reference(tmp_path: Path) -> None:
-    run = _pytest(tmp_path, "--conformance-entrypoint", ADAPTER)
+def _outcomes(junit: Path) -> dict[str, str]:
+    """Test name -> outcome from a JUnit report (xdist group suffixes dropped)."""
+    out = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        kinds = [child.tag for child in case if child.tag != "system-out"]
+        out[case.get("name", "").split("@")[0]] = kinds[0] if kinds else "passed"
+    return out
+
+
+def test_pytest_suite_passes_and_distributes_like_serial(tmp_path: Path) -> None:
+    """The suite passes against the reference, and with ``-n 2 --dist
+    loadgroup`` (each worker its own Grafeas and adapter) reports exactly what
+    the serial run reports."""
+    serial, spread = tmp_path / "serial.xml", tmp_path / "spread.xml"
+    run = _pytest(tmp_path, "--conformance-entrypoint", ADAPTER, f"--junitxml={serial}")
     assert run.returncode == 0, run.stdout + run.stderr
     assert " passed" in run.stdout and "failed" not in run.stdout
+    run = _pytest(
+        tmp_path, "--conformance-entrypoint", ADAPTER, f"--junitxml={spread}",
+        "-p", "xdist", "-n", "2", "--dist", "loadgroup",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "bringing up nodes" in run.stdout
+    outcomes = _outcomes(serial)
+    assert len(outcomes) == 5 and set(outcomes.values()) == {"passed"}
+    assert _outcomes(spread) == outcomes
 
 
 def test_pytest_suite_fails_a_defective_adapter(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ from kritis_sim._yaml import read_input as read_text
 from kritis_sim.cli.review_inputs import iter_values
 from kritis_sim.cv.audit_logs import Found, read_k8s_audit, read_webhook_audit
 from kritis_sim.cv.items import CvItem, Skip, item_from_object
+from kritis_sim.cv.json_list import exact_locator, json_list_items
 from kritis_sim.cv.lines import file_lines, first_line
 from kritis_sim.errors import InputError
 
@@ -81,11 +82,29 @@ def sniff(text: str) -> str:
 
 
 def snapshot_items(text: str, source: str, namespace: str) -> list[Found]:
-    """The items of a snapshot (or manifests) text, in order."""
-    return [
-        item_from_object(value, locator, path, namespace=namespace)
-        for value, locator, path in iter_values(text, source)
-    ]
+    """The items of a snapshot (or manifests) text, in order. A JSON List
+    or array is read by the fast reader (:mod:`kritis_sim.cv.json_list`);
+    an item it read that turns out unusable is read again by the general
+    reader, so the error names the field's line."""
+    fast = json_list_items(text, source)
+    if fast is None:
+        return [
+            item_from_object(value, locator, path, namespace=namespace)
+            for value, locator, path in iter_values(text, source)
+        ]
+    out: list[Found] = []
+    for item in fast:
+        try:
+            out.append(
+                item_from_object(
+                    item.value, item.locator, item.path, namespace=namespace
+                )
+            )
+        except InputError:
+            value, locator = exact_locator(text, item)
+            item_from_object(value, locator, item.path, namespace=namespace)
+            raise  # pragma: no cover - the general reader refuses it too
+    return out
 
 
 def input_files(path: str) -> list[str]:

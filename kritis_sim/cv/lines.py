@@ -72,12 +72,20 @@ def file_lines(path: str | os.PathLike[str]) -> Iterator[str]:
 
 
 def first_line(path: str) -> str:
-    """The first non-blank line of a file (at most :data:`MAX_LINE_BYTES`),
-    or "" for an empty file."""
-    for line in file_lines(path):
-        if line.strip():
-            return line
-    return ""
+    """The first non-blank line of a file, or "" for an empty file; a line
+    longer than :data:`MAX_LINE_BYTES` (minified JSON, say) is cut there
+    (telling what the file is needs no more).
+
+    Raises:
+        InputError: the file is missing or unreadable.
+    """
+    with _open(path) as fh:
+        while True:
+            raw: bytes = fh.readline(MAX_LINE_BYTES)
+            if not raw:
+                return ""
+            if raw.strip():
+                return raw.decode("utf-8", errors="replace")
 
 
 def json_lines(

@@ -172,11 +172,13 @@ class Enforcer:
 
     def close(self) -> None:
         """Stop the worker threads (without waiting for hung store calls) and
-        close the source when it holds resources (``close()``, e.g. a client)."""
+        close the source and the judge provider when they hold resources
+        (``close()``, e.g. a client)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
-        close = getattr(self._source, "close", None)
-        if callable(close):
-            close()
+        for part in (self._source, self._judges):
+            close = getattr(part, "close", None)
+            if callable(close):
+                close()
 
     def _count_store_errors(self, n: int) -> None:
         if n:

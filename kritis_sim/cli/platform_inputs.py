@@ -26,13 +26,17 @@ CLI-only helpers: they read files and raise the one exception tree.
 from __future__ import annotations
 
 import argparse
+import os
 import re
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kritis_sim._yaml import load_documents, load_one
 from kritis_sim.cli._common import read_text
 from kritis_sim.cli.occurrence_files import occurrence_texts
+from kritis_sim.core.judges import Judge
 from kritis_sim.core.platform import GOOGLE_CLOUD_BUILD_IDS, BuilderRoots
 from kritis_sim.core.platform.occurrences import (
     InMemoryPlatformOccurrences,
@@ -191,3 +195,57 @@ class ChainedOccurrences:
 
     def attestations(self, project: str, url: str) -> tuple[Any, ...]:
         return self._both("attestations", project, url)
+
+
+_POLICY_NAME = re.compile(r"projects/[^/\s]+/platforms/[^/\s]+/policies/[A-Za-z0-9_-]+")
+
+
+def is_policy_name(value: str) -> bool:
+    """``projects/P/platforms/gke/policies/ID`` that is not an existing file."""
+    return bool(_POLICY_NAME.fullmatch(value)) and not os.path.exists(value)
+
+
+class EmulatorPlatformJudges:
+    """A judge provider over a platform policy read from the emulator
+    (``GET /v1/{name}``) at most once per ``ttl`` seconds.
+
+    A failure (the emulator down, a policy that is not valid or has no
+    ``gkePolicy``) is raised, so the webhook fails closed, and not cached: the
+    next request tries again. An unchanged policy keeps its judge (and the
+    judge's memoised work).
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        make: Callable[[PlatformPolicy], Judge],
+        ttl: float,
+    ) -> None:
+        self.client, self.name, self._make, self._ttl = client, name, make, ttl
+        self._lock = threading.Lock()
+        self._policy: PlatformPolicy | None = None
+        self._judge: Judge | None = None
+        self._expires = 0.0
+
+    def close(self) -> None:
+        """Close the client's connections."""
+        self.client.close()
+
+    def __call__(self) -> Judge:
+        with self._lock:
+            if self._judge is not None and time.monotonic() < self._expires:
+                return self._judge
+        from kritis_sim.grafeas.client import fetch_platform_policy
+
+        policy = fetch_platform_policy(self.client, self.name)
+        if policy.gke_policy is None:
+            raise PolicyError(
+                f"{self.name} has no gkePolicy; only GKE platform policies can be "
+                "enforced"
+            )
+        with self._lock:
+            if self._judge is None or policy != self._policy:
+                self._policy, self._judge = policy, self._make(policy)
+            self._expires = time.monotonic() + self._ttl
+            return self._judge

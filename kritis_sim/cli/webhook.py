@@ -33,7 +33,6 @@ from kritis_sim.admission.audit import AuditLog
 from kritis_sim.admission.enforcer import (
     JudgeProvider,
     PolicyProvider,
-    StaticJudge,
     StaticPolicy,
 )
 from kritis_sim.admission.startup import (
@@ -47,20 +46,15 @@ from kritis_sim.admission.webhook import WebhookConfig, create_app
 from kritis_sim.cli._common import load_files
 from kritis_sim.cli.occurrence_files import OCCURRENCES_HELP
 from kritis_sim.cli.platform_inputs import (
-    ChainedOccurrences,
     add_trusted_builders,
-    load_gke_policy,
-    load_trusted_builders,
-    platform_source,
 )
 from kritis_sim.cli.target import TargetSettings, resolve_target
+from kritis_sim.cli.webhook_platform import classic_only, platform_world
 from kritis_sim.core.decide import DecisionOptions
-from kritis_sim.core.judges import PlatformJudge
 from kritis_sim.core.source import AttestationSource, InMemorySource
 from kritis_sim.crypto.verify import VerificationCache
 from kritis_sim.errors import GrafeasError, InputError
 from kritis_sim.model.attestor import Attestor
-from kritis_sim.model.image_metadata import load_image_metadata_file
 from kritis_sim.model.policy import Policy
 
 __all__ = ["CachedProvider", "register", "run"]
@@ -213,41 +207,6 @@ def _emulator(args: argparse.Namespace) -> tuple[PolicyProvider, AttestationSour
     return CachedProvider(provider, args.policy_ttl), source
 
 
-def _platform(args: argparse.Namespace) -> tuple[JudgeProvider, Any]:
-    """A platform-policy judge and the occurrence source it reads: the
-    ``--occurrences`` files, the emulator's Grafeas, or both (files first)."""
-    if args.policy or args.attestors:
-        raise InputError(
-            "give --platform-policy, or --policy and --attestors, not both",
-            path="--platform-policy",
-        )
-    if args.project:
-        raise InputError(
-            "--project names the classic policy's project in the emulator; a "
-            "--platform-policy reads occurrences from the projects its checks name",
-            path="--project",
-        )
-    policy = load_gke_policy(args.platform_policy)
-    metadata = (
-        load_image_metadata_file(args.image_metadata) if args.image_metadata else {}
-    )
-    judge = PlatformJudge(
-        policy,
-        image_metadata=metadata,
-        trusted_builders=load_trusted_builders(args.trusted_builders),
-        dry_run=args.platform_enforcement == "dry-run",
-    )
-    files = platform_source(args.occurrences, args.occurrences_project)
-    if not args.emulator:
-        return StaticJudge(judge), files
-    from kritis_sim.grafeas.client import GrafeasPlatformOccurrences, GrafeasRestClient
-
-    live = GrafeasPlatformOccurrences(GrafeasRestClient(args.emulator))
-    return StaticJudge(judge), live if not args.occurrences else ChainedOccurrences(
-        files, live
-    )
-
-
 def _target(
     args: argparse.Namespace, provider: PolicyProvider | None
 ) -> TargetSettings:
@@ -285,7 +244,7 @@ def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
 
         judges, source, interpret = webhook_judge(args)
     elif args.platform_policy:
-        judges, source = _platform(args)
+        judges, source = platform_world(args)
     elif args.emulator:
         if not args.project or args.policy or args.attestors:
             raise InputError(
@@ -302,7 +261,7 @@ def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
             path="webhook",
         )
     if judges is None:
-        _classic_only(args)
+        classic_only(args)
     target = (
         _target(args, provider) if interpret is None else TargetSettings(None, None)
     )
@@ -321,25 +280,6 @@ def _config(args: argparse.Namespace, audit: AuditLog | None) -> WebhookConfig:
         judge_updates=args.judge_updates,
         interpret=interpret,
     )
-
-
-def _classic_only(args: argparse.Namespace) -> None:
-    """Platform-policy flags are refused without --platform-policy (never
-    silently ignored)."""
-    for flag in ("occurrences_project", "image_metadata", "trusted_builders"):
-        if getattr(args, flag) is not None:
-            name = "--" + flag.replace("_", "-")
-            raise InputError(
-                f"{name} applies to --platform-policy only (a classic policy "
-                "reads attestations only)",
-                path=name,
-            )
-    if args.platform_enforcement != "enforce":
-        raise InputError(
-            "--platform-enforcement applies to --platform-policy only (a classic "
-            "policy's rules carry their own enforcementMode)",
-            path="--platform-enforcement",
-        )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -32,6 +32,7 @@ from kritis_sim.grafeas.details import parse_listed
 from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.discovery import DiscoveryOccurrence
 from kritis_sim.model.occurrence import AttestationOccurrence
+from kritis_sim.model.platform.policy import PlatformPolicy
 from kritis_sim.model.policy import Policy
 from kritis_sim.model.provenance import BuildOccurrence
 from kritis_sim.model.vulnerability import VulnerabilityOccurrence
@@ -41,6 +42,7 @@ __all__ = [
     "GrafeasAttestationSource",
     "GrafeasPlatformOccurrences",
     "GrafeasRestClient",
+    "fetch_platform_policy",
     "fetch_policy",
     "list_attestors",
     "load_world",
@@ -326,6 +328,19 @@ def fetch_policy(client: GrafeasRestClient, project: str) -> Policy:
         return Policy.from_dict(data)
     except InputError as exc:
         raise GrafeasError(f"policy of project {project} is not valid: {exc}") from exc
+
+
+def fetch_platform_policy(client: GrafeasRestClient, name: str) -> PlatformPolicy:
+    """The platform policy ``projects/P/platforms/PLATFORM/policies/ID``.
+
+    Raises:
+        GrafeasError: the endpoint failed or answered a policy that is not valid.
+    """
+    data = client.request("GET", name)
+    try:
+        return PlatformPolicy.from_dict(data)
+    except InputError as exc:
+        raise GrafeasError(f"platform policy {name} is not valid: {exc}") from exc
 
 
 def list_attestors(client: GrafeasRestClient, project: str) -> tuple[Attestor, ...]:

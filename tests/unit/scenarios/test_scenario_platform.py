@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kritis_sim.errors import ScenarioError
 from kritis_sim.scenarios import cv_world, world_platform
@@ -19,6 +21,7 @@ from kritis_sim.scenarios.junit import junit_xml
 from kritis_sim.scenarios.keys import KeyFactory
 from kritis_sim.scenarios.loader import load_scenario, load_scenario_file
 from kritis_sim.scenarios.result import RunSummary
+from kritis_sim.scenarios.schema import Outcome
 from kritis_sim.scenarios.simulator import simulate
 from kritis_sim.scenarios.world import World
 
@@ -338,3 +341,53 @@ def test_a_policy_cv_cannot_monitor_is_a_config_error_each_pass() -> None:
     assert result.ok, result.failures
     (entry,) = result.cv_entries
     assert "needs the roots of trust of GOOGLE_CLOUD_BUILD" in entry["jsonPayload"]["configErrorEvent"]["description"]
+
+
+_SEVERITY = st.sampled_from(["MINIMAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"])
+_FINDING = st.tuples(_SEVERITY, st.booleans())
+
+
+@settings(max_examples=15)
+@given(
+    fixable=st.sampled_from(["BLOCK_ALL", "LOW", "HIGH", "ALLOW_ALL"]),
+    unfixable=st.sampled_from(["BLOCK_ALL", "MEDIUM", "CRITICAL", "ALLOW_ALL"]),
+    first=st.lists(_FINDING, max_size=3),
+    later=st.lists(_FINDING, max_size=3),
+    scanned=st.booleans(),
+)
+def test_cv_says_what_admission_says_at_the_same_moment(
+    fixable: str, unfixable: str, first: list[tuple[str, bool]], later: list[tuple[str, bool]], scanned: bool
+) -> None:
+    """A Pod CV flags is exactly one a deploy at the pass's instant would refuse
+    (same policy, same occurrences, same time), whatever the findings."""
+
+    def scan(findings: list[tuple[str, bool]]) -> str:
+        items = ", ".join(
+            f"{{cve: CVE-2024-{i}, severity: {sev}, fixable: {str(fix).lower()}}}"
+            for i, (sev, fix) in enumerate(findings)
+        )
+        return f"      - scan: {{artifact: web, vulnerabilities: [{items}]}}\n"
+
+    text = PLATFORM.replace(
+        "{maximumFixableSeverity: HIGH, maximumUnfixableSeverity: HIGH}",
+        f"{{maximumFixableSeverity: {fixable}, maximumUnfixableSeverity: {unfixable}}}",
+    ).replace("      - scan: {artifact: web}\n", scan(first) if scanned else "")
+    text = text.replace(
+        "      - deploy: {to: prod, artifact: web, expect: allowed}\n"
+        "      - advance: 25h\n"
+        "      - expect: {cv: {pod: web, verdict: none}}\n",
+        "      - deploy: {to: prod, artifact: web, breakglass: true}\n"
+        + scan(later)
+        + "      - advance: 24h\n"
+        "      - deploy: {name: same moment, to: prod, artifact: web, workload: probe}\n",
+    )
+    result = simulate(_load(text), keys=KEYS)
+    assert result.cv_passes == 1
+    probe = result.deploys[-1].reply
+    entries = [e for e in result.cv_entries if e["jsonPayload"]["podEvent"]["pod"] == "web"]
+    if probe.outcome is Outcome.ALLOWED:
+        assert entries == []
+    else:
+        (entry,) = entries
+        want = "POLICY_CONFORMANCE_VERDICT_UNSPECIFIED" if "ERROR" in probe.text and "NON_CONFORMANT" not in probe.text else "VIOLATES_POLICY"
+        assert entry["jsonPayload"]["podEvent"]["verdict"] == want

@@ -4,6 +4,7 @@ audit logs streamed past the whole-file limit."""
 
 from __future__ import annotations
 
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -187,3 +188,39 @@ def test_an_audit_log_larger_than_the_input_limit_is_streamed(
     assert code == 0, err
     assert report["summary"]["admissions"] == 40
     assert report["summary"]["distinctJudgements"] == 1
+
+
+def test_platform_baseline_against_a_classic_candidate(
+    cli_world: CliWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    allow_all = cli_world.write(
+        "platform.yaml",
+        {
+            "name": "projects/shop/platforms/gke/policies/p",
+            "gkePolicy": {"checkSets": [{"displayName": "all", "checks": []}]},
+        },
+    )
+    new = classic(cli_world, "new.yaml", ENFORCED)
+    code, report, _ = run_whatif(
+        cli_world, capsys, SNAPSHOT, "--policy", new,
+        "--baseline-platform-policy", allow_all,
+    )  # fmt: skip
+    assert code == 1
+    assert report["summary"]["newlyDenied"] == 5  # the breakglassed Pod stays admitted
+    change = report["newlyDenied"][0]["images"][0]
+    assert change["baseline"]["rule"].startswith("check set 0 'all'")
+
+
+def test_progress_bar_only_when_stderr_is_a_terminal(
+    cli_world: CliWorld,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    new = classic(cli_world, "new.yaml", ENFORCED)
+    code, _, err = run_whatif(cli_world, capsys, SNAPSHOT, "--policy", new)
+    assert code == 1 and "admissions read" not in err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setenv("TERM", "xterm")
+    code, report, err = run_whatif(cli_world, capsys, SNAPSHOT, "--policy", new)
+    assert code == 1 and report["summary"]["newlyDenied"] == 5
+    assert "admissions read" in err

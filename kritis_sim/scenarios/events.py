@@ -245,6 +245,8 @@ class _Events(WorldVerbs):
         subject = ", ".join(artifacts) if artifacts else ", ".join(images)
         if "tag" in doc:
             subject += f":{doc['tag']}"
+        if "workload" in doc:
+            subject += f" as {doc['workload']}"
         label = r.opt_string(doc, "name", path) or f"{subject} -> {env.name}" + (
             f" as {kind}" if kind != "Pod" else ""
         )

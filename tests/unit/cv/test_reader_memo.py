@@ -130,3 +130,29 @@ def test_a_bad_name_in_a_remembered_template_is_still_refused_with_its_line() ->
     with pytest.raises(ManifestError) as caught:
         list(k8s_audit_admissions("\n".join(lines) + "\n", "a.log"))
     assert "a.log:2" in str(caught.value) and "DNS-1123 subdomain" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2026-11-20T08:15:02.100001Z",
+        "2026-11-20T08:15:02Z",
+        "2026-11-20T08:15:02.1Z",
+        "2026-02-30T08:15:02Z",  # no such day: refused by both
+        "2026-11-20T24:15:02Z",
+        "2026-11-20T08:15:02.123456789Z",  # nanoseconds: the general parser
+        "2026-11-20T08:15:02+01:00",
+    ],
+)
+def test_the_fast_timestamp_path_reads_as_parse_timestamp(stamp: str) -> None:
+    from kritis_sim.cv.audit_logs import _time
+    from kritis_sim.errors import InputError
+    from kritis_sim.model.occurrence import parse_timestamp
+
+    try:
+        want = parse_timestamp(stamp)
+    except ValueError:
+        with pytest.raises(InputError):
+            _time(stamp, "a.log", 1, "requestReceivedTimestamp")
+        return
+    assert _time(stamp, "a.log", 1, "requestReceivedTimestamp") == want

@@ -38,7 +38,7 @@ from kritis_sim.core.decide import DecisionOptions, decide
 from kritis_sim.core.platform import BuilderRoots, evaluate_platform_policy
 from kritis_sim.core.platform.verdict import platform_decision
 from kritis_sim.core.target import DeployTarget
-from kritis_sim.errors import GrafeasError
+from kritis_sim.errors import GrafeasError, PolicyError
 from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.decision import Decision, ImageVerdict
 from kritis_sim.model.platform.checks import TrustedBuilder
@@ -268,7 +268,7 @@ class PlatformJudge:
     ``AUDIT_AND_DRYRUN`` enforcement mode: denials are admitted and recorded.
 
     Args:
-        policy: a platform policy with a ``gkePolicy``.
+        policy: a platform policy with a ``gkePolicy`` (else PolicyError).
         image_metadata: upload times for ``imageFreshnessCheck``.
         trusted_builders: roots of trust for ``slsaCheck``.
         dry_run: admit what the policy denies (recorded as dry-run).
@@ -284,6 +284,11 @@ class PlatformJudge:
         trusted_builders: Mapping[TrustedBuilder, BuilderRoots] | None = None,
         dry_run: bool = False,
     ) -> None:
+        if policy.gke_policy is None:
+            raise PolicyError(
+                "the platform policy has no gkePolicy; only GKE platform policies "
+                "can be judged"
+            )
         self.policy = policy
         self.policy_name = policy.name
         self.image_metadata = dict(image_metadata or {})

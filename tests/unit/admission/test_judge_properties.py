@@ -189,7 +189,7 @@ def _target_and_images(world: Any) -> tuple[DeployTarget, list[str]]:
     return DeployTarget(world.cluster, namespace, account), images
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.booleans(), st.booleans())
 def test_classic_judge_through_the_enforcer_equals_decide(
     world: Any, prefetch: bool, breakglass: bool

@@ -6,13 +6,16 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from kritis_sim.core.decide import decide
 from kritis_sim.core.judges import ClassicJudge, Lookup, PlatformJudge, Replay
 from kritis_sim.core.platform import InMemoryPlatformOccurrences
 from kritis_sim.core.source import InMemorySource
 from kritis_sim.core.target import DeployTarget
-from kritis_sim.errors import GrafeasError
+from kritis_sim.errors import GrafeasError, PolicyError
 from kritis_sim.model.attestor import Attestor
+from kritis_sim.model.platform import PlatformPolicy
 from kritis_sim.model.platform.results import EvaluateGkePolicyResponse
 from kritis_sim.model.policy import Policy
 
@@ -112,3 +115,18 @@ def test_cv_judge_does_not_import_the_cli() -> None:
         n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
     }
     assert not {m for m in modules if m.startswith("kritis_sim.cli")}
+
+
+def test_platform_judge_refuses_a_policy_without_gke_policy() -> None:
+    cloud_run = PlatformPolicy.from_dict(
+        {
+            "cloudRunPolicy": {
+                "rule": {
+                    "evaluationMode": "ALWAYS_ALLOW",
+                    "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG",
+                }
+            }
+        }
+    )
+    with pytest.raises(PolicyError, match="no gkePolicy"):
+        PlatformJudge(cloud_run)

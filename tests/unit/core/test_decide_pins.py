@@ -5,17 +5,25 @@ outcome, the governing rule or an audit field.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from kritis_sim.core.attestations import CLOCK_SKEW_TOLERANCE, check_attestor
+from kritis_sim.core.attestations import (
+    CLOCK_SKEW_TOLERANCE,
+    check_attestor,
+    fetch_occurrences,
+)
 from kritis_sim.core.decide import DecisionOptions, decide
 from kritis_sim.core.target import DeployTarget
+from kritis_sim.crypto.pgp import generate_pgp_key, secret_key_fingerprint
+from kritis_sim.crypto.sign import make_pgp_attestation
 from kritis_sim.crypto.verify import VerificationCache
 from kritis_sim.errors import GrafeasError
+from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.decision import Decision, OutcomeReason, RuleRef
 from kritis_sim.model.imageref import ImageRef
 from kritis_sim.model.occurrence import AttestationOccurrence
@@ -488,3 +496,134 @@ def test_attestation_source_sequence_other_than_tuple_is_judged() -> None:
         cache=VerificationCache(),
     )
     assert outcome.satisfied
+
+
+def test_unusable_occurrence_does_not_stop_the_search() -> None:
+    w = World()
+    qa = w.attestor("qa")
+    wrong = w.attest(qa, note="projects/p/notes/other")
+    good = w.attest(qa)
+    unsigned = replace(good, signatures=())
+    attestor, image = w.attestors[qa], ImageRef.parse(IMAGE)
+    for occs in [(wrong, good), (unsigned, good)]:
+        outcome = check_attestor(attestor, image, occs, now=NOW, max_age=None)
+        assert outcome.satisfied, occs
+
+
+def test_check_attestor_ignores_docker_reference_by_default() -> None:
+    w = World()
+    qa = w.attestor("qa")
+    occ = w.attest(qa, image=f"gcr.io/shop/other@{DIGEST}")
+    image = ImageRef.parse(IMAGE)
+    assert check_attestor(
+        w.attestors[qa], image, (occ,), now=NOW, max_age=None
+    ).satisfied
+
+
+# --- the verification cache contract ----------------------------------------------
+
+
+def test_cache_verifies_once_and_reuses_the_judgement() -> None:
+    w = World()
+    qa = w.attestor("qa")
+    w.attest(qa)
+    cache = VerificationCache()
+    opts = DecisionOptions(cache=cache)
+    doc = {"defaultAdmissionRule": require(qa)}
+    source = w.source()
+    assert _decide(w, doc, options=opts, source=source).allowed
+    assert (cache.misses, cache.hits, len(cache.judgements)) == (1, 0, 1)
+    assert _decide(w, doc, options=opts, source=source).allowed
+    # the judgement is reused: no signature is even looked up again
+    assert (cache.misses, cache.hits, len(cache.judgements)) == (1, 0, 1)
+
+
+def test_cache_under_a_freshness_limit_keeps_results_not_judgements() -> None:
+    w = World()
+    qa = w.attestor("qa")
+    w.attest(qa)
+    cache = VerificationCache()
+    opts = DecisionOptions(cache=cache)
+    source = w.source()
+    for _ in range(2):
+        assert _decide(w, _fresh_doc(qa, "2h"), options=opts, source=source).allowed
+    assert (cache.misses, cache.hits, len(cache.judgements)) == (1, 1, 0)
+
+
+def test_cache_judgements_are_kept_per_attestor_and_sequence() -> None:
+    w = World()
+    qa, build = w.attestor("qa"), w.attestor("build")
+    occs = (w.attest(qa), w.attest(build))
+    cache = VerificationCache()
+    image = ImageRef.parse(IMAGE)
+    for _ in range(2):
+        for name in (qa, build):
+            outcome = check_attestor(
+                w.attestors[name], image, occs, now=NOW, max_age=None, cache=cache
+            )
+            assert outcome.satisfied
+    assert len(cache.judgements) == 2 and cache.misses == 2
+    as_list = check_attestor(
+        w.attestors[qa], image, list(occs), now=NOW, max_age=None, cache=cache
+    )
+    assert as_list.satisfied and len(cache.judgements) == 2  # lists are not memoised
+    assert cache.hits == 1
+
+
+# --- fetching occurrences ------------------------------------------------------------
+
+
+def test_fetch_occurrences_computes_the_urls_itself() -> None:
+    w = World()
+    qa = w.attestor("qa")
+    occ = w.attest(qa)
+    image = ImageRef.parse(f"gcr.io/shop/api:1.0@{DIGEST}")
+    note = "projects/p/notes/qa"
+    assert fetch_occurrences(w.source(), image, note) == (occ,)
+    assert fetch_occurrences(w.source(), image, note, image.resource_urls()) == (occ,)
+    assert fetch_occurrences(w.source(), image, "projects/p/notes/other") == ()
+
+
+def test_fetch_occurrences_keeps_what_one_url_returns() -> None:
+    w = World()
+    qa = w.attestor("qa")
+    occ = w.attest(qa)
+    w.occurrences.append(occ)  # the store holds it twice under one URL
+    image = ImageRef.parse(IMAGE)
+    assert fetch_occurrences(w.source(), image, "projects/p/notes/qa") == (occ, occ)
+
+
+# --- OpenPGP keys ----------------------------------------------------------------------
+
+
+@functools.cache
+def _pgp_key() -> tuple[str, str]:
+    return generate_pgp_key("mutation-test")
+
+
+def test_pgp_attestor_verifies_and_names_openpgp() -> None:
+    secret, public = _pgp_key()
+    fingerprint = secret_key_fingerprint(secret)
+    name = "projects/p/attestors/pgp"
+    attestor = Attestor.from_dict(
+        {
+            "name": name,
+            "userOwnedGrafeasNote": {
+                "noteReference": "projects/p/notes/pgp",
+                "publicKeys": [{"asciiArmoredPgpPublicKey": public, "id": fingerprint}],
+            },
+        }
+    )
+    occ = make_pgp_attestation(IMAGE, "projects/p/notes/pgp", secret)
+    image = ImageRef.parse(IMAGE)
+    outcome = check_attestor(attestor, image, (occ,), now=NOW, max_age=None)
+    assert (outcome.satisfied, outcome.detail) == (
+        True,
+        f"verified with key {fingerprint!r} (OpenPGP)",
+    )
+    forged = replace(occ, serialized_payload=occ.serialized_payload + b" ")
+    outcome = check_attestor(attestor, image, (forged,), now=NOW, max_age=None)
+    assert outcome.reason is OutcomeReason.BAD_SIGNATURE
+    assert outcome.detail.startswith(
+        f"PGP signature does not verify with key {fingerprint!r}: "
+    )

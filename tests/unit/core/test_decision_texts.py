@@ -205,6 +205,17 @@ def test_two_attestors_one_missing_text() -> None:
     )
 
 
+def test_two_attestors_both_missing_text() -> None:
+    w = World()
+    qa, build = w.attestor("qa"), w.attestor("build")
+    d = _decide(w, {"defaultAdmissionRule": require(qa, build)})
+    assert d.reasons == (
+        f"Image {IMAGE} denied by attestor {qa}: {NO_VALID} "
+        f"(0 of 2 required attestors satisfied; missing: {qa}, {build}) "
+        "[defaultAdmissionRule]",
+    )
+
+
 def test_tag_only_text() -> None:
     w = World()
     qa = w.attestor("qa")

@@ -40,7 +40,7 @@ from kritis_sim.admission.certs import make_certs, write_certs
 from kritis_sim.admission.enforcer import Enforcer, StaticPolicy
 from kritis_sim.admission.webhook import WebhookConfig, create_app
 from kritis_sim.conformance.defect_hooks import Context
-from kritis_sim.conformance.defects import Defect, get_defect
+from kritis_sim.conformance.defects import DEFECTS, Defect, get_defect
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.grafeas.client import GrafeasAttestationSource, GrafeasRestClient
@@ -172,10 +172,54 @@ def _source(
     return source
 
 
+def build_platform_webhook(config_dir: Path, settings: dict[str, Any]) -> tuple[Any, Any]:
+    """The webhook enforcing a platform case's policy: the loaders and judge
+    of ``kritis-sim webhook --platform-policy`` (``--trusted-builders``,
+    ``--image-metadata``), reading occurrences from the suite's Grafeas, with
+    a platform defect's hooks (:mod:`kritis_sim.conformance.defects_platform`)."""
+    from kritis_sim.admission.enforcer import StaticJudge
+    from kritis_sim.cli.platform_inputs import load_gke_policy, load_trusted_builders
+    from kritis_sim.conformance.defects_platform import get_platform_defect
+    from kritis_sim.core.judges import PlatformJudge
+    from kritis_sim.grafeas.client import GrafeasPlatformOccurrences
+    from kritis_sim.model.image_metadata import load_image_metadata_file
+
+    defect = get_platform_defect(settings.get("defect"))
+    policy = load_gke_policy(str(config_dir / "policy.yaml"))
+    builders = config_dir / "trusted-builders.json"
+    metadata = config_dir / "image-metadata.json"
+    if defect is not None and defect.policy is not None:
+        policy = defect.policy(policy)
+    judge: Any = PlatformJudge(
+        policy,
+        image_metadata=load_image_metadata_file(metadata) if metadata.is_file() else {},
+        trusted_builders=load_trusted_builders(
+            str(builders) if builders.is_file() else None
+        ),
+    )
+    if defect is not None and defect.judge is not None:
+        judge = defect.judge(judge)
+    client = GrafeasRestClient(
+        settings["grafeas"], transport=httpx.HTTPTransport(verify=_tls_context())
+    )
+    source: Any = GrafeasPlatformOccurrences(client)
+    if defect is not None and defect.source is not None:
+        source = defect.source(source)
+    app = create_app(
+        WebhookConfig(
+            policy_provider=None, judge_provider=StaticJudge(judge), source=source
+        )
+    )
+    return app, app.state.webhook
+
+
 def build_webhook(config_dir: Path) -> tuple[Any, Any]:
     """The webhook app for one ``setup`` output directory, and its enforcer."""
     settings = json.loads((config_dir / "adapter.json").read_text(encoding="utf-8"))
-    defect = get_defect(settings.get("defect"))
+    if settings.get("model") == "platform":
+        return build_platform_webhook(config_dir, settings)
+    name = settings.get("defect")
+    defect = get_defect(name if name in DEFECTS else None)  # platform: no-op here
     policy_text = (config_dir / "policy.yaml").read_text(encoding="utf-8")
     if defect is not None and defect.policy_text is not None:
         policy_text = defect.policy_text(policy_text)

@@ -6,6 +6,9 @@ it), ``attestors.yaml``, ``world.yaml`` (case time, Grafeas notes and
 occurrences with their declared wire forms, an optional store fault),
 ``request.yaml`` (the review and the deploy target), ``expect.yaml`` (verdict,
 reason, warning and audit-annotation patterns, feature tags) and ``README.md``.
+A case of the ``platform`` model (``request.yaml`` ``target.model``) holds a
+GKE platform policy in ``policy.yaml`` and its roots of trust and image upload
+times in ``platform.yaml`` (:mod:`kritis_sim.conformance.platform_case`).
 
 This module only reads and validates; it neither sends reviews nor decides.
 Policy and attestors are kept as text (adapters receive the files) and parsed
@@ -24,6 +27,13 @@ from typing import Any
 from kritis_sim._yaml import Locator, load_one, read_input
 from kritis_sim.conformance._fields import Fields, show
 from kritis_sim.conformance.forms import declared_forms
+from kritis_sim.conformance.platform_case import (
+    MODELS,
+    VERDICTS,
+    PlatformConfig,
+    check_platform_case,
+    load_platform_config,
+)
 from kritis_sim.errors import InputError
 from kritis_sim.model.attestor import Attestor, load_attestors
 from kritis_sim.model.occurrence import parse_timestamp
@@ -107,14 +117,23 @@ class TargetSpec:
     Attributes:
         cluster: the ``location.clusterId`` the enforcer guards, or None.
         istio_trust_domain: the trust domain for Istio identities, or None.
+        model: ``classic`` (a project policy and attestors) or ``platform``
+            (a GKE platform policy and ``platform.yaml``).
     """
 
     cluster: str | None = None
     istio_trust_domain: str | None = None
+    model: str = "classic"
 
     def to_dict(self) -> dict[str, Any]:
         """The ``target`` mapping of ``request.yaml``."""
-        return {"cluster": self.cluster, "istioTrustDomain": self.istio_trust_domain}
+        out: dict[str, Any] = {
+            "cluster": self.cluster,
+            "istioTrustDomain": self.istio_trust_domain,
+        }
+        if self.model != "classic":
+            out["model"] = self.model
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +171,9 @@ class Expectation:
         warnings: patterns; each must match at least one returned warning.
         audit_annotations: key -> pattern; each key must be present and match.
         features: capability tags the case needs; missing ones skip the case.
+        verdict: platform cases: the policy's ``CONFORMANT``,
+            ``NON_CONFORMANT`` or ``ERROR`` (compared through the evaluate API),
+            or None.
     """
 
     allowed: bool
@@ -159,6 +181,7 @@ class Expectation:
     warnings: tuple[str, ...] = ()
     audit_annotations: Mapping[str, str] = field(default_factory=dict)
     features: tuple[str, ...] = ()
+    verdict: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +198,7 @@ class Case:
         target: the enforcer's configuration for this case.
         expect: the expected answer.
         why: what the case checks, from its README (``Checks:``).
+        platform: ``platform.yaml`` (platform cases), else None.
     """
 
     name: str
@@ -186,6 +210,7 @@ class Case:
     target: TargetSpec
     expect: Expectation
     why: str = ""
+    platform: PlatformConfig | None = None
 
     def policy(self) -> Policy:
         """The parsed policy."""
@@ -206,6 +231,7 @@ class Case:
             self.policy_text,
             self.attestors_text,
             repr(sorted(self.target.to_dict().items(), key=str)),
+            self.platform.text if self.platform is not None else "",
         ):
             h.update(part.encode())
             h.update(b"\0")
@@ -274,6 +300,11 @@ def _request(doc: Fields) -> tuple[RequestSpec, TargetSpec]:
     key = "spec" if review == "ImageReview" else "object"
     obj = doc.mapping((key,))
     doc.mapping(("target",))
+    model = doc.string(("target", "model"), "classic")
+    if model not in MODELS:
+        raise doc.error(
+            ("target", "model"), f"expected one of {', '.join(MODELS)}, got {show(model)}"
+        )
     return (
         RequestSpec(
             review=review,
@@ -288,6 +319,7 @@ def _request(doc: Fields) -> tuple[RequestSpec, TargetSpec]:
         TargetSpec(
             doc.optional_string(("target", "cluster")),
             doc.optional_string(("target", "istioTrustDomain")),
+            model,
         ),
     )
 
@@ -301,6 +333,13 @@ def _expect(doc: Fields) -> Expectation:
     warnings = doc.strings(("warnings",))
     for i, pattern in enumerate(warnings):
         doc.pattern(("warnings", i), pattern)
+    verdict = doc.optional_string(("verdict",))
+    if verdict is not None and verdict not in VERDICTS:
+        raise doc.error(
+            ("verdict",), f"expected one of {', '.join(VERDICTS)}, got {show(verdict)}"
+        )
+    if verdict is not None and (verdict == "CONFORMANT") != allowed:
+        raise doc.error(("verdict",), f"{verdict} contradicts allowed: {allowed}")
     audit = dict(doc.mapping(("auditAnnotations",)))
     for key, pattern in audit.items():
         doc.pattern(("auditAnnotations", key), pattern)
@@ -310,6 +349,7 @@ def _expect(doc: Fields) -> Expectation:
         warnings=warnings,
         audit_annotations=audit,
         features=doc.strings(("features",)),
+        verdict=verdict,
     )
 
 
@@ -340,6 +380,12 @@ def load_case(path: str | Path) -> Case:
     world, world_lines = _read(root / "world.yaml")
     request, request_lines = _read(root / "request.yaml")
     expect, expect_lines = _read(root / "expect.yaml")
+    platform_file = root / "platform.yaml"
+    platform = (
+        load_platform_config(_text(platform_file), str(platform_file))
+        if platform_file.is_file()
+        else None
+    )
     return case_from_documents(
         root,
         policy_text=_text(root / "policy.yaml"),
@@ -349,6 +395,7 @@ def load_case(path: str | Path) -> Case:
         expect=expect,
         readme=_text(root / "README.md"),
         locators=(world_lines, request_lines, expect_lines),
+        platform=platform,
     )
 
 
@@ -362,6 +409,7 @@ def case_from_documents(
     expect: Any,
     readme: str = "",
     locators: tuple[Locator, Locator, Locator] | None = None,
+    platform: PlatformConfig | None = None,
 ) -> Case:
     """A case from already parsed ``world``, ``request`` and ``expect``
     documents, validated as :func:`load_case` does (nothing is read from
@@ -372,7 +420,7 @@ def case_from_documents(
     """
     lines = locators or (None, None, None)
     req, target = _request(Fields(request, lines[1], str(path / "request.yaml")))
-    return Case(
+    case = Case(
         name=path.name,
         path=path,
         policy_text=policy_text,
@@ -382,7 +430,10 @@ def case_from_documents(
         target=target,
         expect=_expect(Fields(expect, lines[2], str(path / "expect.yaml"))),
         why=readme_why(readme),
+        platform=platform,
     )
+    check_platform_case(case)
+    return case
 
 
 def iter_case_dirs(root: str | Path) -> Iterator[Path]:

@@ -12,13 +12,18 @@ ALWAYS_ALLOW / ALWAYS_DENY / REQUIRE_ATTESTATION default rules, ECDSA P-256.
 
 from __future__ import annotations
 
-__all__ = ["ALL_FEATURES", "CORE", "FEATURES"]
+__all__ = ["ALL_FEATURES", "CORE", "EVALUATE_API", "FEATURES"]
+
+#: A capability, not a case tag: the adapter's endpoint answers platform cases
+#: through ``POST /v1/{policy name}:evaluate`` (``EvaluateGkePolicyRequest``)
+#: instead of a webhook (docs/conformance.md).
+EVALUATE_API = "evaluate-api"
 
 #: Tag -> one line of what it means.
 FEATURES: dict[str, str] = {
     "pkix-ecdsa": "ECDSA P-384 and P-521 keys (P-256 is core)",
     "pkix-rsa": "RSA-PSS and RSA PKCS#1 v1.5 keys of every size",
-    "allowlist": "admissionWhitelistPatterns with '*' and '**'",
+    "allowlist": "admissionWhitelistPatterns / platform imageAllowlist with '*' and '**'",
     "cluster-rules": "clusterAdmissionRules for a configured cluster",
     "namespace-rules": "kubernetesNamespaceAdmissionRules",
     "service-account-rules": "kubernetesServiceAccountAdmissionRules",
@@ -34,6 +39,15 @@ FEATURES: dict[str, str] = {
     "freshness": "kritis-sim's kritisSimMaxAttestationAge rule extension",
     "store-faults": "reads attestations from the suite's Grafeas emulator and fails closed",
     "deadline": "answers within the AdmissionReview ?timeout= when the store hangs",
+    "platform-policy": "GKE platform policies (gkePolicy check sets; platform.yaml)",
+    "vulnerability-check": "platform vulnerabilityCheck over VULNERABILITY and DISCOVERY occurrences",
+    "slsa-check": "platform slsaCheck: DSSE-signed SLSA provenance in BUILD occurrences",
+    "freshness-check": "platform imageFreshnessCheck over platform.yaml upload times",
+    "trusted-directory": "platform trustedDirectoryCheck",
+    "simple-signing": "platform simpleSigningAttestationCheck (PKIX attestations)",
+    "always-deny": "platform alwaysDeny",
+    "scope": "platform check-set scopes (namespace, service account, unscoped)",
+    "precedence": "platform results: NON_CONFORMANT > ERROR > CONFORMANT",
     "warnings": "compare AdmissionReview warnings (dry-run, breakglass)",
     "audit-annotations": "compare auditAnnotations (break-glass, dry-run)",
 }

@@ -3,7 +3,9 @@
 This is what every enforcer is compared with: the images and breakglass markers
 of the request (read by :mod:`kritis_sim.admission.workloads`), the deploy
 target the case configures, and :func:`kritis_sim.core.decide.decide` over the
-case's policy, attestors and world at the case's fixed time. Store faults are
+case's policy, attestors and world at the case's fixed time; for a
+platform case, :class:`~kritis_sim.core.judges.PlatformJudge` over its
+platform policy, ``platform.yaml`` and occurrences of every kind. Store faults are
 modelled as a source that raises :class:`~kritis_sim.errors.GrafeasError`
 (a latency fault counts as a failure when it reaches the request's timeout).
 
@@ -29,15 +31,29 @@ from kritis_sim.admission.workloads import (
     workload_from_image_review,
 )
 from kritis_sim.conformance.case import Case
+from kritis_sim.conformance.platform_case import (
+    image_metadata,
+    platform_policy,
+    platform_world,
+    trusted_builders,
+)
 from kritis_sim.conformance.reviews import Observed, build_review
 from kritis_sim.conformance.world import reference_source
 from kritis_sim.core.decide import DecisionOptions, decide
+from kritis_sim.core.judges import PlatformJudge
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.errors import GrafeasError
 from kritis_sim.model.decision import Decision
 from kritis_sim.model.occurrence import AttestationOccurrence
 
-__all__ = ["FailingSource", "ReferenceResult", "reference_result", "store_fails"]
+__all__ = [
+    "FailingSource",
+    "ReferenceResult",
+    "platform_judge",
+    "reference_result",
+    "reference_verdict",
+    "store_fails",
+]
 
 
 class FailingSource:
@@ -66,6 +82,26 @@ class ReferenceResult:
     observed: Observed
     decision: Decision | None
     workload: Workload | None
+
+
+def platform_judge(case: Case) -> PlatformJudge:
+    """The reference judge of a platform case, with its ``platform.yaml``
+    (upload times as written: the reference decides at the case time)."""
+    assert case.platform is not None
+    return PlatformJudge(
+        platform_policy(case),
+        image_metadata=image_metadata(case.platform),
+        trusted_builders=trusted_builders(case.platform),
+    )
+
+
+def reference_verdict(case: Case) -> str | None:
+    """The platform policy's verdict for a platform case (``CONFORMANT``,
+    ``NON_CONFORMANT``, ``ERROR``), None for another case or an unjudged one."""
+    decision = reference_result(case).decision
+    detail = decision.detail if decision is not None else None
+    verdict = getattr(detail, "verdict", None)
+    return None if verdict is None else str(verdict.value)
 
 
 def store_fails(case: Case) -> bool:
@@ -99,7 +135,7 @@ def reference_result(
         )
     source: AttestationSource = (
         FailingSource("injected store fault")
-        if store_fails(case)
+        if store_fails(case) or case.platform is not None
         else reference_source(case.world)
     )
     target = deploy_target(
@@ -107,16 +143,22 @@ def reference_result(
         cluster=case.target.cluster,
         trust_domain=case.target.istio_trust_domain,
     )
-    decision = decide(
-        case.policy(),
-        case.attestors(),
-        source,
-        target,
-        found.images,
-        now=case.world.time,
-        breakglass=bool(found.breakglass),
-        options=options,
-    )
+    if case.platform is not None:
+        decision = platform_judge(case).judge(
+            found.images, target, platform_world(case.world), case.world.time,
+            breakglass=bool(found.breakglass),
+        )  # fmt: skip
+    else:
+        decision = decide(
+            case.policy(),
+            case.attestors(),
+            source,
+            target,
+            found.images,
+            now=case.world.time,
+            breakglass=bool(found.breakglass),
+            options=options,
+        )
     verdict = decision_verdict(decision, found)
     observed = Observed(
         verdict.allowed, verdict.message, verdict.warnings, verdict.audit_annotations

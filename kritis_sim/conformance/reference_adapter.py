@@ -6,7 +6,10 @@ protocol of docs/conformance.md:
 * ``capabilities``: every feature tag (the reference supports them all);
 * ``setup --case DIR --grafeas URL --out DIR``: the neutral format *is*
   kritis-sim's format, so this copies ``policy.yaml`` and ``attestors.yaml``
-  and writes ``adapter.json`` (Grafeas URL, cluster, Istio trust domain, defect);
+  and writes ``adapter.json`` (Grafeas URL, cluster, Istio trust domain, model,
+  defect); for a platform case also ``platform.yaml`` as the webhook's
+  ``--trusted-builders`` and ``--image-metadata`` files (upload times moved by
+  ``now - time``);
 * ``start --config DIR``: the first call starts the server process
   (:mod:`kritis_sim.conformance.adapter_server`, left running in ``start``'s
   process group); later calls ask it
@@ -57,7 +60,29 @@ def _target(case_dir: Path) -> dict[str, Any]:
     return {
         "cluster": target.get("cluster"),
         "istioTrustDomain": target.get("istioTrustDomain"),
+        "model": target.get("model") or "classic",
     }
+
+
+def _platform_files(case_dir: Path, out: Path) -> None:
+    """``platform.yaml`` as the webhook's ``--trusted-builders`` and
+    ``--image-metadata`` files, upload times moved to this clock."""
+    from datetime import UTC, datetime
+
+    from kritis_sim.conformance.platform_case import (
+        load_platform_config,
+        shifted_metadata,
+    )
+
+    path = case_dir / "platform.yaml"
+    config = load_platform_config(path.read_text(encoding="utf-8"), str(path))
+    if config.trusted_builders:
+        (out / "trusted-builders.json").write_text(
+            json.dumps(dict(config.trusted_builders)), encoding="utf-8"
+        )
+    metadata = shifted_metadata(config, datetime.now(UTC))
+    if metadata["images"]:
+        (out / "image-metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
 
 
 def setup(case_dir: Path, grafeas: str, out: Path, defect: str | None) -> None:
@@ -66,6 +91,8 @@ def setup(case_dir: Path, grafeas: str, out: Path, defect: str | None) -> None:
     for name in ("policy.yaml", "attestors.yaml"):
         shutil.copyfile(case_dir / name, out / name)
     settings = {"grafeas": grafeas, "defect": defect, **_target(case_dir)}
+    if settings["model"] == "platform":
+        _platform_files(case_dir, out)
     (out / "adapter.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
 
 

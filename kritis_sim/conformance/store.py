@@ -4,7 +4,8 @@ The implementation under test reads attestations from this server (its URL is
 passed to the adapter's ``setup``). Before each case the suite stores the
 case's notes (through the Grafeas v1 REST API) and occurrences (straight into
 the emulator's store, because ``createTime`` is output-only over REST and
-freshness cases need chosen ages), then turns on the case's fault, if any:
+freshness cases need chosen ages; an attestation goes to its note's project,
+another kind to the project of its ``name``), then turns on the case's fault, if any:
 
 * ``status``: every Grafeas request gets that HTTP status with a Google-style
   error body;
@@ -48,6 +49,18 @@ RequestLogEntry = tuple[str, str, str, int]
 Scope = dict[str, Any]
 Message = dict[str, Any]
 _STATUS_NAMES = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+
+
+def _project(occ: dict[str, Any]) -> str:
+    """Where an occurrence is stored: an attestation in its note's project (as
+    the classic cases always were); another kind (VULNERABILITY, DISCOVERY,
+    BUILD: their notes live in provider projects such as ``goog-vulnz``) in the
+    project of its ``name``, ``projects/P/occurrences/ID``."""
+    name = str(occ.get("name") or "")
+    if occ.get("kind") not in ("ATTESTATION", 7) and "/occurrences/" in name:
+        return name.partition("/occurrences/")[0]
+    project, _ = note_parent(str(occ.get("noteName", "")))
+    return project
 
 
 class _ResetError(Exception):
@@ -210,7 +223,7 @@ class SuiteGrafeas:
         records = []
         occurrences = [o for world in worlds for o in shifted_occurrences(world, now)]
         for occ in occurrences:
-            project, _ = note_parent(str(occ.get("noteName", "")))
+            project = _project(occ)
             occ["name"] = f"{project}/occurrences/{uuid.uuid4().hex}"
             record = Record.for_occurrence(project, occ)
             if not isinstance(record.kind, str | None):

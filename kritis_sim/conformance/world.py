@@ -7,6 +7,8 @@ age of each attestation relative to the decision stays what the case says.
 Times keep the shape they are written in (offset, fractional digits; see
 :func:`~kritis_sim.conformance.forms.shift_timestamp`): the suite seeds the
 forms real stores hold, not one normalised form.
+Inside DISCOVERY occurrences, ``lastScanTime``, ``archiveTime`` and
+``lastVulnerabilityUpdateTime`` move too.
 The in-process reference decision uses the same shifted data with ``now``
 fixed, so both sides see identical ages.
 
@@ -28,6 +30,9 @@ from kritis_sim.model.occurrence import AttestationOccurrence
 __all__ = ["note_body", "note_parent", "reference_source", "shifted_occurrences"]
 
 _TIME_FIELDS = ("createTime", "updateTime")
+#: Times inside a DISCOVERY occurrence that move with the world too (a scan
+#: archived an hour before the case time stays archived an hour before now).
+_DISCOVERY_TIMES = ("lastScanTime", "archiveTime", "lastVulnerabilityUpdateTime")
 
 
 def shifted_occurrences(world: World, now: datetime) -> list[dict[str, Any]]:
@@ -40,6 +45,12 @@ def shifted_occurrences(world: World, now: datetime) -> list[dict[str, Any]]:
             value = data.get(key)
             if isinstance(value, str):
                 data[key] = shift_timestamp(value, delta)
+        discovery = data.get("discovery")
+        if isinstance(discovery, dict):
+            for key in _DISCOVERY_TIMES:
+                value = discovery.get(key)
+                if isinstance(value, str):
+                    discovery[key] = shift_timestamp(value, delta)
         out.append(data)
     return out
 

@@ -7,6 +7,7 @@ import pytest
 from kritis_sim.cli.main import main
 from kritis_sim.conformance.case import CATALOGUE
 from kritis_sim.conformance.defects import DEFECTS
+from kritis_sim.conformance.defects_platform import PLATFORM_DEFECTS
 
 CASES = CATALOGUE
 
@@ -26,7 +27,7 @@ def test_list_defects_prints_one_name_per_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["conformance-adapter", "--list-defects"]) == 0
-    assert capsys.readouterr().out.split() == list(DEFECTS)
+    assert capsys.readouterr().out.split() == [*DEFECTS, *PLATFORM_DEFECTS]
 
 
 def test_capabilities_prints_json(capsys: pytest.CaptureFixture[str]) -> None:

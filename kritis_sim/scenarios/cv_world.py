@@ -147,6 +147,10 @@ class CvRunner:
         workload = pod.item.workload
         if pod.environment in world.platform_policies:
             return cv_judge(world, pod.environment).judge(workload, now)
+        if pod.environment in world.kritis:
+            from kritis_sim.scenarios.kritis import cv_judge as kritis_cv_judge
+
+            return kritis_cv_judge(world, pod.environment).judge(workload, now)
         assert world.policy is not None  # the loader requires it for classic environments
         judge = ClassicJudge(
             world.policy,

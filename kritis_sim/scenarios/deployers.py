@@ -17,6 +17,7 @@ from typing import Protocol
 
 from kritis_sim.core.decide import decide
 from kritis_sim.core.target import DeployTarget
+from kritis_sim.scenarios.kritis import kritis_reply
 from kritis_sim.scenarios.platform import platform_reply
 from kritis_sim.scenarios.result import Reply
 from kritis_sim.scenarios.schema import Request
@@ -66,6 +67,8 @@ class InProcess:
         """See :meth:`Deployer.submit`."""
         if environment in world.platform_policies:
             return platform_reply(world, environment, request)
+        if environment in world.kritis:
+            return kritis_reply(world, environment, request)
         now = world.clock.now()
         # The clock hands out the same object until it moves, so an identity
         # test suffices (a new but equal instant only costs a fresh reply).

@@ -18,7 +18,10 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from kritis_sim._yaml import Locator, Path
-from kritis_sim.admission.workloads import BREAKGLASS_LABEL
+from kritis_sim.admission.workloads import (
+    BREAKGLASS_ANNOTATION_KRITIS,
+    BREAKGLASS_LABEL,
+)
 from kritis_sim.errors import InputError, ScenarioError
 from kritis_sim.model._fields import type_name
 from kritis_sim.scenarios import manifests
@@ -358,6 +361,8 @@ def _mark_breakglass(obj: dict[str, Any]) -> None:
     node: dict[str, Any] = obj if template is None else template  # type: ignore[assignment]
     meta = node.setdefault("metadata", {})
     meta.setdefault("labels", {})[BREAKGLASS_LABEL] = "true"
+    # Kritis' marker: an annotation on the object's own metadata.
+    obj.setdefault("metadata", {}).setdefault("annotations", {})[BREAKGLASS_ANNOTATION_KRITIS] = "true"
 
 
 def _request(review: dict[str, Any], path: Path, r: Reader) -> Request:

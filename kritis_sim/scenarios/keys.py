@@ -23,7 +23,13 @@ from kritis_sim.model.attestor import (
 )
 from kritis_sim.scenarios.schema import KeyRef, KeySpec
 
-__all__ = ["DEFAULT_FACTORY", "KeyFactory", "KeyMaterial", "pkix_entry", "placeholder"]
+__all__ = [
+    "DEFAULT_FACTORY", "PGP", "KeyFactory", "KeyMaterial", "PgpMaterial", "kritis_placeholder", "pkix_entry", "placeholder",
+]
+
+#: The ``algorithm`` of a scenario key that is an OpenPGP key (Ed25519,
+#: generated per run with :func:`kritis_sim.crypto.pgp.generate_pgp_key`).
+PGP = "PGP"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,41 @@ class KeyMaterial:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PgpMaterial:
+    """One OpenPGP scenario key.
+
+    Attributes:
+        ref: ``attestor/key`` as the scenario names it.
+        secret: the armored secret key (signs).
+        public: the armored public key (what attestors and AAs list).
+        key_id: the V4 fingerprint, upper-case hex (what signatures claim).
+    """
+
+    ref: KeyRef
+    secret: str
+    public: str
+    key_id: str
+
+    def public_key(self) -> AttestorPublicKey:
+        """The attestor's ``publicKeys[]`` entry (``asciiArmoredPgpPublicKey``)."""
+        return AttestorPublicKey(
+            id=self.key_id,
+            ascii_armored_pgp_public_key=self.public,
+            comment=f"kritis-sim scenario key {self.ref}",
+        )
+
+    def kritis_entry(self) -> dict[str, str]:
+        """The AttestationAuthority's ``publicKeys[]`` entry (base64 of the armor)."""
+        import base64
+
+        return {
+            "keyType": "PGP",
+            "keyId": self.key_id,
+            "asciiArmoredPgpPublicKey": base64.b64encode(self.public.encode()).decode(),
+        }
+
+
 class KeyFactory:
     """Generates private keys once per ``(label, algorithm)`` and remembers them.
 
@@ -62,7 +103,25 @@ class KeyFactory:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._keys: dict[tuple[str, SignatureAlgorithm], crypto_keys.PrivateKey] = {}
+        self._pgp: dict[str, tuple[str, str, str]] = {}
         self.generated = 0
+
+    def pgp(self, spec: KeySpec, scenario: str) -> PgpMaterial:
+        """The OpenPGP key for ``spec`` (``algorithm: PGP``) in ``scenario``.
+
+        Raises:
+            KeyFormatError: pysequoia (``kritis-sim[pgp]``) is missing.
+        """
+        from kritis_sim.crypto.pgp import generate_pgp_key, pgp_fingerprint
+
+        label = f"{scenario}/{spec.ref}"
+        with self._lock:
+            made = self._pgp.get(label)
+            if made is None:
+                secret, public = generate_pgp_key(f"{spec.ref} <{spec.ref.key}@kritis-sim.invalid>")
+                made = self._pgp[label] = (secret, public, pgp_fingerprint(public))
+                self.generated += 1
+        return PgpMaterial(spec.ref, *made)
 
     def private_key(self, label: str, algorithm: SignatureAlgorithm) -> crypto_keys.PrivateKey:
         """The private key named ``label`` for ``algorithm`` (made on first use)."""
@@ -111,6 +170,12 @@ def placeholder(spec: KeySpec) -> dict[str, str]:
         KeySpec(spec.ref, spec.algorithm, spec.trusted, spec.where), "placeholder"
     )
     return pkix_entry(material)
+
+
+def kritis_placeholder(spec: KeySpec) -> dict[str, str]:
+    """An AttestationAuthority key entry that stands in for the run's PGP key
+    while Kritis resources are validated (never used to verify anything)."""
+    return _PLACEHOLDERS.pgp(spec, "placeholder").kritis_entry()
 
 
 def pkix_entry(material: KeyMaterial) -> dict[str, str]:

@@ -130,7 +130,7 @@ def load_scenario(
     sections.stages = _stages(sections, doc.get("stages", []))
     sections.artifacts = _artifacts(sections, doc.get("artifacts", {}))
     sections.builders = read_builders(sections, doc["builders"]) if "builders" in doc else {}
-    classic = [e.name for e in sections.environments.values() if e.platform_policy is None]
+    classic = [e.name for e in sections.environments.values() if e.platform_policy is None and e.kritis is None]
     if classic and "policy" not in doc:
         r.fail((), f"a scenario needs the field 'policy' (environment {classic[0]!r} has no platformPolicy)")
     policy = sections.policy(doc["policy"], ("policy",)) if "policy" in doc else None
@@ -167,7 +167,7 @@ def _named(r: Reader, value: object, path: Path, what: str) -> list[tuple[str, A
 def _environments(s: Sections, value: object) -> dict[str, Environment]:
     r = s.reader
     out = {}
-    known = ("cluster", "namespace", "serviceAccount", "platformPolicy")
+    known = ("cluster", "namespace", "serviceAccount", "platformPolicy", "kritis")
     for name, body, path in _named(r, value, ("environments",), "environment"):
         doc = r.mapping(body, path, known=known, what="an environment")
         keyed = (
@@ -175,14 +175,21 @@ def _environments(s: Sections, value: object) -> dict[str, Environment]:
             if "platformPolicy" in doc
             else (None, None)
         )
+        namespace = r.opt_string(doc, "namespace", path) or "default"
+        if "kritis" in doc and "platformPolicy" in doc:
+            r.fail((*path, "kritis"), "an environment is guarded by a platformPolicy or by kritis resources, not both")
+        from kritis_sim.scenarios.kritis import read_kritis
+
+        kritis = read_kritis(s, doc["kritis"], (*path, "kritis"), namespace) if "kritis" in doc else None
         out[name] = Environment(
             name=name,
             cluster=r.opt_string(doc, "cluster", path),
-            namespace=r.opt_string(doc, "namespace", path) or "default",
+            namespace=namespace,
             service_account=r.opt_string(doc, "serviceAccount", path) or "default",
             where=Where(r.locator.source, r.line(path)),
             platform_policy=keyed[0],
             platform_keys=keyed[1],
+            kritis=kritis,
         )
     if not out:
         r.fail(("environments",), "a scenario needs at least one environment")
@@ -192,6 +199,8 @@ def _environments(s: Sections, value: object) -> dict[str, Environment]:
 def _algorithm(r: Reader, value: object, path: Path) -> str:
     from kritis_sim.model.attestor import UNSUPPORTED_ALGORITHMS, SignatureAlgorithm
 
+    if isinstance(value, str) and value.upper() == "PGP":
+        return "PGP"
     try:
         alg = SignatureAlgorithm.parse(r.string(value, path))
     except ValueError as exc:
@@ -234,12 +243,18 @@ def _key(s: Sections, attestor: str, default_alg: str, value: object, path: Path
     name = r.name(r.require(doc, "name", path, "a key"), (*path, "name"), "key")
     alg = _algorithm(r, doc["algorithm"], (*path, "algorithm")) if "algorithm" in doc else default_alg
     private = public = None
+    if alg == "PGP" and attestor.startswith("builders/"):
+        r.fail((*path, "algorithm"), "a builder signs provenance with a PKIX key; PGP is for attestors")
+    if alg == "PGP" and "keyId" in doc:
+        r.fail((*path, "keyId"), "a PGP key's id is its V4 fingerprint (computed); remove keyId")
     if "privateKeyFile" in doc and "publicKeyFile" in doc:
         r.fail(path, "give privateKeyFile or publicKeyFile, not both")
     for field in ("privateKeyFile", "publicKeyFile"):
         if field not in doc:
             continue
         where = (*path, field)
+        if alg == "PGP":
+            r.fail(where, "PGP scenario keys are generated per run; key files are PEM keys (PKIX) only")
         _, text = s.read_file(doc[field], where)
         try:
             loaded: crypto_keys.PrivateKey | crypto_keys.PublicKey

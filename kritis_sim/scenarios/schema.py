@@ -23,6 +23,7 @@ from kritis_sim.model.policy import Policy
 
 if TYPE_CHECKING:
     from kritis_sim.model.platform.policy import PlatformPolicy
+    from kritis_sim.scenarios.kritis import KritisGuard
     from kritis_sim.scenarios.schema_world import (
         BuilderSpec,
         CheckExpectation,
@@ -94,7 +95,8 @@ class Environment:
     ``platform_policy``: the platform policy guarding it (None: the
     scenario's classic project policy does); ``platform_keys``: set when that
     policy names scenario keys (its keys are then placeholders until the
-    world resolves them).
+    world resolves them); ``kritis``: the Kritis resources guarding it
+    instead (:mod:`.kritis`).
     """
 
     name: str
@@ -104,6 +106,7 @@ class Environment:
     where: Where
     platform_policy: PlatformPolicy | None = None
     platform_keys: KeyedPolicy | None = None
+    kritis: KritisGuard | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,8 +141,12 @@ class Sections:
             raise locator.error(
                 ScenarioError, where, f"undefined scenario key {ref!r} (attestor/key); defined: {keys}"
             )
-        from kritis_sim.scenarios.keys import placeholder
+        from kritis_sim.scenarios.keys import PGP, placeholder
 
+        if spec.algorithm == PGP:
+            raise locator.error(
+                ScenarioError, where, f"scenario key {ref!r} is a PGP key; a platform policy takes PKIX keys"
+            )
         return placeholder(spec)
 
     def _expand_attestors(self, data: Any, locator: Locator) -> Any:

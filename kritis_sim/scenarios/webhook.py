@@ -201,6 +201,13 @@ class ViaWebhook:
         """See :meth:`kritis_sim.scenarios.simulator.Deployer.submit`."""
         if self._client is None:
             raise RuntimeError("use ViaWebhook as a context manager")
+        if environment in world.kritis:
+            from kritis_sim.errors import ScenarioError
+
+            raise ScenarioError(
+                f"{world.scenario.where}: environment {environment!r} is guarded by Kritis resources; "
+                "--via webhook does not serve them yet (run it in-process)"
+            )
         self._current.world = world
         cluster = world.scenario.environments[environment].cluster
         platform = environment if environment in world.platform_policies else None

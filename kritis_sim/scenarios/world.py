@@ -21,16 +21,22 @@ from typing import Any
 
 from kritis_sim.core.decide import DecisionOptions, decide
 from kritis_sim.core.target import DeployTarget
-from kritis_sim.crypto.sign import make_attestation
+from kritis_sim.crypto.sign import make_attestation, make_pgp_attestation
 from kritis_sim.crypto.verify import VerificationCache
 from kritis_sim.grafeas.memory_store import MemoryStore
 from kritis_sim.grafeas.store import Record, Scan, Store
-from kritis_sim.model.attestor import Attestor
+from kritis_sim.model.attestor import Attestor, AttestorPublicKey
 from kritis_sim.model.decision import Decision
 from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.policy import Policy
 from kritis_sim.scenarios.clock import VirtualClock
-from kritis_sim.scenarios.keys import DEFAULT_FACTORY, KeyFactory, KeyMaterial
+from kritis_sim.scenarios.keys import (
+    DEFAULT_FACTORY,
+    PGP,
+    KeyFactory,
+    KeyMaterial,
+    PgpMaterial,
+)
 from kritis_sim.scenarios.schema import KeyRef, Scenario
 from kritis_sim.scenarios.world_platform import PlatformState
 
@@ -119,6 +125,14 @@ class World(PlatformState):
             spec.ref: keys.material(spec, scenario.name)
             for att in scenario.attestors.values()
             for spec in att.keys
+            if spec.algorithm != PGP
+        }
+        #: OpenPGP keys (``algorithm: PGP``), apart: they sign PGP attestations.
+        self.pgp_keys: dict[KeyRef, PgpMaterial] = {
+            spec.ref: keys.pgp(spec, scenario.name)
+            for att in scenario.attestors.values()
+            for spec in att.keys
+            if spec.algorithm == PGP
         }
         self.trusted: dict[str, list[str]] = {
             name: [k.ref.key for k in att.keys if k.trusted]
@@ -136,6 +150,15 @@ class World(PlatformState):
         #: the clock is separate (:attr:`clock`).
         self.generation = 0
         self._init_platform(keys)
+        from kritis_sim.scenarios.kritis import WorldKritisSource, resolve
+
+        #: The Kritis resources guarding environments (``kritis:``), keys resolved.
+        self.kritis = {
+            e.name: resolve(e.kritis, keys, self)
+            for e in scenario.environments.values()
+            if e.kritis is not None
+        }
+        self.kritis_source = WorldKritisSource(self)
 
     # --- attestors and keys ---------------------------------------------------
 
@@ -146,13 +169,15 @@ class World(PlatformState):
                 Attestor(
                     name=att.resource,
                     note_reference=att.note,
-                    public_keys=tuple(
-                        self.keys[KeyRef(name, k)].public_key() for k in self.trusted[name]
-                    ),
+                    public_keys=tuple(self._public_key(KeyRef(name, k)) for k in self.trusted[name]),
                 )
                 for name, att in self.scenario.attestors.items()
             )
         return self._attestors
+
+    def _public_key(self, ref: KeyRef) -> AttestorPublicKey:
+        pgp = self.pgp_keys.get(ref)
+        return pgp.public_key() if pgp is not None else self.keys[ref].public_key()
 
     def attestors_by_name(self) -> Mapping[str, Attestor]:
         """:meth:`attestors` keyed by resource name (what ``decide`` indexes by)."""
@@ -202,18 +227,29 @@ class World(PlatformState):
             claim_key: the key whose id the signature claims (default ``key``).
             age: back-date the create time by this much.
         """
-        material = self.keys[key]
-        if material.private_key is None:
-            raise ValueError(f"key {key} has no private key")
-        claimed = self.keys[claim_key] if claim_key is not None else material
-        occ = make_attestation(
-            payload_image or image,
-            self.scenario.attestors[attestor].note,
-            material.private_key,
-            material.algorithm,
-            claimed.key_id,
-            create_time=self.clock.now() - age,
-        )
+        note = self.scenario.attestors[attestor].note
+        created = self.clock.now() - age
+        claimed_id = None
+        if claim_key is not None:
+            claimed_pgp = self.pgp_keys.get(claim_key)
+            claimed_id = claimed_pgp.key_id if claimed_pgp is not None else self.keys[claim_key].key_id
+        pgp = self.pgp_keys.get(key)
+        if pgp is not None:
+            occ = make_pgp_attestation(
+                payload_image or image, note, pgp.secret, claimed_id, create_time=created
+            )
+        else:
+            material = self.keys[key]
+            if material.private_key is None:
+                raise ValueError(f"key {key} has no private key")
+            occ = make_attestation(
+                payload_image or image,
+                note,
+                material.private_key,
+                material.algorithm,
+                claimed_id or material.key_id,
+                create_time=created,
+            )
         self._seq += 1
         occ = dataclasses.replace(
             occ,

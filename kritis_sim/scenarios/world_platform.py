@@ -32,7 +32,13 @@ from kritis_sim.model.platform.checks import TrustedBuilder
 from kritis_sim.model.platform.policy import PlatformPolicy
 from kritis_sim.model.platform.results import ImageMetadata
 from kritis_sim.model.provenance import BuildOccurrence
-from kritis_sim.model.vulnerability import Severity, VulnerabilityOccurrence
+from kritis_sim.model.vulnerability import (
+    PackageIssue,
+    Severity,
+    Version,
+    VersionKind,
+    VulnerabilityOccurrence,
+)
 from kritis_sim.producers.provenance import LoadedSigner, make_provenance
 from kritis_sim.scenarios.clock import VirtualClock
 from kritis_sim.scenarios.keys import KeyFactory, KeyMaterial
@@ -198,6 +204,17 @@ class PlatformState:
                 effective_severity=Severity(finding.severity),
                 fix_available=finding.fixable,
                 short_description=finding.cve,
+                # Kritis reads fixability from the package issue's fixed version
+                # (kind MAXIMUM: no fix), so the finding carries one.
+                package_issues=(
+                    PackageIssue(
+                        affected_package=finding.package,
+                        fixed_package=finding.package,
+                        fixed_version=Version(kind=VersionKind.NORMAL if finding.fixable else VersionKind.MAXIMUM),
+                        fix_available=finding.fixable,
+                        effective_severity=Severity(finding.severity),
+                    ),
+                ),
             )
             self._put(project, vuln.to_dict())
         self.platform_source.forget()

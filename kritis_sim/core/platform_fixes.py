@@ -1,0 +1,108 @@
+"""Fixes for images a platform policy denied: which check, and what to change.
+
+Reads the ``EvaluateGkePolicyResponse`` a platform decision carries in
+``Decision.detail`` and returns one ``platform-check`` :class:`Fix` per check
+that did not conform, saying what would make it conform:
+
+* ``SimpleSigningAttestationCheck`` / ``SigstoreSignatureCheck``: the
+  attestation or signature is missing or does not verify: create it with a key
+  the check's attestors accept (``kritis-sim sign``);
+* ``SlsaCheck``: build provenance from a trusted builder and source repository;
+* ``VulnerabilityCheck``: rebuild on a patched base, or list the CVE ids under
+  ``allowedCves`` / raise ``maximumFixableSeverity`` /
+  ``maximumUnfixableSeverity`` (named, never done for you);
+* ``ImageFreshnessCheck``: rebuild and push (or raise
+  ``maxUploadAgeDays``);
+* ``TrustedDirectoryCheck``: push the image under one of
+  ``trustedDirPatterns``;
+* an ERROR verdict: the input the check needed (scan, metadata) was missing.
+
+Pure; the allowlist alternative is added by :mod:`kritis_sim.core.fixes`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kritis_sim.model.decision import ImageVerdict
+from kritis_sim.model.fix import Fix
+from kritis_sim.model.platform.results import (
+    EvaluateGkePolicyResponse,
+    ImageResult,
+    Verdict,
+)
+
+__all__ = ["platform_fixes"]
+
+#: What to change, per check type.
+_ADVICE = {
+    "SimpleSigningAttestationCheck": (
+        "create the attestation by one of the check's attestors, signed with a "
+        "key it accepts (kritis-sim sign --image IMAGE@sha256:... --key "
+        "PRIVATE_KEY.pem --note NOTE --key-id KEY_ID)"
+    ),
+    "SigstoreSignatureCheck": (
+        "sign the image with a key the check's sigstore authorities accept "
+        "(cosign sign --key KEY IMAGE@sha256:...)"
+    ),
+    "SlsaCheck": (
+        "build the image with a trusted builder from a trusted source "
+        "repository so SLSA provenance is attached (kritis-sim provenance)"
+    ),
+    "VulnerabilityCheck": (
+        "rebuild on a patched base image, or list the CVE ids under "
+        "allowedCves / raise maximumFixableSeverity or maximumUnfixableSeverity"
+    ),
+    "ImageFreshnessCheck": ("rebuild and push the image (or raise maxUploadAgeDays)"),
+    "TrustedDirectoryCheck": (
+        "push the image under one of the check's trustedDirPatterns "
+        "(or add its directory there)"
+    ),
+}
+
+_ERROR = (
+    "the check could not be evaluated; provide what it needs (a vulnerability "
+    "scan / discovery occurrence, image metadata, provenance) and retry"
+)
+
+
+def _result(verdict: ImageVerdict, detail: Any) -> ImageResult | None:
+    if not isinstance(detail, EvaluateGkePolicyResponse):
+        return None
+    for pod in detail.results:
+        for result in pod.image_results:
+            if (
+                result.image_uri == verdict.image
+                and result.verdict is not Verdict.CONFORMANT
+            ):
+                return result
+    return None
+
+
+def platform_fixes(verdict: ImageVerdict, detail: Any) -> tuple[Fix, ...]:
+    """One fix per non-conformant check of ``verdict``'s image."""
+    result = _result(verdict, detail)
+    cs = None if result is None else result.check_set_result
+    if cs is None:
+        return (Fix(verdict.image, "platform-check", verdict.reason),)
+    out: list[Fix] = []
+    for check in cs.check_results:
+        if check.verdict is Verdict.CONFORMANT:
+            continue
+        named = f" {check.display_name!r}" if check.display_name else ""
+        where = f"check {check.index} {check.type}{named}"
+        advice = (
+            _ERROR
+            if check.verdict is Verdict.ERROR
+            else _ADVICE.get(check.type, "change the image or the check")
+        )
+        why = f" ({check.explanation})" if check.explanation else ""
+        out.append(
+            Fix(
+                verdict.image,
+                "platform-check",
+                f"{where}: {check.verdict.value}{why}; {advice}",
+                check=where,
+            )
+        )
+    return tuple(out) or (Fix(verdict.image, "platform-check", verdict.reason),)

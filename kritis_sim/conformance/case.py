@@ -28,11 +28,11 @@ from kritis_sim._yaml import Locator, load_one, read_input
 from kritis_sim.conformance._fields import Fields, show
 from kritis_sim.conformance.forms import declared_forms
 from kritis_sim.conformance.platform_case import (
-    MODELS,
-    VERDICTS,
     PlatformConfig,
     check_platform_case,
     load_platform_config,
+    read_model,
+    read_verdict,
 )
 from kritis_sim.errors import InputError
 from kritis_sim.model.attestor import Attestor, load_attestors
@@ -300,11 +300,7 @@ def _request(doc: Fields) -> tuple[RequestSpec, TargetSpec]:
     key = "spec" if review == "ImageReview" else "object"
     obj = doc.mapping((key,))
     doc.mapping(("target",))
-    model = doc.string(("target", "model"), "classic")
-    if model not in MODELS:
-        raise doc.error(
-            ("target", "model"), f"expected one of {', '.join(MODELS)}, got {show(model)}"
-        )
+    model = read_model(doc)
     return (
         RequestSpec(
             review=review,
@@ -333,13 +329,7 @@ def _expect(doc: Fields) -> Expectation:
     warnings = doc.strings(("warnings",))
     for i, pattern in enumerate(warnings):
         doc.pattern(("warnings", i), pattern)
-    verdict = doc.optional_string(("verdict",))
-    if verdict is not None and verdict not in VERDICTS:
-        raise doc.error(
-            ("verdict",), f"expected one of {', '.join(VERDICTS)}, got {show(verdict)}"
-        )
-    if verdict is not None and (verdict == "CONFORMANT") != allowed:
-        raise doc.error(("verdict",), f"{verdict} contradicts allowed: {allowed}")
+    verdict = read_verdict(doc, allowed)
     audit = dict(doc.mapping(("auditAnnotations",)))
     for key, pattern in audit.items():
         doc.pattern(("auditAnnotations", key), pattern)
@@ -380,12 +370,8 @@ def load_case(path: str | Path) -> Case:
     world, world_lines = _read(root / "world.yaml")
     request, request_lines = _read(root / "request.yaml")
     expect, expect_lines = _read(root / "expect.yaml")
-    platform_file = root / "platform.yaml"
-    platform = (
-        load_platform_config(_text(platform_file), str(platform_file))
-        if platform_file.is_file()
-        else None
-    )
+    pfile = root / "platform.yaml"
+    platform = load_platform_config(_text(pfile), str(pfile)) if pfile.is_file() else None
     return case_from_documents(
         root,
         policy_text=_text(root / "policy.yaml"),

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kritis_sim._yaml import load_one
-from kritis_sim.conformance._fields import Fields
+from kritis_sim.conformance._fields import Fields, show
 from kritis_sim.conformance.forms import shift_timestamp
 from kritis_sim.errors import InputError
 from kritis_sim.model.occurrence import parse_timestamp
@@ -56,6 +56,8 @@ __all__ = [
     "load_platform_config",
     "platform_policy",
     "platform_world",
+    "read_model",
+    "read_verdict",
     "shifted_metadata",
     "trusted_builders",
 ]
@@ -216,6 +218,30 @@ def platform_world(world: World) -> InMemoryPlatformOccurrences:
         note = str(data.get("noteName", ""))
         source.add(occ, project=None if data.get("name") else note.split("/notes/")[0])
     return source
+
+
+def read_model(doc: Fields) -> str:
+    """``request.yaml``'s ``target.model`` (default ``classic``)."""
+    model = doc.string(("target", "model"), "classic")
+    if model not in MODELS:
+        raise doc.error(
+            ("target", "model"),
+            f"expected one of {', '.join(MODELS)}, got {show(model)}",
+        )
+    return model
+
+
+def read_verdict(doc: Fields, allowed: bool) -> str | None:
+    """``expect.yaml``'s ``verdict`` (None when absent); it must agree with
+    ``allowed`` (only CONFORMANT is admitted)."""
+    verdict = doc.optional_string(("verdict",))
+    if verdict is not None and verdict not in VERDICTS:
+        raise doc.error(
+            ("verdict",), f"expected one of {', '.join(VERDICTS)}, got {show(verdict)}"
+        )
+    if verdict is not None and (verdict == "CONFORMANT") != allowed:
+        raise doc.error(("verdict",), f"{verdict} contradicts allowed: {allowed}")
+    return verdict
 
 
 def check_platform_case(case: Case) -> None:

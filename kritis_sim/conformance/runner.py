@@ -6,7 +6,8 @@ for each case: skips it when a needed feature is not declared; configures the
 enforcer (``setup`` + ``start``, only when the case's configuration differs
 from the previous one: cases are ordered by configuration); stores the world,
 injects the fault; sends the review; and compares the reply with the
-expectation. An adapter declaring ``persistent`` is driven through one
+expectation (a platform case through the evaluate API when the adapter declares
+``evaluate-api``: :mod:`kritis_sim.conformance.evaluate_api`). An adapter declaring ``persistent`` is driven through one
 ``serve`` process (:mod:`kritis_sim.conformance.served`). Cases of one
 configuration whose worlds cannot see each other are reviewed concurrently in
 *waves* (:mod:`kritis_sim.conformance.waves`; at most ``concurrency`` reviews
@@ -36,6 +37,8 @@ from typing import Any
 import httpx
 
 from kritis_sim.conformance.case import Case
+from kritis_sim.conformance.evaluate_api import evaluate_case, verdict_problems
+from kritis_sim.conformance.features import EVALUATE_API
 from kritis_sim.conformance.protocol import Adapter, Endpoint
 from kritis_sim.conformance.results import (
     OUTCOMES,
@@ -186,6 +189,14 @@ def _review(
     Raises:
         ConformanceError: the enforcer broke the protocol.
     """
+    if case.platform is not None and EVALUATE_API in capabilities:
+        assert session.client is not None
+        verdict, attempt.reply_seconds = evaluate_case(session.client, case)
+        attempt.got = f"verdict {verdict}"
+        problems = verdict_problems(case, verdict)
+        lateness = late(attempt.reply_seconds, case.request.timeout_s)
+        attempt.problem = "; ".join([*problems, *([lateness] if lateness else [])])
+        return
     sent, status, body, attempt.reply_seconds = session.send(case)
     observed = parse_reply(sent, status, body)
     attempt.got = observed_text(observed)
@@ -324,6 +335,8 @@ def judge_all(
 
 
 def _missing(*, case: Case, capabilities: frozenset[str]) -> list[str]:
+    if EVALUATE_API in capabilities and case.platform is None:
+        return ["an admission webhook (classic case; the adapter has evaluate-api)"]
     return sorted(set(case.expect.features) - capabilities)
 
 

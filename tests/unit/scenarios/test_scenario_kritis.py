@@ -141,3 +141,12 @@ def test_pgp_key_in_platform_policy_or_with_file_is_refused() -> None:
                         " containerAnalysisAttestationProjects: [projects/p]}}]}]}}\n")
     with pytest.raises(InputError, match="PGP key"):
         load_scenario(text, source="s.yaml")
+
+
+def test_via_webhook_refuses_kritis_environments() -> None:
+    from kritis_sim.errors import ScenarioError
+    from kritis_sim.scenarios.runner import run_scenarios
+
+    scenario = load_scenario((ROOT / "kritis-allowlists.yaml").read_text(), base_dir=ROOT, root=ROOT)
+    with pytest.raises(ScenarioError, match="guarded by Kritis resources; --via webhook does not serve them"):
+        run_scenarios([scenario], via="webhook", keys=KEYS)

@@ -25,8 +25,9 @@ Schemas are loaded once per process and (apiVersion, kind) (60-100 ms for
 the shared definitions, then 1-4 ms per object; docs/review.md has figures).
 Objects that passed are remembered by their *shape* (:func:`_shape`): the
 object with the string values of fields the schemas type as any string
-(names, namespaces, uids, images, timestamps, label and annotation values)
-blanked. Blanking a string the schema only requires to be a string cannot
+(names, namespaces, uids, images, timestamps, label and annotation values,
+in metadata, owner references and containers) blanked. Blanking a string
+the schema only requires to be a string cannot
 change the schema's answer, so the thousands of Pods of a snapshot or an audit
 log that differ only in names and images are schema-checked once; the
 DNS-name checks of ``metadata`` still run on every object. At most
@@ -58,7 +59,9 @@ K8S_VERSION = "1.33.0"
 
 _SCHEMA_DIR = f"v{K8S_VERSION}-local-strict"
 _DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
+_DNS_SUBDOMAIN = re.compile(
+    r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*"
+)
 # Unknown fields first (a misspelt key also shows up as a missing one), then
 # wrong values, then missing fields.
 _ORDER = {"additionalProperties": 0, "required": 2}
@@ -82,34 +85,71 @@ _SHAPES_KEPT = 4096
 _valid_shapes: dict[bytes, None] = {}
 
 
-_ANY_STRING_VALUE = re.compile(
-    rb'"(' + b"|".join(k.encode() for k in sorted(_ANY_STRING)) + rb')":"(?:[^"\\]|\\.)*"'
-)
-
-
-def _blank_maps(meta: dict[str, Any]) -> dict[str, Any]:
-    """``metadata`` with its label and annotation values blanked."""
-    out = dict(meta)
-    for key in _STRING_MAPS:
-        found = meta.get(key)
-        if isinstance(found, dict):
-            out[key] = {k: "" if isinstance(v, str) else v for k, v in found.items()}
+def _blank_strings(node: Any) -> Any:
+    """A dict's strings of :data:`_ANY_STRING` fields, and its label and
+    annotation values, blanked (one level; other values kept)."""
+    if not isinstance(node, dict):
+        return node
+    out = dict(node)
+    for key, value in node.items():
+        if isinstance(value, str) and key in _ANY_STRING:
+            out[key] = ""
+        elif key in _STRING_MAPS and isinstance(value, dict):
+            out[key] = {k: "" if isinstance(v, str) else v for k, v in value.items()}
+        elif key == "ownerReferences" and isinstance(value, list):
+            out[key] = [_blank_strings(ref) for ref in value]
     return out
+
+
+#: Where a kind keeps its pod template, below ``spec``.
+_TEMPLATE = {"CronJob": ("jobTemplate", "spec", "template")}
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def _blank_pod_spec(spec: Any) -> Any:
+    if not isinstance(spec, dict):
+        return spec
+    out = dict(spec)
+    for key in _CONTAINER_LISTS:
+        value = spec.get(key)
+        if isinstance(value, list):
+            out[key] = [_blank_strings(c) for c in value]
+    return out
+
+
+def _blank_template(node: Any, steps: tuple[str, ...]) -> Any:
+    """``node`` with the pod template at ``steps`` below it blanked."""
+    if not isinstance(node, dict):
+        return node
+    if not steps:
+        return {
+            **node,
+            "metadata": _blank_strings(node.get("metadata")),
+            "spec": _blank_pod_spec(node.get("spec")),
+        } if isinstance(node.get("spec"), dict) else node  # fmt: skip
+    return {**node, steps[0]: _blank_template(node.get(steps[0]), steps[1:])}
 
 
 def _shape(obj: Mapping[str, Any]) -> bytes | None:
     """The shape of ``obj`` (None when it cannot be serialised): its JSON
-    with the string values of :data:`_ANY_STRING` fields, and of the
-    object's own labels and annotations, blanked. In JSON text ``"key":"``
-    with unescaped quotes only occurs where an object key starts, never inside
-    a string, so only field values are blanked."""
+    with the strings of :data:`_ANY_STRING` fields blanked in its metadata,
+    owner references, pod template metadata and containers, and its label
+    and annotation values. Only those places are visited (quick); the same
+    field elsewhere is kept, which only makes fewer objects share a shape."""
+    shaped = dict(obj)
+    shaped["metadata"] = _blank_strings(obj.get("metadata"))
+    spec = obj.get("spec")
+    if obj.get("kind") == "Pod":
+        shaped["spec"] = _blank_pod_spec(spec)
+    elif isinstance(spec, dict):
+        steps = _TEMPLATE.get(str(obj.get("kind")), ("template",))
+        shaped["spec"] = _blank_template(spec, steps)
+    if "metadata" not in obj:
+        del shaped["metadata"]
     try:
-        if isinstance(obj.get("metadata"), dict):
-            obj = {**obj, "metadata": _blank_maps(obj["metadata"])}
-        raw = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(shaped, option=orjson.OPT_SORT_KEYS)
     except (TypeError, orjson.JSONEncodeError):
         return None
-    return _ANY_STRING_VALUE.sub(rb'"\1":""', raw)
 
 
 def _schema_file(name: str) -> Any:
@@ -208,9 +248,7 @@ def _metadata(obj: Mapping[str, Any], locator: Locator, base: Path) -> None:
         raise _fail(locator, (*base, "metadata"), "missing required field 'metadata'")
     name, generate = meta.get("name"), meta.get("generateName")
     if name is None and generate is None:
-        raise _fail(
-            locator, (*base, "metadata"), "missing 'name' (or 'generateName')"
-        )
+        raise _fail(locator, (*base, "metadata"), "missing 'name' (or 'generateName')")
     problem = name_problem(name) if isinstance(name, str) else None
     if problem is not None:
         raise _fail(locator, (*base, "metadata", "name"), problem)
@@ -219,7 +257,9 @@ def _metadata(obj: Mapping[str, Any], locator: Locator, base: Path) -> None:
         try:
             check_namespace(namespace, format_path((*base, "metadata", "namespace")))
         except ManifestError as exc:
-            raise _fail(locator, (*base, "metadata", "namespace"), exc.message) from None
+            raise _fail(
+                locator, (*base, "metadata", "namespace"), exc.message
+            ) from None
 
 
 def check_object(obj: Mapping[str, Any], locator: Locator, base: Path = ()) -> bool:

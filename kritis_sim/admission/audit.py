@@ -26,6 +26,7 @@ from typing import Any, TextIO
 from kritis_sim.admission.workloads import NotRejudged, Workload
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.model.decision import Decision
+from kritis_sim.model.fix import Fix
 
 __all__ = ["AuditLog", "AuditRecord", "audit_record", "not_rejudged_record"]
 
@@ -42,9 +43,11 @@ def audit_record(
     target: DeployTarget,
     decision: Decision,
     latency_ms: float,
+    fixes: tuple[Fix, ...] = (),
 ) -> AuditRecord:
-    """The JSON-ready record of one decision."""
-    return {
+    """The JSON-ready record of one decision (``fixes``: what would make each
+    denied image pass, from :mod:`kritis_sim.core.fixes`; omitted when none)."""
+    record: AuditRecord = {
         "time": time.isoformat(),
         "endpoint": endpoint,
         "uid": uid,
@@ -78,6 +81,9 @@ def audit_record(
         ],
         "latencyMs": round(latency_ms, 3),
     }
+    if fixes:
+        record["fixes"] = [f.to_dict() for f in fixes]
+    return record
 
 
 def not_rejudged_record(

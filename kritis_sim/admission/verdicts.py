@@ -4,7 +4,10 @@ One place decides the user-facing text of every outcome, for both wire
 formats: the denial message, the warnings kubectl prints (dry-run and
 breakglass admissions say what would have been blocked; a breakglass marker
 on a controller's own metadata is said to belong on its pod template), and the
-audit annotations (an UPDATE that changes no image: ``images-not-rejudged``). Annotation keys are sent *without* GKE's
+audit annotations (an UPDATE that changes no image: ``images-not-rejudged``).
+A denial's message ends with a short fix hint (``Fix: attest ... with key id
+...``, at most :data:`MAX_FIX_HINT` characters; the full fixes go to the audit
+log) when the caller passes the fixes of :mod:`kritis_sim.core.fixes`. Annotation keys are sent *without* GKE's
 ``imagepolicywebhook.image-policy.k8s.io/`` prefix because the API server
 prefixes them itself (with the webhook name for AdmissionReview, with that very
 prefix for ImageReview), and a key holding two ``/`` would be dropped as not a
@@ -17,11 +20,13 @@ from __future__ import annotations
 
 from kritis_sim.admission.review import AdmissionVerdict, shorten
 from kritis_sim.admission.workloads import NotApplicable, NotRejudged, Workload
+from kritis_sim.core.fixes import Fix, hint
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.model.decision import AUDIT_PREFIX, Decision
 
 __all__ = [
     "DENIAL_REASONS",
+    "MAX_FIX_HINT",
     "UNSATISFIED_ATTESTORS",
     "decision_verdict",
     "not_applicable_verdict",
@@ -36,6 +41,9 @@ DENIAL_REASONS = "denial-reasons"
 #: Scenario ``reason`` expectations match these lines through the webhook as
 #: they do in-process.
 UNSATISFIED_ATTESTORS = "unsatisfied-attestors"
+#: The longest fix hint appended to a denial message (kubectl prints the
+#: message on one line; the API server keeps it in events of bounded size).
+MAX_FIX_HINT = 300
 
 
 def unsatisfied_attestor_lines(decision: Decision) -> tuple[str, ...]:
@@ -87,11 +95,17 @@ def _warnings(decision: Decision, workload: Workload) -> tuple[str, ...]:
 
 
 def decision_verdict(
-    decision: Decision, workload: Workload, target: DeployTarget | None = None
+    decision: Decision,
+    workload: Workload,
+    target: DeployTarget | None = None,
+    fixes: tuple[Fix, ...] = (),
 ) -> AdmissionVerdict:
     """The webhook's answer for a decided workload; a denial ends with the
-    deploy target it was judged for, when ``target`` is given."""
+    deploy target it was judged for, when ``target`` is given, after a short
+    hint from ``fixes``."""
     message = decision.message
+    if not decision.allowed and fixes:
+        message += " " + hint(fixes, MAX_FIX_HINT)
     if not decision.allowed and target is not None:
         message += f" [{target.describe()}]"
     if not decision.allowed and workload.kind != "Pod":

@@ -70,6 +70,7 @@ from kritis_sim.admission.workloads import (
     workload_from_image_review,
 )
 from kritis_sim.core.decide import DecisionOptions
+from kritis_sim.core.fixes import Fix, fixes
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.crypto.verify import VerificationCache
 from kritis_sim.errors import InputError, WebhookRequestError
@@ -253,6 +254,9 @@ class _Webhook:
             budget=remaining,
         )
         elapsed = time.perf_counter() - started
+        found: tuple[Fix, ...] = ()
+        if not decision.verdict_allowed and not decision.failed_closed:
+            found = fixes(decision, self.enforcer.last_attestors)
         self.metrics.decision(
             endpoint,
             verdict_label(
@@ -274,9 +278,10 @@ class _Webhook:
                     target=target,
                     decision=decision,
                     latency_ms=elapsed * 1000,
+                    fixes=found,
                 )
             )
-        return decision_verdict(decision, workload, target)
+        return decision_verdict(decision, workload, target, found)
 
     async def validate(self, request: Request) -> Response:
         """POST /validate: an AdmissionReview."""

@@ -16,8 +16,11 @@ name); Istio identity rules need --istio-trust-domain (or none).
 
 Decisions are printed as JSON on stdout (one item: its decision, or the
 AdmissionReview response; several items: a list, in input order) and
-explained in words on stderr, each with its deploy target. Exit status: the
-worst item's, 0 allowed, 1 denied, 2 unusable input.
+explained in words on stderr, each with its deploy target. A denied image
+also gets what would make it pass (docs/review.md, "Fixing a denial"): on
+stderr, in a ``fixes`` list of the JSON decision, and as a short hint in an
+AdmissionReview's denial message. Exit status: the worst item's, 0 allowed,
+1 denied, 2 unusable input.
 
 With --semantics kritis the decision is Kritis admission's: --policy holds
 Kritis resources (a file or a directory), --occurrences ATTESTATION and
@@ -59,6 +62,7 @@ from kritis_sim.cli.target import (
 )
 from kritis_sim.core.decide import DecisionOptions, decide
 from kritis_sim.core.explain import explain
+from kritis_sim.core.fixes import Fix, fixes, render
 from kritis_sim.core.source import AttestationSource, InMemorySource
 from kritis_sim.errors import InputError, ManifestError, WebhookRequestError
 from kritis_sim.model.attestor import Attestor
@@ -203,14 +207,26 @@ class _Reviewer:
         text = describe_target(target, self.settings)
         return decision, "\n".join([text, *(f"note: {n}" for n in notes)])
 
+    def fixes(self, decision: Decision) -> tuple[Fix, ...]:
+        """What would make each denied image pass (none when allowed)."""
+        if decision.verdict_allowed:
+            return ()
+        return fixes(decision, self.world.attestors, self.world.source)
+
     def review(self, item: Item) -> _Outcome:
         data = item.data
         try:
             if data.get("kind") == "ImageReview":
                 workload = workload_from_image_review(parse_image_review(data))
                 decision, target = self.judge(workload)
-                reply = image_review_reply(decision_verdict(decision, workload))
-                text = f"ImageReview ({item.where})\n{target}\n{explain(decision)}"
+                found = self.fixes(decision)
+                reply = image_review_reply(
+                    decision_verdict(decision, workload, fixes=found)
+                )
+                text = (
+                    f"ImageReview ({item.where})\n{target}\n{explain(decision)}"
+                    + _fix_text(found)
+                )
                 return _Outcome(reply, decision.allowed, text)
             is_review = data.get("kind") == "AdmissionReview"
             review = (
@@ -231,8 +247,9 @@ class _Reviewer:
             )
             return _Outcome(out, True, f"{item.where}: {reason}")
         decision, target = self.judge(found)
+        remedies = self.fixes(decision)
         out = (
-            admission_reply(parsed, decision_verdict(decision, found))
+            admission_reply(parsed, decision_verdict(decision, found, fixes=remedies))
             if is_review
             else {
                 "object": {
@@ -241,13 +258,18 @@ class _Reviewer:
                     "name": found.name,
                 },
                 **decision.to_dict(),
+                "fixes": [f.to_dict() for f in remedies],
             }
         )
         text = (
             f"{found.kind} {found.namespace}/{found.name} ({item.where})\n"
-            f"{target}\n{explain(decision)}"
+            f"{target}\n{explain(decision)}" + _fix_text(remedies)
         )
         return _Outcome(out, decision.allowed, text)
+
+
+def _fix_text(found: tuple[Fix, ...]) -> str:
+    return "\n" + render(found) if found else ""
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,6 +13,14 @@ from typing import Any
 __all__ = ["Fix", "SeenKey"]
 
 
+def _abbreviated(image: str) -> str:
+    """``repo@sha256:0123456789ab...``: a digest cut to 12 hex digits."""
+    head, at, digest = image.partition("@")
+    if not at or len(digest) <= 19:
+        return image
+    return f"{head}@{digest[:19]}..."
+
+
 @dataclass(frozen=True, slots=True)
 class SeenKey:
     """One key id found on the image's attestations of the attestor's note.
@@ -67,15 +75,15 @@ class Fix:
 
     def short(self) -> str:
         """A short hint for size-limited places (the webhook's message)."""
+        image = _abbreviated(self.image)
         if self.kind == "attest":
-            ids = ", ".join(self.accepted_key_ids)
+            ids = " or ".join(self.accepted_key_ids)
             return (
-                f"attest {self.image} as {self.attestor} on note {self.note} "
-                f"with key id {ids}."
+                f"attest {image} as {self.attestor} (note {self.note}, key id {ids})."
             )
         if self.kind == "allowlist":
             return f"allowlist {self.pattern!r}."
-        return self.summary
+        return f"{image}: {self.kind}."
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (camelCase; absent fields omitted)."""

@@ -82,7 +82,9 @@ def test_attest_fix_names_attestor_note_keys_and_why_seen_keys_failed() -> None:
     ]
     assert fixes_by_image(found)[IMAGE][0]["seenKeys"]
     assert "key ids seen: someone-else (unknown-key-id)" in render(found)
-    assert hint(found).startswith(f"Fix: attest {IMAGE} as {qa}")
+    assert hint(found).startswith(
+        f"Fix: attest {IMAGE[: IMAGE.index('@') + 20]}... as {qa} (note "
+    )
 
 
 def test_stale_attestation_is_reported_as_too_old() -> None:

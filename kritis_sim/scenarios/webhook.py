@@ -16,8 +16,10 @@ warnings and audit annotations), as a cluster would see it; the reason lines a
 ``reason`` expectation matches are read from the audit annotations
 ``denial-reasons`` and ``unsatisfied-attestors``.
 
-An environment guarded by a platform policy gets its own webhook, serving
-that policy through a judge provider (:func:`kritis_sim.scenarios.platform.judge`,
+An environment guarded by Kritis resources gets its own webhook too, the
+judge and object reading of ``kritis-sim webhook --semantics kritis`` over
+the world's store (:mod:`.kritis`). An environment guarded by a platform
+policy gets its own webhook, serving that policy through a judge provider (:func:`kritis_sim.scenarios.platform.judge`,
 what ``kritis-sim webhook --platform-policy`` serves) over the world's
 occurrences, upload times and builders' roots of trust.
 """
@@ -115,6 +117,27 @@ class _CurrentPlatform:
         return self.current._get().platform_source.attestations(project, resource_url)
 
 
+class _CurrentKritis:
+    """The Kritis seams of one environment of whichever world runs now."""
+
+    nonblocking = True
+
+    def __init__(self, current: _CurrentWorld, environment: str) -> None:
+        self.current, self.environment = current, environment
+
+    def judge(self) -> Judge:
+        from kritis_sim.core.kritis.judge import KritisJudge
+
+        world = self.current._get()
+        return KritisJudge(world.kritis[self.environment], world.options.cache)
+
+    def occurrences(self, resource_url: str, note_name: str) -> Sequence[Any]:
+        return self.current._get().kritis_source.occurrences(resource_url, note_name)
+
+    def vulnerabilities(self, project: str, resource_url: str) -> Sequence[Any]:
+        return self.current._get().kritis_source.vulnerabilities(project, resource_url)
+
+
 class ViaWebhook:
     """Answers deploys through the webhook over HTTPS on 127.0.0.1.
 
@@ -197,21 +220,45 @@ class ViaWebhook:
             self._servers[key] = (server, app)
         return str(self._servers[key][0].base_url)
 
+    def _kritis_url(self, environment: str) -> str:
+        """The webhook serving ``environment``'s Kritis resources as
+        ``kritis-sim webhook --semantics kritis`` does (its judge and its
+        reading of objects: kinds, operations, Kritis' breakglass annotation)."""
+        from kritis_sim.admission.webhook import WebhookConfig, create_app
+        from kritis_sim.cli.kritis_inputs import kritis_interpret
+        from kritis_sim.serving import ServerThread
+
+        key = f"kritis:{environment}"
+        if key not in self._servers:
+            seams = _CurrentKritis(self._current, environment)
+            config = WebhookConfig(
+                policy_provider=None,
+                judge_provider=seams.judge,
+                source=seams,
+                clock=self._current.clock,
+                workers=4,
+                interpret=kritis_interpret,
+            )
+            app = create_app(config)
+            server = ServerThread(
+                app,
+                ssl_certfile=str(self._files["tls.crt"]),
+                ssl_keyfile=str(self._files["tls.key"]),
+            ).start()
+            self._servers[key] = (server, app)
+        return str(self._servers[key][0].base_url)
+
     def submit(self, world: World, environment: str, request: Request) -> Reply:
         """See :meth:`kritis_sim.scenarios.simulator.Deployer.submit`."""
         if self._client is None:
             raise RuntimeError("use ViaWebhook as a context manager")
-        if environment in world.kritis:
-            from kritis_sim.errors import ScenarioError
-
-            raise ScenarioError(
-                f"{world.scenario.where}: environment {environment!r} is guarded by Kritis resources; "
-                "--via webhook does not serve them yet (run it in-process)"
-            )
         self._current.world = world
         cluster = world.scenario.environments[environment].cluster
-        platform = environment if environment in world.platform_policies else None
-        url = self._base_url(cluster, world.scenario.check_docker_reference, platform) + "/validate"
+        if environment in world.kritis:
+            url = self._kritis_url(environment) + "/validate"
+        else:
+            platform = environment if environment in world.platform_policies else None
+            url = self._base_url(cluster, world.scenario.check_docker_reference, platform) + "/validate"
         response = self._client.post(url, params={"timeout": "10s"}, json=dict(request.review))
         self.requests += 1
         if response.status_code != 200:

@@ -62,8 +62,6 @@ def test_bundled_scenarios_cover_the_required_stories() -> None:
 
 def test_bundled_scenarios_hold_through_the_webhook() -> None:
     scenarios, _ = load_all(FILES)
-    # Kritis-guarded environments are in-process only (the run refuses --via webhook).
-    scenarios = [s for s in scenarios if not any(e.kritis for e in s.environments.values())]
     summary = run_scenarios(scenarios, via="webhook", keys=KEYS)
     assert summary.ok, "\n\n".join(f for r in summary.results for f in r.failures)
     inprocess = run_scenarios(scenarios, keys=KEYS)

@@ -143,10 +143,14 @@ def test_pgp_key_in_platform_policy_or_with_file_is_refused() -> None:
         load_scenario(text, source="s.yaml")
 
 
-def test_via_webhook_refuses_kritis_environments() -> None:
-    from kritis_sim.errors import ScenarioError
+def test_kritis_environments_through_the_webhook() -> None:
     from kritis_sim.scenarios.runner import run_scenarios
 
-    scenario = load_scenario((ROOT / "kritis-allowlists.yaml").read_text(), base_dir=ROOT, root=ROOT)
-    with pytest.raises(ScenarioError, match="guarded by Kritis resources; --via webhook does not serve them"):
-        run_scenarios([scenario], via="webhook", keys=KEYS)
+    text = (ROOT / "kritis-online-merchant.yaml").read_text()
+    scenario = load_scenario(text, source="m.yaml", base_dir=ROOT, root=ROOT)
+    summary = run_scenarios([scenario], via="webhook", keys=KEYS)
+    assert summary.ok, summary.results[0].failures
+    # The webhook reads Kritis' annotation from the object: without it, refused.
+    broken = load_scenario(text.replace("      breakglass: true\n", "", 1), source="m.yaml", base_dir=ROOT, root=ROOT)
+    failures = run_scenarios([broken], via="webhook", keys=KEYS).results[0].failures
+    assert any("breakglass" in f for f in failures)

@@ -219,13 +219,13 @@ class _Reviewer:
             if data.get("kind") == "ImageReview":
                 workload = workload_from_image_review(parse_image_review(data))
                 decision, target = self.judge(workload)
-                found = self.fixes(decision)
+                remedies = self.fixes(decision)
                 reply = image_review_reply(
-                    decision_verdict(decision, workload, fixes=found)
+                    decision_verdict(decision, workload, fixes=remedies)
                 )
                 text = (
                     f"ImageReview ({item.where})\n{target}\n{explain(decision)}"
-                    + _fix_text(found)
+                    + _fix_text(remedies)
                 )
                 return _Outcome(reply, decision.allowed, text)
             is_review = data.get("kind") == "AdmissionReview"

@@ -187,7 +187,8 @@ class DifferentialRun:
         seconds: wall time.
         seed: the seed (given, or chosen at random and recorded).
         batch_size: the most worlds per configuration.
-        reload_seconds: the measured configuration switch (median).
+        reload_seconds: the measured configuration switch (median; 0 when
+            the batch size was given, so nothing was measured).
     """
 
     result: CaseResult
@@ -284,8 +285,10 @@ def differential(
     run = _Run(examples, seconds, shrink_seconds)
     with tempfile.TemporaryDirectory(prefix="kritis-generated-") as tmp, \
             open_session(entrypoint, persistent=persistent) as (session, capabilities):  # fmt: skip
-        reload_s, review_s = _measure(session, capabilities)
-        size = batch_size or batch_size_for(reload_s, review_s)
+        reload_s, size = 0.0, batch_size or 0
+        if not size:  # measured only when needed
+            reload_s, review_s = _measure(session, capabilities)
+            size = batch_size_for(reload_s, review_s)
         cases = _Cases(Path(tmp))
         run.started = time.perf_counter()
 

@@ -86,6 +86,22 @@ def test_allowlist_pattern_and_namespaces() -> None:
     assert any("unlisted PGP key" in f for f in fails)
 
 
+def test_only_kritis_kinds_are_judged() -> None:
+    fails = _run("kritis-allowlists.yaml", "kind: StatefulSet, expect: allowed", "kind: StatefulSet, expect: denied")
+    assert any("StatefulSet" in f for f in fails)
+
+
+def test_misspelled_field_in_kritis_file_is_refused_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "k.yaml").write_text(
+        "apiVersion: kritis.grafeas.io/v1beta1\nkind: ImageSecurityPolicy\nmetadata: {name: i}\n"
+        "spec:\n  packageVulnerabilityRequirements:\n    maximumSeverty: HIGH\n"
+    )
+    text = _ENV.replace("%s", "      {file: k.yaml}")
+    with pytest.raises(InputError) as err:
+        load_scenario(text, source="s.yaml", base_dir=tmp_path, root=tmp_path)
+    assert "k.yaml:6" in str(err.value) and "maximumSeverity" in str(err.value)
+
+
 def test_attestations_are_pgp_signed_with_fingerprint_id() -> None:
     scenario = load_scenario((ROOT / "kritis-allowlists.yaml").read_text(), base_dir=ROOT, root=ROOT)
     world = World(scenario, keys=KEYS)

@@ -14,6 +14,7 @@ set applies.
 Output: one ``EvaluateGkePolicyResponse`` as JSON on stdout, with one
 ``PodResult`` per object in input order and the worst verdict overall
 (NON_CONFORMANT > ERROR > CONFORMANT); an explanation in words on stderr
+(with, per image that does not conform, what would make it conform)
 (``--format text``: the explanation on stdout, no JSON). Checks that kritis-sim
 does not evaluate yet report ERROR, which is never conformant.
 
@@ -47,7 +48,9 @@ from kritis_sim.cli.platform_inputs import (
     platform_source,
 )
 from kritis_sim.cli.review_inputs import as_admission_review, is_review, load_items
+from kritis_sim.core.fixes import fixes, render
 from kritis_sim.core.platform import evaluate_platform_policy
+from kritis_sim.core.platform.verdict import platform_decision
 from kritis_sim.errors import (
     InputError,
     ManifestError,
@@ -247,6 +250,10 @@ def _explain(response: EvaluateGkePolicyResponse, titles: Sequence[str]) -> str:
                     f"      check {check.index} {check.type}{named}: "
                     f"{check.verdict.value}{why}"
                 )
+        one = EvaluateGkePolicyResponse(verdict=pod.verdict, results=(pod,))
+        found = fixes(platform_decision(one))
+        if found:
+            lines.append(render(found))
     verdict = response.verdict
     code = 0 if verdict is Verdict.CONFORMANT else 1
     closing = {

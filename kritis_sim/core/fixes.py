@@ -43,7 +43,7 @@ from kritis_sim.core.source import AttestationSource
 from kritis_sim.errors import GrafeasError, ImageRefError
 from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.decision import Decision, ImageVerdict, OutcomeReason
-from kritis_sim.model.fix import Fix, SeenKey
+from kritis_sim.model.fix import Fix, SeenKey, abbreviated
 from kritis_sim.model.imageref import ImageRef
 
 __all__ = ["Fix", "SeenKey", "fixes", "fixes_by_image", "hint", "render"]
@@ -241,7 +241,8 @@ def render(found: Iterable[Fix]) -> str:
     """Multi-line text: ``fix:`` lines, key ids and commands, indented."""
     lines: list[str] = []
     for fix in found:
-        lines.append(f"      fix ({fix.kind}) for {fix.image}: {fix.summary}")
+        image = abbreviated(fix.image)
+        lines.append(f"      fix ({fix.kind}) for {image}: {fix.summary}")
         if fix.accepted_key_ids:
             lines.append(f"        accepted key ids: {', '.join(fix.accepted_key_ids)}")
         if fix.attestor is not None and fix.kind == "attest":

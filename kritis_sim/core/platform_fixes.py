@@ -15,7 +15,8 @@ that did not conform, saying what would make it conform:
   ``maxUploadAgeDays``);
 * ``TrustedDirectoryCheck``: push the image under one of
   ``trustedDirPatterns``;
-* an ERROR verdict: the input the check needed (scan, metadata) was missing.
+* an ERROR verdict: the input the check needed (scan, upload time, roots
+  of trust) was missing; the fix says which.
 
 Pure; the allowlist alternative is added by :mod:`kritis_sim.core.fixes`.
 """
@@ -60,10 +61,19 @@ _ADVICE = {
     ),
 }
 
-_ERROR = (
-    "the check could not be evaluated; provide what it needs (a vulnerability "
-    "scan / discovery occurrence, image metadata, provenance) and retry"
-)
+#: What the check needed when it could not be evaluated (ERROR), per type.
+_ERROR_ADVICE = {
+    "VulnerabilityCheck": (
+        "record a vulnerability scan of the image: DISCOVERY and VULNERABILITY "
+        "occurrences (kritis-sim vulns --image IMAGE@sha256:... REPORT.json)"
+    ),
+    "ImageFreshnessCheck": ("supply the image's upload time (--image-metadata FILE)"),
+    "SlsaCheck": (
+        "configure the builder's roots of trust (--trusted-builders FILE) and "
+        "attach its provenance"
+    ),
+}
+_ERROR = "the check could not be evaluated; supply what it needs and retry"
 
 
 def _result(verdict: ImageVerdict, detail: Any) -> ImageResult | None:
@@ -92,16 +102,15 @@ def platform_fixes(verdict: ImageVerdict, detail: Any) -> tuple[Fix, ...]:
         named = f" {check.display_name!r}" if check.display_name else ""
         where = f"check {check.index} {check.type}{named}"
         advice = (
-            _ERROR
+            _ERROR_ADVICE.get(check.type, _ERROR)
             if check.verdict is Verdict.ERROR
             else _ADVICE.get(check.type, "change the image or the check")
         )
-        why = f" ({check.explanation})" if check.explanation else ""
         out.append(
             Fix(
                 verdict.image,
                 "platform-check",
-                f"{where}: {check.verdict.value}{why}; {advice}",
+                f"{where} ({check.verdict.value}): {advice}",
                 check=where,
             )
         )

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Fix", "SeenKey"]
+__all__ = ["Fix", "SeenKey", "abbreviated"]
 
 
-def _abbreviated(image: str) -> str:
+def abbreviated(image: str) -> str:
     """``repo@sha256:0123456789ab...``: a digest cut to 12 hex digits."""
     head, at, digest = image.partition("@")
     if not at or len(digest) <= 19:
@@ -75,7 +75,7 @@ class Fix:
 
     def short(self) -> str:
         """A short hint for size-limited places (the webhook's message)."""
-        image = _abbreviated(self.image)
+        image = abbreviated(self.image)
         if self.kind == "attest":
             ids = " or ".join(self.accepted_key_ids)
             return (

@@ -38,7 +38,7 @@ def test_review_denial_lists_fixes_and_the_sign_line_makes_it_pass(
     attest = out["fixes"][0]
     assert attest["attestor"] == "projects/shop/attestors/qa"
     assert attest["seenKeys"] == []
-    assert "fix (attest) for " + OTHER in err
+    assert "fix (attest) for gcr.io/shop/api@sha256:dddddddddddd...: attest " in err
     assert "key ids seen: none" in err
     words = shlex.split(attest["commands"][0])
     assert words[:2] == ["kritis-sim", "sign"]

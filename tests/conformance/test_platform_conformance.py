@@ -15,7 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from kritis_sim.conformance.case import CATALOGUE, Case, load_case, load_catalogue
+from kritis_sim.conformance.case import CATALOGUE, Case, load_case
 from kritis_sim.conformance.defects_platform import PLATFORM_DEFECTS
 from kritis_sim.conformance.runner import run_cases
 
@@ -33,7 +33,7 @@ sys.exit(serve(setup=setup) if sys.argv[1] == "serve" else ref.main(sys.argv[1:]
 
 
 def platform_cases() -> list[Case]:
-    return [c for c in load_catalogue(CATALOGUE) if c.target.model == "platform"]
+    return [load_case(d) for d in sorted(CATALOGUE.glob("platform_*"))]
 
 
 def _defect_copies(tmp_path: Path) -> tuple[list[Case], dict[str, str]]:

@@ -26,6 +26,7 @@ Results are memoised by world, so replays during shrinking cost nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import statistics
@@ -102,11 +103,6 @@ class _Cases:
             name=name + ("" if allowed else "_deny"),
             expect=replace(probe.expect, allowed=allowed),
         )
-
-    @property
-    def configurations(self) -> int:
-        """How many configurations were written."""
-        return len(self._dirs)
 
 
 class _Stop(BaseException):
@@ -266,6 +262,7 @@ def differential(
     batch_size: int | None = None,
     seed: int | None = None,
     persistent: bool = True,
+    session_: tuple[_Session, frozenset[str]] | None = None,
 ) -> DifferentialRun:
     """Run up to ``examples`` generated cases for at most ``seconds``.
 
@@ -280,15 +277,27 @@ def differential(
         seed: makes the draws reproducible, with the same batch size (None:
             a random seed, recorded in the result).
         persistent: use the adapter's persistent mode when it has one.
+        session_: an open session (:func:`~kritis_sim.conformance.runner.open_session`)
+            to run in instead of a new one (``entrypoint`` is then only a label);
+            its configuration is set up afresh first.
     """
     seed = random.randrange(2**32) if seed is None else seed
     run = _Run(examples, seconds, shrink_seconds)
-    with tempfile.TemporaryDirectory(prefix="kritis-generated-") as tmp, \
-            open_session(entrypoint, persistent=persistent) as (session, capabilities):  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="kritis-generated-")
+        )
+        if session_ is None:
+            session_ = stack.enter_context(
+                open_session(entrypoint, persistent=persistent)
+            )
+        session, capabilities = session_
+        session.reconfigure()
         reload_s, size = 0.0, batch_size or 0
         if not size:  # measured only when needed
             reload_s, review_s = _measure(session, capabilities)
             size = batch_size_for(reload_s, review_s)
+        before = session.configurations  # the probes above do not count
         cases = _Cases(Path(tmp))
         run.started = time.perf_counter()
 
@@ -311,7 +320,7 @@ def differential(
             hypothesis_seed(seed)(check)()
         except (AssertionError, Flaky, _Stop):
             pass  # a disagreement (Flaky: one that did not reproduce) or a budget
-        configurations = cases.configurations
+        configurations = session.configurations - before
     elapsed = time.perf_counter() - run.started
 
     def made(result: CaseResult) -> DifferentialRun:

@@ -139,6 +139,12 @@ class _Session:
             )
             self.endpoint = endpoint
 
+    def reconfigure(self) -> None:
+        """Forget the current configuration: the next case is set up afresh
+        (for an adapter whose answers depend on more than the case)."""
+        self.config_key = None
+        self._broken = None
+
     @property
     def configurations(self) -> int:
         """How many configurations the adapter was given so far."""

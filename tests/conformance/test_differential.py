@@ -12,8 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from kritis_sim.cli.main import main
 from kritis_sim.conformance.case import load_case
 from kritis_sim.conformance.differential import (
@@ -21,9 +19,9 @@ from kritis_sim.conformance.differential import (
     MIN_BATCH,
     batch_size_for,
     differential,
-    run_differential,
 )
 from kritis_sim.conformance.reference import reference_result
+from kritis_sim.conformance.runner import open_session
 
 ADAPTER = f"{sys.executable} -m kritis_sim.conformance.reference_adapter"
 EXAMPLES = 50
@@ -46,34 +44,57 @@ def test_fifty_generated_cases_agree_with_the_reference(tmp_path: Path) -> None:
     assert MIN_BATCH <= run.batch_size <= MAX_BATCH
 
 
-@pytest.mark.parametrize(
-    ("defect", "seed"),
-    [
-        # Seeds re-chosen when the world strategies gained a draw (per-attestor
-        # freshness limits): each catches its defect within the 50 cases.
-        ("any-attestor-suffices", 1),
-        ("key-id-ignored", 2),
-        ("wrong-note-accepted", 9),
-        ("tags-accepted", 2),
-        ("star-crosses-slash", 4),
-    ],
-)
-def test_generated_cases_catch_defect(defect: str, seed: int, tmp_path: Path) -> None:
-    result = run_differential(
-        f"{ADAPTER} --defect {defect}",
-        examples=EXAMPLES,
-        out_dir=tmp_path,
-        seed=seed,
-        shrink_seconds=1.0,
-        batch_size=16,  # the seeds were chosen for batches of up to 16
-    )
-    assert result.outcome == "failed", f"{defect} not caught: {result.detail}"
-    (written,) = tmp_path.iterdir()
-    case = load_case(written)
-    # The counterexample is a valid catalogue case: its name and expectation
-    # agree with the reference decision.
-    assert case.must_deny == (not case.expect.allowed)
-    assert reference_result(case).observed.allowed == case.expect.allowed
+#: Defect -> seed. Seeds re-chosen when the world strategies gained a draw
+#: (per-attestor freshness limits): each catches its defect within 50 cases.
+CAUGHT = {
+    "any-attestor-suffices": 1,
+    "key-id-ignored": 2,
+    "wrong-note-accepted": 9,
+    "tags-accepted": 2,
+    "star-crosses-slash": 4,
+}
+
+#: An adapter whose ``setup`` gives each configuration the defect named in
+#: the file ``argv[1]`` at that moment: one serve session for every defect.
+_DEFECT_FROM_FILE = """
+import sys
+from pathlib import Path
+from kritis_sim.conformance import reference_adapter as ref
+from kritis_sim.conformance.reference_serve import serve
+current = Path(sys.argv[1])
+def setup(case, grafeas, out, _defect):
+    ref.setup(case, grafeas, out, current.read_text().strip() or None)
+if sys.argv[2] == "capabilities":
+    sys.exit(ref.main(["capabilities"]))
+sys.exit(serve(setup=setup))
+"""
+
+
+def test_generated_cases_catch_defects(tmp_path: Path) -> None:
+    """Each defect is caught within 50 generated cases, and its minimal
+    counterexample is a valid catalogue case (name and expectation agree with
+    the reference). One adapter session serves every defect."""
+    script, current = tmp_path / "adapter.py", tmp_path / "defect"
+    script.write_text(_DEFECT_FROM_FILE, encoding="utf-8")
+    current.write_text("", encoding="utf-8")
+    missed = []
+    with open_session(f"{sys.executable} {script} {current}") as session:
+        for defect, seed in CAUGHT.items():
+            current.write_text(defect, encoding="utf-8")
+            out = tmp_path / defect
+            result = differential(
+                defect, examples=EXAMPLES, out_dir=out, seed=seed,
+                shrink_seconds=1.0, batch_size=16,  # the seeds' batch size
+                session_=session,
+            ).result  # fmt: skip
+            if result.outcome != "failed":
+                missed.append(f"{defect}: {result.detail}")
+                continue
+            (written,) = out.iterdir()
+            case = load_case(written)
+            assert case.must_deny == (not case.expect.allowed)
+            assert reference_result(case).observed.allowed == case.expect.allowed
+    assert missed == []
 
 
 def test_cli_generated_seconds_is_a_time_budget(tmp_path: Path) -> None:

@@ -170,3 +170,42 @@ def test_kritis_environments_through_the_webhook() -> None:
     broken = load_scenario(text.replace("      breakglass: true\n", "", 1), source="m.yaml", base_dir=ROOT, root=ROOT)
     failures = run_scenarios([broken], via="webhook", keys=KEYS).results[0].failures
     assert any("breakglass" in f for f in failures)
+
+
+_PGP_CLASSIC = """scenario: pgp-classic
+description: PGP attestor in a classic policy.
+project: shop-platform
+attestors:
+  qa:
+    keys: [{name: k1, algorithm: PGP}, {name: k2, algorithm: PGP, trusted: false}]
+environments:
+  prod: {namespace: shop}
+policy:
+  defaultAdmissionRule:
+    evaluationMode: REQUIRE_ATTESTATION
+    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
+    requireAttestationsBy: [qa]
+artifacts:
+  a: {repository: us-docker.pkg.dev/shop-platform/apps/a}
+  b: {repository: us-docker.pkg.dev/shop-platform/apps/b}
+events:
+  - build: a
+  - build: b
+  - attest: {artifact: a, attestor: qa, key: k1}
+  - attest: {artifact: b, attestor: qa, key: k2}
+  - deploy: {to: prod, artifact: a, expect: allowed}
+  - deploy: {to: prod, artifact: b, expect: denied}
+  - rotateKey: {attestor: qa, add: k2, remove: k1}
+  - deploy: {name: a after rotation, to: prod, artifact: a, expect: denied}
+  - deploy: {name: b after rotation, to: prod, artifact: b, expect: allowed}
+"""
+
+
+def test_pgp_attestor_keys_in_a_classic_policy() -> None:
+    # PGP scenario keys under the GCP profile: attestors list the armored key
+    # (asciiArmoredPgpPublicKey, id = fingerprint); rotation is seen at once.
+    assert not simulate(load_scenario(_PGP_CLASSIC), keys=KEYS).failures
+    # The signature by the untrusted PGP key k2 attests nothing before the rotation.
+    wrong = _PGP_CLASSIC.replace("artifact: b, expect: denied}", "artifact: b, expect: allowed}")
+    failures = simulate(load_scenario(wrong), keys=KEYS).failures
+    assert len(failures) == 1 and "expected allowed" in failures[0]

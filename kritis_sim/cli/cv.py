@@ -248,6 +248,8 @@ def run(args: argparse.Namespace) -> int:
         print(render_text(report))
     if args.summary:
         Path(args.summary).write_text(
-            json.dumps(report.summary(), indent=2) + "\n", encoding="utf-8"
+            json.dumps({**report.summary(), "fixes": report.fix_summary()}, indent=2)
+            + "\n",
+            encoding="utf-8",
         )
     return report.exit_code

@@ -4,7 +4,7 @@ The page holds the summary (counts per status, config errors, skipped items
 per reason), then a table of running Pods and a table of pod templates, one
 row per workload, violating ones first: status, kind, namespace/name, where
 it was read, its owner, breakglass markers (CV ignores them; the row is
-marked) and each denied image with its reason. Every value from the input is
+marked) and each denied image with its reason and what would make it pass. Every value from the input is
 HTML-escaped; the page loads nothing (no scripts, no external styles).
 
 This module formats a :class:`~kritis_sim.cv.validate.CvReport`; it judges
@@ -34,7 +34,17 @@ code{font-size:90%}
 _ORDER = {"error": 0, "violates": 1, "conforms": 2}
 
 
-def _row(result: Result) -> str:
+def _fix_items(report: CvReport, result: Result) -> list[str]:
+    out = []
+    for fix in report.fixes(result):
+        commands = "".join(f"<br><code>$ {escape(c)}</code>" for c in fix.commands)
+        out.append(
+            f"<li>fix ({escape(fix.kind)}): {escape(fix.summary)}{commands}</li>"
+        )
+    return out
+
+
+def _row(report: CvReport, result: Result) -> str:
     item, judgement = result.item, result.judgement
     w = item.workload
     denied = [
@@ -44,6 +54,7 @@ def _row(result: Result) -> str:
     ]
     if judgement.error is not None:
         denied.insert(0, f"<li>error: {escape(judgement.error)}</li>")
+    denied.extend(_fix_items(report, result))
     breakglass = (
         '<span class="breakglass">BREAKGLASS (ignored by CV)</span><br>'
         + "<br>".join(escape(m) for m in w.breakglass)
@@ -65,7 +76,7 @@ def _row(result: Result) -> str:
     return f'<tr class="{escape(result.status)}">{tds}</tr>'
 
 
-def _table(title: str, results: list[Result]) -> str:
+def _table(report: CvReport, title: str, results: list[Result]) -> str:
     head = "".join(
         f"<th>{h}</th>"
         for h in (
@@ -81,7 +92,7 @@ def _table(title: str, results: list[Result]) -> str:
         )
     )
     ordered = sorted(results, key=lambda r: _ORDER[r.status])
-    rows = "".join(_row(r) for r in ordered)
+    rows = "".join(_row(report, r) for r in ordered)
     return (
         f"<h2>{escape(title)} ({len(results)})</h2>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
@@ -118,7 +129,7 @@ def render_html(report: CvReport) -> str:
         f"<title>kritis-sim cv at {when}</title><style>{_STYLE}</style></head>"
         f"<body><h1>Continuous validation at {when}</h1>"
         f"{_summary(report)}"
-        f"{_table('Running Pods', report.pods)}"
-        f"{_table('Pod templates (not logged by GKE)', report.templates)}"
+        f"{_table(report, 'Running Pods', report.pods)}"
+        f"{_table(report, 'Pod templates (not logged by GKE)', report.templates)}"
         "</body></html>\n"
     )

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from kritis_sim.admission.workloads import Workload, deploy_target
 from kritis_sim.core.decide import DecisionOptions
+from kritis_sim.core.fixes import Fix, fixes
 from kritis_sim.core.judges import ClassicJudge as CoreClassicJudge
 from kritis_sim.core.judges import Judge as CoreJudge
 from kritis_sim.core.judges import Lookup, Replay, Verdict
@@ -188,6 +189,17 @@ class WorkloadJudge:
     def config_errors(self) -> Sequence[str]:
         """None by default (the policy was checked when loaded)."""
         return ()
+
+    def fixes(self, judgement: Judgement) -> tuple[Fix, ...]:
+        """What would make each denied image of ``judgement`` pass (computed
+        on demand: only reports ask)."""
+        decision = judgement.detail
+        if not isinstance(decision, Decision) or decision.verdict_allowed:
+            return ()
+        core = self.core
+        if isinstance(core, CoreClassicJudge):
+            return fixes(decision, core.attestors, self.source)
+        return fixes(decision)
 
     def judge(self, workload: Workload, now: datetime) -> Judgement:
         """The verdict for the workload's deploy target, without breakglass."""

@@ -8,6 +8,10 @@ are judged the same way but reported apart, since GKE logs Pods only. The
 judge's config errors become ``configErrorEvent`` entries. Breakglassed
 workloads are judged as if breakglass were absent and marked.
 
+Reports (text, HTML, the ``--summary`` JSON) also say, for each violating
+item, what would make it pass (:mod:`kritis_sim.core.fixes`, asked of the
+judge on demand); the log entries never carry it.
+
 Exit status of the pass (:attr:`CvReport.exit_code`): 0 nothing violates,
 1 a Pod or template violates or there is a config error, 2 an evaluation
 could not be completed (never counted as conformant). This module neither
@@ -16,10 +20,12 @@ reads files nor prints.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kritis_sim.core.fixes import render as render_fixes
 from kritis_sim.cv.entries import (
     Cluster,
     config_error_entry,
@@ -29,6 +35,7 @@ from kritis_sim.cv.entries import (
 from kritis_sim.cv.inputs import Inputs
 from kritis_sim.cv.items import CvItem
 from kritis_sim.cv.judge import Judge, Judgement
+from kritis_sim.model.fix import Fix
 
 __all__ = ["CvReport", "Result", "validate"]
 
@@ -58,6 +65,8 @@ class CvReport:
         templates: results of controllers' pod templates, in input order.
         entries: CV log entries (config errors first, then violating Pods).
         inputs: what was read and skipped.
+        fixer: the judge's ``fixes`` (what would make a denial pass), when it
+            has one; reports ask it for violating items only.
     """
 
     now: datetime
@@ -66,6 +75,32 @@ class CvReport:
     entries: list[dict[str, Any]] = field(default_factory=list)
     config_errors: list[str] = field(default_factory=list)
     inputs: Inputs = field(default_factory=Inputs)
+    fixer: Callable[[Judgement], tuple[Fix, ...]] | None = None
+
+    def fixes(self, result: Result) -> tuple[Fix, ...]:
+        """What would make ``result``'s denied images pass (none when it
+        conforms, could not be evaluated, or the judge cannot say)."""
+        if self.fixer is None or result.status != "violates":
+            return ()
+        return self.fixer(result.judgement)
+
+    def fix_summary(self) -> list[dict[str, Any]]:
+        """Per violating Pod or template: its name and its fixes, JSON-ready
+        (for the summary; CV log entries stay exactly as GKE writes them)."""
+        out: list[dict[str, Any]] = []
+        for kind, results in (("pod", self.pods), ("podTemplate", self.templates)):
+            for result in results:
+                found = self.fixes(result)
+                if found:
+                    w = result.item.workload
+                    out.append(
+                        {
+                            kind: f"{w.namespace}/{w.name or '(unnamed)'}",
+                            "kind": w.kind,
+                            "fixes": [f.to_dict() for f in found],
+                        }
+                    )
+        return out
 
     @property
     def exit_code(self) -> int:
@@ -100,7 +135,7 @@ def validate(
     inputs: Inputs, judge: Judge, *, cluster: Cluster, now: datetime
 ) -> CvReport:
     """Judge every item of ``inputs`` at ``now``."""
-    report = CvReport(now=now, inputs=inputs)
+    report = CvReport(now=now, inputs=inputs, fixer=getattr(judge, "fixes", None))
     for description in judge.config_errors():
         report.config_errors.append(description)
         report.entries.append(config_error_entry(description, cluster=cluster, now=now))
@@ -114,7 +149,7 @@ def validate(
     return report
 
 
-def _line(result: Result) -> list[str]:
+def _line(report: CvReport, result: Result) -> list[str]:
     w = result.item.workload
     head = f"{result.status.upper():9} {w.kind} {w.namespace}/{w.name or '(unnamed)'}"
     extras = [f"at {result.item.where}", f"service account {w.service_account}"]
@@ -130,6 +165,9 @@ def _line(result: Result) -> list[str]:
     for image in result.judgement.images:
         if not image.allowed or result.judgement.error is not None:
             lines.append(f"    DENY {image.image}: {image.description}")
+    found = report.fixes(result)
+    if found:
+        lines.append(render_fixes(found))
     return lines
 
 
@@ -144,7 +182,7 @@ def render_text(report: CvReport) -> str:
     ):
         out.append(f"{title}: {len(results)}")
         for result in results:
-            out.extend(_line(result))
+            out.extend(_line(report, result))
     out.append(render_summary(report))
     return "\n".join(out)
 

@@ -18,6 +18,7 @@ from html import escape
 
 import orjson
 
+from kritis_sim.core.fixes import render as render_fixes
 from kritis_sim.whatif.replay import CATEGORIES, Change, WhatIfReport
 
 __all__ = ["render_html", "render_json", "render_summary", "render_text"]
@@ -73,6 +74,10 @@ def _change_lines(change: Change) -> list[str]:
         lines.append(
             f"      candidate {'ALLOW' if c.allowed else 'DENY '} {c.rule}: {c.reason}"
         )
+    if change.category == "newlyDenied":
+        found = change.candidate.fixes()
+        if found:
+            lines.append(render_fixes(found))
     return lines
 
 
@@ -158,6 +163,13 @@ def _html_row(change: Change) -> str:
         f"{'ALLOW' if c.allowed else 'DENY'} {escape(c.rule)}: {escape(c.reason)}</li>"
         for b, c in zip(change.baseline.images, change.candidate.images, strict=True)
     )
+    if change.category == "newlyDenied":
+        images += "".join(
+            f"<li>fix ({escape(f.kind)}): {escape(f.summary)}"
+            + "".join(f"<br><code>$ {escape(c)}</code>" for c in f.commands)
+            + "</li>"
+            for f in change.candidate.fixes()
+        )
     notes = "<br>".join(
         escape(f"{side}: {a.note}")
         for side, a in (("baseline", change.baseline), ("candidate", change.candidate))

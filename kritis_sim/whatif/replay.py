@@ -59,7 +59,8 @@ class Change:
     admissions: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: the object, and per image both outcomes."""
+        """JSON-ready form: the object, per image both outcomes, and for a
+        newly denied object what would make it pass (``fixes``)."""
         w = self.item.workload
         return {
             "kind": w.kind,
@@ -90,6 +91,11 @@ class Change:
                     self.baseline.images, self.candidate.images, strict=True
                 )
             ],
+            **(
+                {"fixes": [f.to_dict() for f in self.candidate.fixes()]}
+                if self.category == "newlyDenied"
+                else {}
+            ),
         }
 
 

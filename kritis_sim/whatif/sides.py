@@ -13,18 +13,24 @@ it, so switching a rule from dry-run to enforced shows up as "newly denied".
 * :class:`AsAdmitted` is the baseline when none is given: every admission of
   the input was admitted (it is in the log, or it runs).
 
+A denial also carries what would make it pass (:mod:`kritis_sim.core.fixes`),
+computed only when a report asks (newly denied objects).
+
 This module holds no I/O and no clock.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from kritis_sim.admission.workloads import Workload, deploy_target
 from kritis_sim.cli.target import TargetSettings
-from kritis_sim.core.judges import Judge
+from kritis_sim.core.fixes import Fix, fixes
+from kritis_sim.core.judges import ClassicJudge, Judge
 from kritis_sim.model.platform.results import EvaluateGkePolicyResponse, Verdict
 
 __all__ = [
@@ -65,12 +71,21 @@ class Admission:
         note: dry-run or breakglass overriding a denial, or an evaluation
             error (never admitted), for people.
         error: the evaluation could not be completed.
+        fixer: computes what would make a denial pass (on demand: reports
+            ask for newly denied objects only); None when admitted.
     """
 
     admitted: bool
     images: tuple[ImageOutcome, ...]
     note: str = ""
     error: bool = False
+    fixer: Callable[[], tuple[Fix, ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    def fixes(self) -> tuple[Fix, ...]:
+        """What would make the denied images pass (empty when admitted)."""
+        return () if self.fixer is None else self.fixer()
 
 
 class Side(Protocol):
@@ -141,4 +156,12 @@ class JudgeSide:
             note += " overrides the denial"
         elif error:
             note = "a check could not be evaluated (ERROR is never admitted)"
-        return Admission(decision.allowed, images, note, error)
+        fixer = None
+        if not decision.allowed and not decision.failed_closed:
+            judge = self.judge
+            fixer = (
+                functools.partial(fixes, decision, judge.attestors, self.source)
+                if isinstance(judge, ClassicJudge)
+                else functools.partial(fixes, decision)
+            )
+        return Admission(decision.allowed, images, note, error, fixer)

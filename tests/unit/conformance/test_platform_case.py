@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,10 +10,17 @@ from pathlib import Path
 import pytest
 
 from kritis_sim.conformance.case import CATALOGUE, load_case
-from kritis_sim.conformance.platform_case import shifted_metadata
+from kritis_sim.conformance.platform_case import (
+    platform_policy,
+    platform_world,
+    shifted_metadata,
+)
 from kritis_sim.conformance.world import shifted_occurrences
+from kritis_sim.core.judges import PlatformJudge
+from kritis_sim.core.target import DeployTarget
 from kritis_sim.errors import InputError
-from kritis_sim.model.occurrence import parse_timestamp
+from kritis_sim.model.image_metadata import load_image_metadata
+from kritis_sim.model.occurrence import format_timestamp, parse_timestamp
 
 CASE = "platform_fresh_one_day"
 
@@ -62,7 +70,9 @@ def test_bad_platform_case_is_a_located_error(
 def test_platform_yaml_without_platform_model_is_refused(tmp_path: Path) -> None:
     copy = _copy(tmp_path, "default_always_allow")
     shutil.copyfile(CATALOGUE / CASE / "platform.yaml", copy / "platform.yaml")
-    with pytest.raises(InputError, match=r"platform\.yaml needs target\.model: platform"):
+    with pytest.raises(
+        InputError, match=r"platform\.yaml needs target\.model: platform"
+    ):
         load_case(copy)
 
 
@@ -86,3 +96,25 @@ def test_upload_times_and_scan_times_keep_their_age() -> None:
     (occ,) = shifted_occurrences(scan.world, now)
     archived = parse_timestamp(occ["discovery"]["archiveTime"])
     assert now - archived == timedelta(hours=1)  # still archived an hour ago
+
+
+@pytest.mark.parametrize(
+    ("age", "allowed"),
+    [(timedelta(days=30), True), (timedelta(days=30, seconds=1), False)],
+)
+def test_freshness_exactly_at_the_limit_in_process(
+    age: timedelta, allowed: bool
+) -> None:
+    """Over the wire the enforcer's clock runs on, so the catalogue tests the
+    limit one minute inside; the reference at the case time is exact: an image
+    exactly maxUploadAgeDays old conforms, one second older does not."""
+    case = load_case(CATALOGUE / "platform_fresh_at_limit")
+    image = case.request.obj["spec"]["containers"][0]["image"]
+    when = format_timestamp(case.world.time - age)
+    metadata = load_image_metadata(
+        json.dumps({"images": {image: {"uploadTime": when}}})
+    )
+    judge = PlatformJudge(platform_policy(case), image_metadata=metadata)
+    target = DeployTarget(namespace="fresh", service_account="default")
+    decision = judge.judge([image], target, platform_world(case.world), case.world.time)
+    assert decision.allowed is allowed

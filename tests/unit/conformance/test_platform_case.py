@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from kritis_sim.conformance.case import CATALOGUE, load_case
+from kritis_sim.conformance.features import ALL_FEATURES
 from kritis_sim.conformance.platform_case import (
     platform_policy,
     platform_world,
     shifted_metadata,
 )
+from kritis_sim.conformance.runner import judge
 from kritis_sim.conformance.world import shifted_occurrences
 from kritis_sim.core.judges import PlatformJudge
 from kritis_sim.core.target import DeployTarget
@@ -118,3 +120,13 @@ def test_freshness_exactly_at_the_limit_in_process(
     target = DeployTarget(namespace="fresh", service_account="default")
     decision = judge.judge([image], target, platform_world(case.world), case.world.time)
     assert decision.allowed is allowed
+
+
+def test_adapter_without_platform_policy_skips_platform_cases_with_reason() -> None:
+    """Skipped (counted, shown, with the reason), never passed; no adapter is
+    asked (the session is not touched)."""
+    case = load_case(CATALOGUE / "platform_vuln_high_clean_scan")
+    classic_caps = frozenset(ALL_FEATURES - {"platform-policy", "vulnerability-check"})
+    result = judge(None, case, classic_caps, {})  # type: ignore[arg-type]
+    assert result.outcome == "skipped"
+    assert result.detail == "adapter lacks platform-policy, vulnerability-check"

@@ -220,6 +220,7 @@ def test_freshness_boundaries(
             else (OutcomeReason.FROM_THE_FUTURE)
         )
         assert _reasons(d) == [expected]
+        assert d.images[0].attestors[0].occurrences_checked == 1
 
 
 def test_freshness_limit_holds_with_a_warm_verification_cache() -> None:

@@ -31,6 +31,8 @@ def test_wildcard_free_patterns_match_exactly_by_default() -> None:
         # a ':' before the last '/' is not a tag: the pattern is a bare name
         ("gcr.io/p:x/web", "gcr.io/p:x/web:2", True),
         ("gcr.io/p/web@" + SHA256, f"gcr.io/p/web@{SHA256}:1", False),
+        # a pinned digest leaves nothing open, not even a second digest
+        ("gcr.io/p/web@" + SHA256, f"gcr.io/p/web@{SHA256}@{SHA256}", False),
     ],
 )
 def test_version_suffixes_left_open(pattern: str, image: str, expected: bool) -> None:

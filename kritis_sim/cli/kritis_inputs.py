@@ -21,12 +21,10 @@ from typing import Any
 
 from kritis_sim._yaml import Locator, load_documents
 from kritis_sim.admission.enforcer import JudgeProvider, StaticJudge
-from kritis_sim.admission.review import ParsedAdmission
-from kritis_sim.admission.workloads import NotApplicable, Workload
+from kritis_sim.admission.kritis_workloads import kritis_interpret
 from kritis_sim.cli._common import read_text
 from kritis_sim.cli.occurrence_files import occurrence_texts
-from kritis_sim.core.kritis import KritisJudge, KritisOccurrences, kritis_object
-from kritis_sim.core.kritis.objects import BREAKGLASS
+from kritis_sim.core.kritis import KritisJudge, KritisOccurrences
 from kritis_sim.errors import InputError, OccurrenceError
 from kritis_sim.model._fields import FieldReader
 from kritis_sim.model.kritis import KritisResources, load_kritis
@@ -149,25 +147,6 @@ def load_resources(args: argparse.Namespace, where: str) -> KritisResources:
         policy_texts(args.policy),
         default_namespace=getattr(args, "namespace", "default"),
         strict=getattr(args, "strict", False),
-    )
-
-
-def kritis_interpret(
-    parsed: ParsedAdmission, *, judge_updates: str = "changed"
-) -> Workload | NotApplicable:
-    """What Kritis judges of an AdmissionReview (the webhook's ``interpret``):
-    Kritis' kinds, operations, images and breakglass annotation. Kritis judges
-    every Pod UPDATE in full, so ``judge_updates`` is not used."""
-    namespace = parsed.namespace or "default"
-    obj = kritis_object(
-        parsed.kind, parsed.operation, namespace, parsed.name or "",
-        parsed.obj, sub_resource=parsed.sub_resource,
-    )  # fmt: skip
-    if isinstance(obj, str):
-        return NotApplicable(obj)
-    marker = (f"metadata.annotations[{BREAKGLASS!r}]",) if obj.breakglass else ()
-    return Workload(
-        obj.kind, obj.name or None, obj.namespace, obj.images, breakglass=marker
     )
 
 

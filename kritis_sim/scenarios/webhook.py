@@ -224,8 +224,8 @@ class ViaWebhook:
         """The webhook serving ``environment``'s Kritis resources as
         ``kritis-sim webhook --semantics kritis`` does (its judge and its
         reading of objects: kinds, operations, Kritis' breakglass annotation)."""
+        from kritis_sim.admission.kritis_workloads import kritis_interpret
         from kritis_sim.admission.webhook import WebhookConfig, create_app
-        from kritis_sim.cli.kritis_inputs import kritis_interpret
         from kritis_sim.serving import ServerThread
 
         key = f"kritis:{environment}"

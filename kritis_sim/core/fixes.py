@@ -87,13 +87,24 @@ def _attest(
         if outcome.satisfied:
             continue
         attestor = attestors.get(outcome.attestor)
-        if attestor is None or outcome.reason is OutcomeReason.UNKNOWN_ATTESTOR:
+        if outcome.reason is OutcomeReason.UNKNOWN_ATTESTOR:
             out.append(
                 Fix(
                     verdict.image,
                     "define-attestor",
                     f"create attestor {outcome.attestor} (the policy requires it; "
                     "it does not exist)",
+                    attestor=outcome.attestor,
+                )
+            )
+            continue
+        if attestor is None:  # the caller did not pass it: say what is known
+            out.append(
+                Fix(
+                    verdict.image,
+                    "attest",
+                    f"attest {verdict.image} as {outcome.attestor} "
+                    f"({outcome.reason.value}: {outcome.detail})",
                     attestor=outcome.attestor,
                 )
             )

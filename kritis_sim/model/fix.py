@@ -76,6 +76,8 @@ class Fix:
     def short(self) -> str:
         """A short hint for size-limited places (the webhook's message)."""
         image = abbreviated(self.image)
+        if self.kind == "attest" and not self.accepted_key_ids:
+            return f"attest {image} as {self.attestor}."
         if self.kind == "attest":
             ids = " or ".join(self.accepted_key_ids)
             return (

@@ -111,7 +111,9 @@ class InProcess:
         )
         if known is not None:
             return known[1]  # an equal decision was made and recorded before
-        reply = Reply.from_decision(request.kind, request.name, decision)
+        reply = Reply.from_decision(
+            request.kind, request.name, decision, world.attestors_by_name()
+        )
         if not decision.failed_closed:
             self._known[key] = (target, reply)
         return reply

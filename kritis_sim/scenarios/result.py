@@ -11,11 +11,14 @@ webhook's AdmissionReview reply) is compared with its
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kritis_sim.admission.verdicts import unsatisfied_attestor_lines
+from kritis_sim.core.fixes import Fix, fixes, render
+from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.decision import Decision
 from kritis_sim.model.platform.results import EvaluateGkePolicyResponse
 from kritis_sim.scenarios.schema import Deploy, Expectation, Outcome, Scenario, Where
@@ -72,11 +75,34 @@ class Reply:
     wire_details: tuple[str, ...] = ()
     wire_notes: tuple[str, ...] = ()
     evaluation: EvaluateGkePolicyResponse | None = None
+    #: What would make the denied images pass, computed on demand (failure
+    #: reports only); None on the webhook path, whose message has the hint.
+    fixer: Callable[[], tuple[Fix, ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @classmethod
-    def from_decision(cls, kind: str, name: str | None, decision: Decision) -> Reply:
-        """The reply of an in-process decision."""
-        return cls(kind, name, outcome_of(decision), decision.message, decision)
+    def from_decision(
+        cls,
+        kind: str,
+        name: str | None,
+        decision: Decision,
+        attestors: Mapping[str, Attestor] | None = None,
+    ) -> Reply:
+        """The reply of an in-process decision (``attestors``: the ones it
+        was judged with, so fixes can name their notes, keys and commands)."""
+        fixer = (
+            None
+            if decision.verdict_allowed
+            else functools.partial(fixes, decision, attestors or {})
+        )
+        return cls(
+            kind, name, outcome_of(decision), decision.message, decision, fixer=fixer
+        )
+
+    def fixes(self) -> tuple[Fix, ...]:
+        """What would make the policy admit the denied images (may be empty)."""
+        return () if self.fixer is None else self.fixer()
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -171,6 +197,9 @@ class DeployResult:
         lines += [f"  reason: {r}" for r in self.reply.reasons]
         lines += [f"  detail: {d}" for d in self.reply.details]
         lines += [f"  note: {n}" for n in self.reply.wire_notes]
+        found = self.reply.fixes()
+        if found:
+            lines.append(render(found))
         for i, pod in enumerate(self.pods):
             lines.append(f"  pod {i + 1}: {pod.outcome.value}: {pod.message}")
         return "\n".join(lines)

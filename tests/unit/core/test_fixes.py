@@ -215,3 +215,12 @@ def test_applying_the_suggested_fix_turns_the_denial_into_an_allow(
 
 _KEY = new_key()
 assert DIGEST
+
+
+def test_without_attestors_the_fix_still_names_the_attestor() -> None:
+    w = World()
+    qa = w.attestor("qa")
+    d = _decide(w, {"defaultAdmissionRule": require(qa)}, [IMAGE])
+    (fix, _) = fixes(d)
+    assert (fix.kind, fix.attestor, fix.commands) == ("attest", qa, ())
+    assert "no-attestation" in fix.summary

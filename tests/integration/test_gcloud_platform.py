@@ -97,6 +97,7 @@ def test_gcloud_platform_policy_commands_and_evaluate_matches_offline(
         "CLOUDSDK_CORE_PROJECT": PROJECT,
         "CLOUDSDK_CORE_DISABLE_USAGE_REPORTING": "true",
         "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "true",
+        "CLOUDSDK_CORE_DISABLE_FILE_LOGGING": "true",
     }
 
     def g(*args: str, expect: int = 0) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from .test_evaluate import EXAMPLE, PROD_IMAGE, TRUSTED_DIRS, evaluate, pod, write
 
@@ -42,3 +43,20 @@ def test_conformant_pod_has_no_fix(
     manifest = write(tmp_path, "pod.yaml", pod("gcr.io/my-project/my-repo/app:1"))
     code, _, err = evaluate(capsys, manifest, "--platform-policy", TRUSTED_DIRS)
     assert code == 0 and "fix (" not in err
+
+
+def test_adding_the_suggested_allow_pattern_makes_the_image_conform(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = "docker.io/library/nginx@sha256:" + "b" * 64
+    manifest = write(tmp_path, "pod.yaml", pod(image))
+    _, _, err = evaluate(capsys, manifest, "--platform-policy", TRUSTED_DIRS)
+    pattern = err.split("or exempt the repository: add '")[1].split("'")[0]
+    policy = yaml.safe_load(Path(TRUSTED_DIRS).read_text())
+    policy["gkePolicy"]["imageAllowlist"] = {"allowPattern": [pattern]}
+    allowing = write(tmp_path, "allowing.yaml", policy)
+    code, out, _ = evaluate(capsys, manifest, "--platform-policy", allowing)
+    assert code == 0 and out["verdict"] == "CONFORMANT"
+    sibling = write(tmp_path, "sibling.yaml", pod(image.replace("nginx", "nginx2")))
+    code, _, _ = evaluate(capsys, sibling, "--platform-policy", allowing)
+    assert code == 1  # the pattern exempts that repository only

@@ -33,7 +33,6 @@ import orjson
 from kritis_sim._yaml import Locator
 from kritis_sim.admission.workloads import Workload
 from kritis_sim.cli.k8s_schema import name_problem
-from kritis_sim.cli.review_inputs import where_of
 from kritis_sim.cv.items import CvItem, Skip, item_from_object, unspecified_containers
 from kritis_sim.cv.lines import json_lines
 from kritis_sim.errors import InputError, ManifestError
@@ -63,6 +62,8 @@ RESOURCES = {
 }
 
 Found = CvItem | Skip
+#: A whole text, its lines, or a file's lines as bytes (``file_byte_lines``).
+Lines = str | Iterable[str] | Iterable[bytes]
 
 
 #: The UTC RFC 3339 form API servers write (``2026-11-20T08:15:02.100001Z``),
@@ -141,18 +142,24 @@ def _keep_pod_deploy_time(item: CvItem, earlier: CvItem) -> CvItem:
 _MEMO_KEPT = 4096
 
 
-def _memo_key(obj: dict[str, Any], namespace: str, filled: bool) -> bytes | None:
+def _memo_key(
+    obj: dict[str, Any], namespace: str, filled: bool
+) -> tuple[bytes, bool, str] | None:
     """The requestObject as JSON (before its name is filled in from the
     response), the namespace, and whether the name is filled in; None when
     it cannot be serialised."""
     try:
-        return orjson.dumps(obj) + (b"\1" if filled else b"\0") + namespace.encode()
+        return orjson.dumps(obj), filled, namespace
     except (TypeError, orjson.JSONEncodeError):
         return None
 
 
 def _again(
-    found: CvItem | Skip, locator: Locator, admitted: datetime | None, name: str | None
+    found: CvItem | Skip,
+    source: str,
+    line: int,
+    admitted: datetime | None,
+    name: str | None,
 ) -> CvItem | Skip:
     """The item of a requestObject read before, for this event.
 
@@ -161,16 +168,21 @@ def _again(
     server gave (``responseObject``), the time and the line differ. Reading
     is a pure function of the object, so the earlier answer holds with this
     event's line, time and name; the name is checked as ``metadata.name``
-    would be."""
-    path = ("requestObject",)
-    where = where_of(locator, path)
-    if isinstance(found, Skip):
+    would be. This runs once per event: the ``file:line requestObject``
+    place is written directly (what ``where_of`` gives for a locator
+    holding only the event's line) and a locator is built only for an
+    error."""
+    where = f"{source}:{line} requestObject"
+    if type(found) is Skip:
         return Skip(found.reason, where)
+    assert isinstance(found, CvItem)
     workload = found.workload
     if name is not None and name != workload.name:
         problem = name_problem(name)
         if problem is not None:
-            raise locator.error(ManifestError, (*path, "metadata", "name"), problem)
+            raise Locator(source, {(): line}).error(
+                ManifestError, ("requestObject", "metadata", "name"), problem
+            )
         workload = Workload(
             workload.kind,
             name,
@@ -180,7 +192,7 @@ def _again(
             workload.breakglass,
             workload.misplaced_breakglass,
         )
-    # The constructor, not dataclasses.replace: this runs once per event.
+    # The constructor, not dataclasses.replace.
     return CvItem(workload, found.containers, admitted, where, found.owner)
 
 
@@ -197,7 +209,7 @@ class Change:
 
 
 def k8s_audit_changes(
-    lines: str | Iterable[str], source: str
+    lines: Lines, source: str
 ) -> Iterator[Change | Skip]:
     """Every event of a Kubernetes audit log, in order: a :class:`Change`
     for a successful create, update or delete of a workload, else a Skip.
@@ -207,7 +219,7 @@ def k8s_audit_changes(
         InputError: a line that is not JSON or not an audit Event, or a
             ``requestObject`` the API server would refuse (file:line named).
     """
-    memo: dict[bytes, CvItem | Skip] = {}
+    memo: dict[tuple[bytes, bool, str], CvItem | Skip] = {}
     for entry in json_lines(lines, source):
         if isinstance(entry, Skip):
             yield entry
@@ -256,7 +268,6 @@ def k8s_audit_changes(
             line,
             "requestReceivedTimestamp",
         )
-        locator = Locator(source, {(): line})
         filled = not given and isinstance(name, str)
         memo_key = _memo_key(obj, namespace, filled)
         item = memo.get(memo_key) if memo_key is not None else None
@@ -265,7 +276,7 @@ def k8s_audit_changes(
                 meta["name"] = name  # generateName: the stored object says the name
             item = item_from_object(
                 obj,
-                locator,
+                Locator(source, {(): line}),
                 ("requestObject",),
                 namespace=namespace,
                 deploy_time=admitted,
@@ -275,13 +286,13 @@ def k8s_audit_changes(
                     del memo[next(iter(memo))]
                 memo[memo_key] = item
         else:
-            item = _again(item, locator, admitted, name if filled else None)
+            item = _again(item, source, line, admitted, name if filled else None)
         if not key[2] and isinstance(item, CvItem):
             key = item.key
         yield Change(verb, key, item, where)
 
 
-def read_k8s_audit(text: str | Iterable[str], source: str) -> Iterator[Found]:
+def read_k8s_audit(text: Lines, source: str) -> Iterator[Found]:
     """Workloads of a Kubernetes audit log, latest state per object.
 
     Raises:
@@ -308,7 +319,7 @@ def read_k8s_audit(text: str | Iterable[str], source: str) -> Iterator[Found]:
     yield from live.values()
 
 
-def k8s_audit_admissions(lines: str | Iterable[str], source: str) -> Iterator[Found]:
+def k8s_audit_admissions(lines: Lines, source: str) -> Iterator[Found]:
     """Every admission of a Kubernetes audit log, in order: each successful
     create or update of a workload is one item, however often the object
     comes back; a delete is skipped (nothing is admitted). Streams: memory
@@ -341,7 +352,7 @@ def _field(
 
 
 def _webhook_records(
-    lines: str | Iterable[str], source: str, accounts: dict[tuple[str, str, str], str]
+    lines: Lines, source: str, accounts: dict[tuple[str, str, str], str]
 ) -> Iterator[tuple[tuple[str, str, str], CvItem] | Skip]:
     """``(key, item)`` per record of a webhook audit log; ``accounts`` holds
     the service account last seen per object (an UPDATE record that was not
@@ -411,7 +422,7 @@ def _webhook_records(
         )
 
 
-def read_webhook_audit(text: str | Iterable[str], source: str) -> Iterator[Found]:
+def read_webhook_audit(text: Lines, source: str) -> Iterator[Found]:
     """Workloads of kritis-sim's webhook audit log, latest record per object.
 
     Raises:
@@ -432,7 +443,7 @@ def read_webhook_audit(text: str | Iterable[str], source: str) -> Iterator[Found
     yield from live.values()
 
 
-def webhook_admissions(lines: str | Iterable[str], source: str) -> Iterator[Found]:
+def webhook_admissions(lines: Lines, source: str) -> Iterator[Found]:
     """Every record of kritis-sim's webhook audit log as one admission, in
     order (memory grows only with the number of objects, for their service
     accounts).

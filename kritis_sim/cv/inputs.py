@@ -35,7 +35,7 @@ from kritis_sim.cli.review_inputs import iter_values
 from kritis_sim.cv.audit_logs import Found, read_k8s_audit, read_webhook_audit
 from kritis_sim.cv.items import CvItem, Skip, item_from_object
 from kritis_sim.cv.json_list import exact_locator, json_list_items
-from kritis_sim.cv.lines import file_lines, first_line
+from kritis_sim.cv.lines import file_byte_lines, first_line
 from kritis_sim.errors import InputError
 
 __all__ = [
@@ -138,8 +138,8 @@ def _read_one(path: str, input_format: str, namespace: str) -> Iterator[Found]:
         text = read_text(path)
         kind = sniff(text)
     elif kind in ("k8s-audit", "webhook-audit"):
-        lines: Iterable[str] | str = (
-            file_lines(path) if path != "-" else read_text(path)
+        lines: Iterable[bytes] | str = (
+            file_byte_lines(path) if path != "-" else read_text(path)
         )
         reader = read_k8s_audit if kind == "k8s-audit" else read_webhook_audit
         return reader(lines, path)

@@ -23,7 +23,13 @@ from kritis_sim._input import MAX_INPUT_BYTES, decode_input
 from kritis_sim.cv.items import Skip
 from kritis_sim.errors import InputError
 
-__all__ = ["MAX_LINE_BYTES", "file_lines", "first_line", "json_lines"]
+__all__ = [
+    "MAX_LINE_BYTES",
+    "file_byte_lines",
+    "file_lines",
+    "first_line",
+    "json_lines",
+]
 
 #: The longest line accepted in a streamed file (the whole-file limit).
 MAX_LINE_BYTES = MAX_INPUT_BYTES
@@ -42,19 +48,21 @@ def _open(path: str) -> Any:
         ) from None
 
 
-def file_lines(path: str | os.PathLike[str]) -> Iterator[str]:
-    """The lines of a file (newlines kept), one at a time, each within the
-    input limits.
+def file_byte_lines(path: str | os.PathLike[str]) -> Iterator[bytes]:
+    """The lines of a file (newlines kept) as bytes, one at a time, each
+    within the length limit; :func:`json_lines` checks that a line is
+    UTF-8 text as it reads it (orjson reads bytes, saving a decode).
 
     Raises:
         InputError: the file is missing or unreadable, or a line is longer
-            than :data:`MAX_LINE_BYTES` or not UTF-8 text (file:line named).
+            than :data:`MAX_LINE_BYTES` (file:line named).
     """
     source = os.fspath(path)
     with _open(source) as fh:
         number = 0
+        readline = fh.readline
         while True:
-            raw = fh.readline(MAX_LINE_BYTES + 1)
+            raw = readline(MAX_LINE_BYTES + 1)
             if not raw:
                 return
             number += 1
@@ -64,11 +72,24 @@ def file_lines(path: str | os.PathLike[str]) -> Iterator[str]:
                     source=source,
                     line=number,
                 )
-            try:
-                text = decode_input(raw, source)
-            except InputError as exc:
-                raise InputError(exc.message, source=source, line=number) from None
-            yield text
+            yield raw
+
+
+def file_lines(path: str | os.PathLike[str]) -> Iterator[str]:
+    """The lines of a file (newlines kept), one at a time, each within the
+    input limits.
+
+    Raises:
+        InputError: the file is missing or unreadable, or a line is longer
+            than :data:`MAX_LINE_BYTES` or not UTF-8 text (file:line named).
+    """
+    source = os.fspath(path)
+    for number, raw in enumerate(file_byte_lines(source), 1):
+        try:
+            text = decode_input(raw, source)
+        except InputError as exc:
+            raise InputError(exc.message, source=source, line=number) from None
+        yield text
 
 
 def first_line(path: str) -> str:
@@ -88,17 +109,37 @@ def first_line(path: str) -> str:
                 return raw.decode("utf-8", errors="replace")
 
 
+def _loads(raw: str | bytes, source: str, number: int) -> Any:
+    """A line's JSON value. Bytes are read by orjson directly; only when
+    that fails is the line decoded (:func:`decode_input`: not UTF-8, NUL
+    bytes and a leading BOM are told apart as for text lines)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        if isinstance(raw, str):
+            raise
+    try:
+        text = decode_input(raw, source)
+    except InputError as exc:
+        raise InputError(exc.message, source=source, line=number) from None
+    return orjson.loads(text)
+
+
 def json_lines(
-    lines: str | Iterable[str], source: str
+    lines: str | Iterable[str] | Iterable[bytes], source: str
 ) -> Iterator[tuple[int, Any] | Skip]:
     """``(line number, value)`` of each non-blank line; a truncated last line
     (no newline, not JSON) is a :class:`Skip`. ``lines`` is the whole text
-    or its lines with their newlines (:func:`file_lines`).
+    or its lines with their newlines (:func:`file_lines`, or bytes from
+    :func:`file_byte_lines`).
 
     Raises:
-        InputError: a line that is not JSON (other than a truncated last one).
+        InputError: a line that is not JSON (other than a truncated last
+            one), or a bytes line that is not UTF-8 text.
     """
-    it = iter(lines.splitlines(keepends=True) if isinstance(lines, str) else lines)
+    it: Iterator[str | bytes] = iter(
+        lines.splitlines(keepends=True) if isinstance(lines, str) else lines
+    )
     raw = next(it, None)
     number = 0
     while raw is not None:
@@ -106,9 +147,14 @@ def json_lines(
         following = next(it, None)
         if raw.strip():
             try:
-                value = orjson.loads(raw)
+                value = _loads(raw, source, number)
             except orjson.JSONDecodeError as exc:
-                if following is None and not raw.endswith("\n"):
+                ends = (
+                    raw.endswith(b"\n")
+                    if isinstance(raw, bytes)
+                    else raw.endswith("\n")
+                )
+                if following is None and not ends:
                     yield Skip("truncated last line", f"{source}:{number}")
                     return
                 raise InputError(

@@ -27,7 +27,7 @@ from kritis_sim._input import read_input
 from kritis_sim.cv.audit_logs import k8s_audit_admissions, webhook_admissions
 from kritis_sim.cv.inputs import FORMATS, input_files, kind_of, snapshot_items, sniff
 from kritis_sim.cv.items import CvItem, Skip
-from kritis_sim.cv.lines import file_lines
+from kritis_sim.cv.lines import file_byte_lines
 from kritis_sim.errors import InputError
 
 __all__ = ["admissions"]
@@ -35,14 +35,14 @@ __all__ = ["admissions"]
 
 def _one(path: str, input_format: str, namespace: str) -> Iterator[CvItem | Skip]:
     kind = kind_of(path, input_format)
-    lines: Iterable[str] | str
+    lines: Iterable[bytes] | str
     if kind == "stdin" or (path == "-" and kind != "stdin"):
         lines = read_input(path)
         kind = sniff(lines) if kind == "stdin" else kind
     elif kind == "snapshot":
         lines = read_input(path)
     else:
-        lines = file_lines(path)
+        lines = file_byte_lines(path)
     if kind == "k8s-audit":
         yield from k8s_audit_admissions(lines, path)
     elif kind == "webhook-audit":

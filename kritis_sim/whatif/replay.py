@@ -207,7 +207,10 @@ def replay(
         else:
             category = "unchanged"
         report.counts[category] += 1
-        report.by_namespace.setdefault(w.namespace, Counter())[category] += 1
+        per_namespace = report.by_namespace.get(w.namespace)
+        if per_namespace is None:  # not setdefault: a Counter per event is costly
+            per_namespace = report.by_namespace[w.namespace] = Counter()
+        per_namespace[category] += 1
         if after.error:
             report.errors += 1
         if category == "unchanged":

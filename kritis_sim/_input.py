@@ -22,15 +22,19 @@ __all__ = ["MAX_INPUT_BYTES", "decode_input", "read_input"]
 MAX_INPUT_BYTES = 8 * 1024 * 1024
 
 
-def decode_input(data: bytes, source: str = "<input>") -> str:
+def decode_input(
+    data: bytes, source: str = "<input>", *, limit: int = MAX_INPUT_BYTES
+) -> str:
     """``data`` as text: UTF-8 (a leading BOM is dropped), no NUL bytes.
+    ``limit`` is larger only for readers that bound their own items
+    (:mod:`kritis_sim.cv.json_list`).
 
     Raises:
         InputError: too large, not UTF-8, or binary; names the byte offset.
     """
-    if len(data) > MAX_INPUT_BYTES:
+    if len(data) > limit:
         raise InputError(
-            f"input is larger than the limit of {MAX_INPUT_BYTES} bytes",
+            f"input is larger than the limit of {limit} bytes",
             source=source,
         )
     try:
@@ -52,11 +56,13 @@ def decode_input(data: bytes, source: str = "<input>") -> str:
     return text.removeprefix("\ufeff")
 
 
-def read_input(path: str | os.PathLike[str]) -> str:
+def read_input(
+    path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES
+) -> str:
     """Read the file ``path`` (``-`` is stdin) as text, within the limits.
 
-    At most :data:`MAX_INPUT_BYTES` + 1 bytes are ever read, so a huge file is
-    refused quickly and in little memory.
+    At most :data:`MAX_INPUT_BYTES` (or ``limit``) + 1 bytes are ever read,
+    so a huge file is refused quickly and in little memory.
 
     Raises:
         InputError: the file is missing, unreadable, too large, or not text.
@@ -64,17 +70,17 @@ def read_input(path: str | os.PathLike[str]) -> str:
     source = os.fspath(path)
     try:
         if source == "-":
-            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+            data = sys.stdin.buffer.read(limit + 1)
         else:
             with open(source, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
-                if size > MAX_INPUT_BYTES:
+                if size > limit:
                     raise InputError(
                         f"file is {size} bytes, larger than the limit of "
-                        f"{MAX_INPUT_BYTES} bytes",
+                        f"{limit} bytes",
                         source=source,
                     )
-                data = fh.read(MAX_INPUT_BYTES + 1)
+                data = fh.read(limit + 1)
     except FileNotFoundError:
         raise InputError("file not found", source=source) from None
     except IsADirectoryError:
@@ -83,4 +89,4 @@ def read_input(path: str | os.PathLike[str]) -> str:
         raise InputError(
             f"cannot read file: {exc.strerror or exc}", source=source
         ) from None
-    return decode_input(data, source)
+    return decode_input(data, source, limit=limit)

@@ -30,11 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from kritis_sim._yaml import read_input as read_text
+from kritis_sim._input import MAX_INPUT_BYTES, read_input
 from kritis_sim.cli.review_inputs import iter_values
 from kritis_sim.cv.audit_logs import Found, read_k8s_audit, read_webhook_audit
 from kritis_sim.cv.items import CvItem, Skip, item_from_object
-from kritis_sim.cv.json_list import exact_locator, json_list_items
+from kritis_sim.cv.json_list import (
+    MAX_SNAPSHOT_BYTES,
+    FastItem,
+    exact_locator,
+    json_list_items,
+    large_list_items,
+)
 from kritis_sim.cv.lines import file_byte_lines, first_line
 from kritis_sim.errors import InputError
 
@@ -86,7 +92,10 @@ def snapshot_items(text: str, source: str, namespace: str) -> list[Found]:
     or array is read by the fast reader (:mod:`kritis_sim.cv.json_list`);
     an item it read that turns out unusable is read again by the general
     reader, so the error names the field's line."""
-    fast = json_list_items(text, source)
+    if len(text) > MAX_INPUT_BYTES:
+        fast: list[FastItem] | None = large_list_items(text, source)
+    else:
+        fast = json_list_items(text, source)
     if fast is None:
         return [
             item_from_object(value, locator, path, namespace=namespace)
@@ -135,16 +144,16 @@ def kind_of(path: str, input_format: str) -> str:
 def _read_one(path: str, input_format: str, namespace: str) -> Iterator[Found]:
     kind = kind_of(path, input_format)
     if kind == "stdin":
-        text = read_text(path)
+        text = read_input(path)
         kind = sniff(text)
     elif kind in ("k8s-audit", "webhook-audit"):
         lines: Iterable[bytes] | str = (
-            file_byte_lines(path) if path != "-" else read_text(path)
+            file_byte_lines(path) if path != "-" else read_input(path)
         )
         reader = read_k8s_audit if kind == "k8s-audit" else read_webhook_audit
         return reader(lines, path)
     else:
-        text = read_text(path)
+        text = read_input(path, limit=MAX_SNAPSHOT_BYTES)
     if kind == "k8s-audit":
         return read_k8s_audit(text, path)
     if kind == "webhook-audit":

@@ -22,15 +22,31 @@ field. This module reads; it does not judge.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from kritis_sim._locator import Locator, Path
+from kritis_sim._input import MAX_INPUT_BYTES
+from kritis_sim._locator import Locator, Path, format_path
 from kritis_sim._yaml import load_one
+from kritis_sim.errors import InputError
 
-__all__ = ["FastItem", "exact_locator", "json_list_items"]
+__all__ = [
+    "MAX_SNAPSHOT_BYTES",
+    "FastItem",
+    "exact_locator",
+    "json_list_items",
+    "large_list_items",
+]
 
-_WS = " \t\n\r"
+#: The longest snapshot file read (``kubectl get -A -o json`` of 10,000
+#: Pods is about 40 MB). Beyond :data:`MAX_INPUT_BYTES` only a JSON List or
+#: array is read (:func:`large_list_items`), each item within that limit.
+MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
+
+#: Skips JSON whitespace (a regular expression: a large List may hold
+#: megabytes of it).
+_SKIP_WS = re.compile(r"[ \t\n\r]*").match
 
 
 class _Fallback(Exception):
@@ -64,20 +80,34 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant)
 
 
 def _ws(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in _WS:
-        pos += 1
-    return pos
+    match = _SKIP_WS(text, pos)  # matches always (possibly empty)
+    return pos if match is None else match.end()
 
 
-def _array(text: str, pos: int) -> tuple[list[tuple[Any, int, int]], int]:
+#: Finds where an element ends when :data:`_DECODER` gives up on it (a
+#: duplicate key, NaN): the general reader then reads that element alone.
+_PLAIN = json.JSONDecoder()
+#: Stands for an element the general reader must read (large inputs only).
+_SLOW = object()
+
+
+def _array(
+    text: str, pos: int, slow: bool = False
+) -> tuple[list[tuple[Any, int, int]], int]:
     """``(value, start, end)`` of each element of the array at ``pos``, and
-    the position after its ``]``."""
+    the position after its ``]``. With ``slow``, an element the C decoder
+    gives up on is ``(_SLOW, start, end)`` instead of a fallback."""
     spans: list[tuple[Any, int, int]] = []
     pos = _ws(text, pos + 1)
     if text.startswith("]", pos):
         return spans, pos + 1
     while True:
-        value, end = _DECODER.raw_decode(text, pos)
+        try:
+            value, end = _DECODER.raw_decode(text, pos)
+        except _Fallback:
+            if not slow:
+                raise
+            value, end = _SLOW, _PLAIN.raw_decode(text, pos)[1]
         spans.append((value, pos, end))
         pos = _ws(text, end)
         if text.startswith(",", pos):
@@ -88,7 +118,9 @@ def _array(text: str, pos: int) -> tuple[list[tuple[Any, int, int]], int]:
             raise _Fallback
 
 
-def _object(text: str, pos: int) -> tuple[list[tuple[Any, int, int]], int]:
+def _object(
+    text: str, pos: int, slow: bool = False
+) -> tuple[list[tuple[Any, int, int]], int]:
     """The items of the List object at ``pos``, and the position after it."""
     top: dict[str, Any] = {}
     spans: list[tuple[Any, int, int]] = []
@@ -100,7 +132,7 @@ def _object(text: str, pos: int) -> tuple[list[tuple[Any, int, int]], int]:
             raise _Fallback
         pos = _ws(text, pos + 1)
         if key == "items" and text.startswith("[", pos):
-            spans, pos = _array(text, pos)
+            spans, pos = _array(text, pos, slow)
             top[key] = spans
         else:
             top[key], pos = _DECODER.raw_decode(text, pos)
@@ -120,13 +152,13 @@ def _object(text: str, pos: int) -> tuple[list[tuple[Any, int, int]], int]:
     return spans, pos + 1
 
 
-def _scan(text: str, source: str) -> list[FastItem]:
+def _scan(text: str, source: str, slow: bool = False) -> list[FastItem]:
     pos = _ws(text, 0)
     if text.startswith("[", pos):
-        spans, pos = _array(text, pos)
+        spans, pos = _array(text, pos, slow)
         prefix: Path = ()
     elif text.startswith("{", pos):
-        spans, pos = _object(text, pos)
+        spans, pos = _object(text, pos, slow)
         prefix = ("items",)
     else:
         raise _Fallback
@@ -141,9 +173,28 @@ def _scan(text: str, source: str) -> list[FastItem]:
         line += text.count("\n", counted, start)
         counted = start
         path: Path = (*prefix, i)
-        out.append(
-            FastItem(value, Locator(source, {(): 1, path: line}), path, start, end)
-        )
+        item = FastItem(value, Locator(source, {(): 1, path: line}), path, start, end)
+        if slow and end - start > MAX_INPUT_BYTES:
+            raise item.locator.error(
+                InputError,
+                path,
+                f"the item is longer than the limit of {MAX_INPUT_BYTES} "
+                "characters (each item of a large List is bound by it)",
+            )
+        if value is _SLOW:  # the general reader reads it, or says what is wrong
+            try:
+                value, locator = exact_locator(text, item)
+            except InputError as exc:  # its line counts from the item's first
+                first, inner = line - 1, exc.path or ""
+                glue = "" if not inner or inner.startswith("[") else "."
+                raise type(exc)(
+                    exc.message,
+                    path=(format_path(path) + glue + inner) or None,
+                    source=source,
+                    line=None if exc.line is None else exc.line + first,
+                ) from None
+            item = FastItem(value, locator, path, start, end)
+        out.append(item)
     return out
 
 
@@ -154,6 +205,32 @@ def json_list_items(text: str, source: str) -> list[FastItem] | None:
         return _scan(text, source)
     except (_Fallback, ValueError, RecursionError, IndexError):
         return None
+
+
+def large_list_items(text: str, source: str) -> list[FastItem]:
+    """The items of a snapshot longer than :data:`MAX_INPUT_BYTES` (up to
+    :data:`MAX_SNAPSHOT_BYTES`), which the general reader does not read:
+    it must be one JSON List or array; each item is bound by
+    :data:`MAX_INPUT_BYTES`, and an item the C decoder gives up on
+    (duplicate keys, NaN) is read alone by the general reader, so its
+    error names the field's line as for a small file.
+
+    Raises:
+        InputError: not a JSON List or array, an item too long, or an item
+            the general reader refuses (file:line named).
+    """
+    try:
+        return _scan(text, source, slow=True)
+    except (_Fallback, ValueError, RecursionError, IndexError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(
+            f"a snapshot longer than {MAX_INPUT_BYTES} characters is read only "
+            "when it is one JSON List or array (kubectl get -o json), and this "
+            "one is not (YAML, several documents, nested Lists or text after "
+            "it); split it or give it as JSON",
+            source=source,
+        ) from None
 
 
 def exact_locator(text: str, item: FastItem) -> tuple[Any, Locator]:

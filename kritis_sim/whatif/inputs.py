@@ -27,6 +27,7 @@ from kritis_sim._input import read_input
 from kritis_sim.cv.audit_logs import k8s_audit_admissions, webhook_admissions
 from kritis_sim.cv.inputs import FORMATS, input_files, kind_of, snapshot_items, sniff
 from kritis_sim.cv.items import CvItem, Skip
+from kritis_sim.cv.json_list import MAX_SNAPSHOT_BYTES
 from kritis_sim.cv.lines import file_byte_lines
 from kritis_sim.errors import InputError
 
@@ -40,7 +41,7 @@ def _one(path: str, input_format: str, namespace: str) -> Iterator[CvItem | Skip
         lines = read_input(path)
         kind = sniff(lines) if kind == "stdin" else kind
     elif kind == "snapshot":
-        lines = read_input(path)
+        lines = read_input(path, limit=MAX_SNAPSHOT_BYTES)
     else:
         lines = file_byte_lines(path)
     if kind == "k8s-audit":

@@ -32,13 +32,14 @@ import random
 import statistics
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
-from hypothesis.errors import Flaky
+from hypothesis.errors import Flaky, HypothesisWarning
 
 from kritis_sim.conformance.case import CATALOGUE, Case, case_from_documents, load_case
 from kritis_sim.conformance.generated import (
@@ -317,7 +318,11 @@ def differential(
             run.check(batch, judge_batch)
 
         try:
-            hypothesis_seed(seed)(check)()
+            with warnings.catch_warnings():
+                # Hypothesis warns when it prints a big failing batch; the
+                # counterexample is written as a case directory instead.
+                warnings.simplefilter("ignore", HypothesisWarning)
+                hypothesis_seed(seed)(check)()
         except (AssertionError, Flaky, _Stop):
             pass  # a disagreement (Flaky: one that did not reproduce) or a budget
         configurations = session.configurations - before

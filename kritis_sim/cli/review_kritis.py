@@ -33,12 +33,14 @@ from kritis_sim.cli.kritis_inputs import (
     refuse_flags,
 )
 from kritis_sim.cli.review_inputs import Item, as_admission_review
+from kritis_sim.core.fixes import render
 from kritis_sim.core.kritis import (
     KritisDecision,
     KritisOccurrences,
     decide_kritis,
     kritis_object,
 )
+from kritis_sim.core.kritis.fixes import kritis_fixes
 from kritis_sim.errors import ManifestError, WebhookRequestError
 from kritis_sim.model.kritis import KritisResources
 
@@ -129,10 +131,17 @@ def review_kritis(world: KritisWorld, item: Item, namespace: str) -> Outcome:
         world.resources, obj, world.source, world.source, now=world.now
     )
     who = {"kind": obj.kind, "namespace": obj.namespace, "name": obj.name}
+    found = () if decision.verdict_allowed else kritis_fixes(decision)
     out = (
         admission_reply(parsed, _verdict(decision))
         if is_review
-        else {"object": who, **decision.to_dict()}
+        else {
+            "object": who,
+            **decision.to_dict(),
+            "fixes": [f.to_dict() for f in found],
+        }
     )
     text = f"{obj.kind} {obj.namespace}/{obj.name} ({item.where})\n{decision.explain()}"
+    if found:
+        text += "\n" + render(found)
     return Outcome(out, decision.allowed, text)

@@ -18,6 +18,7 @@ from kritis_sim.core.attestations import (
     fetch_occurrences,
 )
 from kritis_sim.core.decide import DecisionOptions, decide
+from kritis_sim.core.rules import governing_rule, policy_allowlist
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.crypto.pgp import generate_pgp_key, secret_key_fingerprint
 from kritis_sim.crypto.sign import make_pgp_attestation
@@ -628,3 +629,78 @@ def test_pgp_attestor_verifies_and_names_openpgp() -> None:
     assert outcome.detail.startswith(
         f"PGP signature does not verify with key {fingerprint!r}: "
     )
+
+
+# --- every verdict path, in full ----------------------------------------------------
+
+
+def test_every_verdict_path_in_full_and_none_fails_closed() -> None:
+    w = World()
+    qa = w.attestor("qa")
+    doc = {
+        "globalPolicyEvaluationMode": "ENABLE",
+        "admissionWhitelistPatterns": [{"namePattern": "gcr.io/shop/web"}],
+        "defaultAdmissionRule": require(qa),
+        "kubernetesNamespaceAdmissionRules": {"allow": ALLOW, "deny": DENY},
+    }
+    d = _decide(w, doc, ["gcr.io/Bad/x", "gcr.io/shop/web", "gcr.io/shop/api:1"])
+    assert d.failed_closed is False
+    assert [(v.image, v.allowed, v.rule, v.dry_run) for v in d.images] == [
+        ("gcr.io/Bad/x", False, RuleRef("default", None, *_REQUIRE), False),
+        ("gcr.io/shop/web", True, RuleRef("allowlist", "gcr.io/shop/web"), False),
+        ("gcr.io/shop/api:1", False, RuleRef("default", None, *_REQUIRE), False),
+    ]
+    assert [o.satisfied for o in d.images[2].attestors] == [False]
+    for namespace, allowed in [("allow", True), ("deny", False)]:
+        target = DeployTarget(None, namespace)
+        d = _decide(w, doc, ["gcr.io/shop/api:1"], target=target)
+        verdict = d.images[0]
+        assert (verdict.image, verdict.allowed, d.failed_closed) == (
+            "gcr.io/shop/api:1",
+            allowed,
+            False,
+        )
+        mode = "ALWAYS_ALLOW" if allowed else "ALWAYS_DENY"
+        assert verdict.rule == RuleRef("namespace", namespace, mode, ENFORCED)
+        assert verdict.reason.startswith(
+            "allowed by namespace rule" if allowed else "Image gcr.io/shop/api:1 denied"
+        )
+
+
+_REQUIRE = ("REQUIRE_ATTESTATION", ENFORCED)
+
+
+def test_store_error_outcome_is_unsatisfied() -> None:
+    w = World()
+    qa = w.attestor("qa")
+    source = _FailsFor(w.source(), "projects/p/notes/qa")
+    d = _decide(w, {"defaultAdmissionRule": require(qa)}, source=source)
+    assert d.images[0].attestors[0].satisfied is False
+    assert d.images[0].attestors[0].occurrences_checked == 0
+
+
+def test_governing_rule_is_memoised_per_rule_object() -> None:
+    first, second = (
+        policy({"defaultAdmissionRule": ALLOW}),
+        policy({"defaultAdmissionRule": DENY}),
+    )
+    a = governing_rule(first, TARGET)
+    assert governing_rule(first, TARGET) is a
+    b = governing_rule(second, TARGET)
+    assert b.rule is second.default_admission_rule and b is not a
+    assert governing_rule(first, TARGET) is a
+    assert governing_rule(second, TARGET) is b
+
+
+def test_policy_allowlist_switch() -> None:
+    p = policy(
+        {
+            "admissionWhitelistPatterns": [{"namePattern": "gcr.io/shop/web"}],
+            "defaultAdmissionRule": DENY,
+        }
+    )
+    assert policy_allowlist(p) is p.allowlist
+    assert policy_allowlist(p).match("gcr.io/shop/web:1") is None
+    loose = policy_allowlist(p, wildcard_free_matches_any_version=True)
+    assert loose.wildcard_free_matches_any_version is True
+    assert loose.match("gcr.io/shop/web:1") == p.allowlist.patterns[0]

@@ -60,6 +60,7 @@ from kritis_sim.model.image_metadata import load_image_metadata_file
 from kritis_sim.model.occurrence_mix import (
     MIXED_KINDS,
 )
+from kritis_sim.model.platform.policy import PlatformPolicy
 from kritis_sim.model.platform.results import (
     EvaluateGkePolicyResponse,
     ImageMetadata,
@@ -222,8 +223,13 @@ def _units(args: argparse.Namespace) -> tuple[list[_Unit], list[str]]:
     return _units_from_input(args.input, namespace)
 
 
-def _explain(response: EvaluateGkePolicyResponse, titles: Sequence[str]) -> str:
-    """The response in words, one Pod after another."""
+def _explain(
+    response: EvaluateGkePolicyResponse,
+    titles: Sequence[str],
+    policy: PlatformPolicy | None = None,
+) -> str:
+    """The response in words, one Pod after another (``policy``: the one
+    evaluated, so fixes can name an attestation check's keys)."""
     lines: list[str] = []
     for title, pod in zip(titles, response.results, strict=True):
         account = pod.kubernetes_service_account
@@ -251,7 +257,7 @@ def _explain(response: EvaluateGkePolicyResponse, titles: Sequence[str]) -> str:
                     f"{check.verdict.value}{why}"
                 )
         one = EvaluateGkePolicyResponse(verdict=pod.verdict, results=(pod,))
-        found = fixes(platform_decision(one))
+        found = fixes(platform_decision(one), platform_policy=policy)
         if found:
             lines.append(render(found))
     verdict = response.verdict
@@ -295,7 +301,7 @@ def run(args: argparse.Namespace) -> int:
     )
     for note in notes:
         print(f"kritis-sim evaluate: note: {note}", file=sys.stderr)
-    text = _explain(response, [u.title for u in units])
+    text = _explain(response, [u.title for u in units], policy)
     if args.format == "text":
         print(text)
     else:

@@ -35,6 +35,7 @@ __all__ = [
     "KMS_PREFIX",
     "artifact_url",
     "attest_commands",
+    "project_attest_commands",
     "repository_pattern",
 ]
 
@@ -105,14 +106,32 @@ def attest_commands(
 ) -> tuple[str, ...]:
     """Commands that would create an attestation by ``attestor`` with ``key``
     for ``image`` (which has a sha256 digest)."""
+    return _commands(image, attestor.note_reference, _gcloud_attestor(attestor), key)
+
+
+def project_attest_commands(
+    project: str, key: AttestorPublicKey, image: ImageRef
+) -> tuple[str, ...]:
+    """Commands that would create an attestation for ``image`` signed with
+    ``key`` in ``project`` (``projects/P`` or ``P``), as a platform policy's
+    ``simpleSigningAttestationCheck`` reads them: any note of that project
+    (``NOTE`` is a placeholder). The occurrence must belong to the project:
+    gcloud's ``--project``; for kritis-sim files, ``--occurrences-project``."""
+    bare = project.removeprefix("projects/")
+    who = ["--note=NOTE", f"--note-project={_q(bare)}", f"--project={_q(bare)}"]
+    return _commands(image, f"projects/{bare}/notes/NOTE", who, key)
+
+
+def _commands(
+    image: ImageRef, note: str, who: list[str], key: AttestorPublicKey
+) -> tuple[str, ...]:
     url = artifact_url(image)
-    who = _gcloud_attestor(attestor)
     if key.pkix_public_key is None:
         sign = [
             "kritis-sim sign",
             f"--image {_q(url)}",
             "--pgp-key SECRET_KEY.asc",
-            f"--note {_q(attestor.note_reference)}",
+            f"--note {_q(note)}",
             f"--key-id {_q(key.id)}",
             "--append OCCURRENCES.json",
         ]
@@ -123,7 +142,7 @@ def attest_commands(
             "kritis-sim sign",
             f"--image {_q(url)}",
             "--key PRIVATE_KEY.pem",
-            f"--note {_q(attestor.note_reference)}",
+            f"--note {_q(note)}",
             f"--key-id {_q(key.id)}",
         ]
         alg = key.pkix_public_key.signature_algorithm.value

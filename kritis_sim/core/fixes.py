@@ -45,6 +45,7 @@ from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.decision import Decision, ImageVerdict, OutcomeReason
 from kritis_sim.model.fix import Fix, SeenKey, abbreviated
 from kritis_sim.model.imageref import ImageRef
+from kritis_sim.model.platform.policy import PlatformPolicy
 
 __all__ = ["Fix", "SeenKey", "fixes", "fixes_by_image", "hint", "render"]
 
@@ -193,10 +194,11 @@ def _for_image(
     decision: Decision,
     attestors: Mapping[str, Attestor],
     source: AttestationSource | None,
+    platform_policy: PlatformPolicy | None,
 ) -> list[Fix]:
     kind = verdict.rule.kind
     if kind in ("checkSet", "platformPolicy"):
-        found = list(platform_fixes(verdict, decision.detail))
+        found = list(platform_fixes(verdict, decision.detail, platform_policy))
     elif kind == "kritis":
         found = [Fix(verdict.image, "kritis", verdict.reason)]
     else:
@@ -225,18 +227,21 @@ def fixes(
     decision: Decision,
     attestors: Mapping[str, Attestor] | Iterable[Attestor] = (),
     source: AttestationSource | None = None,
+    platform_policy: PlatformPolicy | None = None,
 ) -> tuple[Fix, ...]:
     """Every fix for every denied image of ``decision``, in image order.
 
     ``attestors``: as ``decide`` takes them (by name, or an iterable);
-    ``source``: where the decision read attestations (for ``seen_keys``).
+    ``source``: where the decision read attestations (for ``seen_keys``);
+    ``platform_policy``: the platform policy judged (for the keys and
+    commands of its attestation checks).
     """
     by_name = (
         attestors if isinstance(attestors, Mapping) else {a.name: a for a in attestors}
     )
     out: list[Fix] = []
     for verdict in decision.denied_images:
-        out.extend(_for_image(verdict, decision, by_name, source))
+        out.extend(_for_image(verdict, decision, by_name, source, platform_policy))
     return tuple(out)
 
 

@@ -25,9 +25,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from kritis_sim.core.fix_commands import project_attest_commands
+from kritis_sim.core.platform.signing import key_id
+from kritis_sim.errors import ImageRefError
+from kritis_sim.model.attestor import AttestorPublicKey
 from kritis_sim.model.decision import ImageVerdict
 from kritis_sim.model.fix import Fix
+from kritis_sim.model.imageref import ImageRef
+from kritis_sim.model.platform.checks import SimpleSigningAttestationCheck
+from kritis_sim.model.platform.policy import PlatformPolicy
 from kritis_sim.model.platform.results import (
+    CheckResult,
+    CheckSetResult,
     EvaluateGkePolicyResponse,
     ImageResult,
     Verdict,
@@ -89,8 +98,54 @@ def _result(verdict: ImageVerdict, detail: Any) -> ImageResult | None:
     return None
 
 
-def platform_fixes(verdict: ImageVerdict, detail: Any) -> tuple[Fix, ...]:
-    """One fix per non-conformant check of ``verdict``'s image."""
+def _signing(
+    policy: PlatformPolicy | None, cs: CheckSetResult, check: CheckResult
+) -> SimpleSigningAttestationCheck | None:
+    gke = None if policy is None else policy.gke_policy
+    if gke is None or not 0 <= cs.index < len(gke.check_sets):
+        return None
+    checks = gke.check_sets[cs.index].checks
+    if not 0 <= check.index < len(checks):
+        return None
+    body = checks[check.index].body
+    return body if isinstance(body, SimpleSigningAttestationCheck) else None
+
+
+def _attest(
+    image: str, where: str, why: str, body: SimpleSigningAttestationCheck
+) -> Fix | None:
+    """The ``attest`` fix of a simpleSigningAttestationCheck: its key ids and,
+    for its first project, the commands per key."""
+    try:
+        ref = ImageRef.parse(image)
+    except ImageRefError:
+        return None
+    keys = [k for a in body.attestation_authenticators for k in a.pkix_public_keys]
+    ids = tuple(dict.fromkeys(key_id(k) for k in keys))
+    projects = body.container_analysis_attestation_projects
+    commands: list[str] = []
+    if projects and ref.has_sha256_digest:
+        for key in keys:
+            public = AttestorPublicKey(key_id(key), pkix_public_key=key)
+            commands.extend(project_attest_commands(projects[0], public, ref))
+    return Fix(
+        image,
+        "attest",
+        f"{where} ({why}): create an ATTESTATION occurrence in "
+        f"{', '.join(projects) or 'a containerAnalysisAttestationProjects project'} "
+        "signed with one of the check's keys",
+        check=where,
+        note=None,
+        accepted_key_ids=ids,
+        commands=tuple(commands),
+    )
+
+
+def platform_fixes(
+    verdict: ImageVerdict, detail: Any, policy: PlatformPolicy | None = None
+) -> tuple[Fix, ...]:
+    """One fix per non-conformant check of ``verdict``'s image (``policy``:
+    the platform policy judged, for the keys of attestation checks)."""
     result = _result(verdict, detail)
     cs = None if result is None else result.check_set_result
     if cs is None:
@@ -101,6 +156,12 @@ def platform_fixes(verdict: ImageVerdict, detail: Any) -> tuple[Fix, ...]:
             continue
         named = f" {check.display_name!r}" if check.display_name else ""
         where = f"check {check.index} {check.type}{named}"
+        body = _signing(policy, cs, check)
+        if body is not None and check.verdict is Verdict.NON_CONFORMANT:
+            fix = _attest(verdict.image, where, check.verdict.value, body)
+            if fix is not None:
+                out.append(fix)
+                continue
         advice = (
             _ERROR_ADVICE.get(check.type, _ERROR)
             if check.verdict is Verdict.ERROR

@@ -199,6 +199,8 @@ class WorkloadJudge:
         core = self.core
         if isinstance(core, CoreClassicJudge):
             return fixes(decision, core.attestors, self.source)
+        if isinstance(core, CorePlatformJudge):
+            return fixes(decision, platform_policy=core.policy)
         return fixes(decision)
 
     def judge(self, workload: Workload, now: datetime) -> Judgement:

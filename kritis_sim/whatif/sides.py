@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from kritis_sim.admission.workloads import Workload, deploy_target
 from kritis_sim.cli.target import TargetSettings
 from kritis_sim.core.fixes import Fix, fixes
-from kritis_sim.core.judges import ClassicJudge, Judge
+from kritis_sim.core.judges import ClassicJudge, Judge, PlatformJudge
 from kritis_sim.model.platform.results import EvaluateGkePolicyResponse, Verdict
 
 __all__ = [
@@ -162,6 +162,12 @@ class JudgeSide:
             fixer = (
                 functools.partial(fixes, decision, judge.attestors, self.source)
                 if isinstance(judge, ClassicJudge)
-                else functools.partial(fixes, decision)
+                else functools.partial(
+                    fixes,
+                    decision,
+                    platform_policy=judge.policy
+                    if isinstance(judge, PlatformJudge)
+                    else None,
+                )
             )
         return Admission(decision.allowed, images, note, error, fixer)

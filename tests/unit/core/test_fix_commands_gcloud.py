@@ -14,7 +14,11 @@ from typing import Any
 
 import pytest
 
-from kritis_sim.core.fix_commands import KMS_PREFIX, attest_commands
+from kritis_sim.core.fix_commands import (
+    KMS_PREFIX,
+    attest_commands,
+    project_attest_commands,
+)
 from kritis_sim.model.attestor import AttestorPublicKey
 from kritis_sim.model.imageref import ImageRef
 from tests.unit.core.world import IMAGE, World
@@ -73,5 +77,18 @@ def test_pkix_kms_and_pgp_lines_exist_in_gcloud() -> None:
     lines = [*_lines(pkix), *_lines(kms), *_lines(pgp)]
     assert len(lines) == 2 + 1 + 2
     assert any("sign-and-create" in line for line in lines)
+    for line in lines:
+        _check(line)
+
+
+def test_platform_project_lines_exist_in_gcloud() -> None:
+    w = World()
+    pkix = w.attestors[w.attestor("qa")].public_keys[0]
+    lines = [
+        c
+        for c in project_attest_commands("projects/att", pkix, ImageRef.parse(IMAGE))
+        if c.startswith("gcloud")
+    ]
+    assert any("--note=NOTE --note-project=att --project=att" in c for c in lines)
     for line in lines:
         _check(line)

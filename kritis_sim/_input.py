@@ -56,9 +56,7 @@ def decode_input(
     return text.removeprefix("\ufeff")
 
 
-def read_input(
-    path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES
-) -> str:
+def read_input(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) -> str:
     """Read the file ``path`` (``-`` is stdin) as text, within the limits.
 
     At most :data:`MAX_INPUT_BYTES` (or ``limit``) + 1 bytes are ever read,
@@ -76,8 +74,7 @@ def read_input(
                 size = os.fstat(fh.fileno()).st_size
                 if size > limit:
                     raise InputError(
-                        f"file is {size} bytes, larger than the limit of "
-                        f"{limit} bytes",
+                        f"file is {size} bytes, larger than the limit of {limit} bytes",
                         source=source,
                     )
                 data = fh.read(limit + 1)

@@ -22,7 +22,6 @@ does not judge.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -33,7 +32,13 @@ import orjson
 from kritis_sim._yaml import Locator
 from kritis_sim.admission.workloads import Workload
 from kritis_sim.cli.k8s_schema import name_problem
-from kritis_sim.cv.items import CvItem, Skip, item_from_object, unspecified_containers
+from kritis_sim.cv.items import (
+    PLAIN_UTC,
+    CvItem,
+    Skip,
+    item_from_object,
+    unspecified_containers,
+)
 from kritis_sim.cv.lines import json_lines
 from kritis_sim.errors import InputError, ManifestError
 from kritis_sim.model.occurrence import parse_timestamp
@@ -66,17 +71,11 @@ Found = CvItem | Skip
 Lines = str | Iterable[str] | Iterable[bytes]
 
 
-#: The UTC RFC 3339 form API servers write (``2026-11-20T08:15:02.100001Z``),
-#: which :meth:`datetime.fromisoformat` reads exactly as
-#: :func:`~kritis_sim.model.occurrence.parse_timestamp` does, 15 times faster.
-_PLAIN_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:[0-5]\d(?:\.\d{1,6})?Z")
-
-
 def _time(value: Any, source: str, line: int, field: str) -> datetime | None:
     if value is None:
         return None
     try:
-        if isinstance(value, str) and _PLAIN_UTC.fullmatch(value):
+        if isinstance(value, str) and PLAIN_UTC.fullmatch(value):
             return datetime.fromisoformat(value)
         return parse_timestamp(str(value))
     except ValueError as exc:  # InputError is one too
@@ -208,9 +207,7 @@ class Change:
     where: str
 
 
-def k8s_audit_changes(
-    lines: Lines, source: str
-) -> Iterator[Change | Skip]:
+def k8s_audit_changes(lines: Lines, source: str) -> Iterator[Change | Skip]:
     """Every event of a Kubernetes audit log, in order: a :class:`Change`
     for a successful create, update or delete of a workload, else a Skip.
     Holds one event in memory at a time.

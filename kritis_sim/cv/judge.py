@@ -21,7 +21,7 @@ never conformant. This module holds no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -202,6 +202,15 @@ class WorkloadJudge:
         if isinstance(core, CorePlatformJudge):
             return fixes(decision, platform_policy=core.policy)
         return fixes(decision)
+
+    def memo_key(self, workload: Workload) -> Hashable:
+        """What :meth:`judge` depends on besides the source and ``now``: the
+        images and the deploy target's namespace and service account (the
+        cluster and trust domain are settings). Within one pass (one
+        ``now``, one source) workloads with equal keys get equal
+        judgements, so :func:`kritis_sim.cv.validate.validate` judges each
+        key once."""
+        return (workload.images, workload.namespace, workload.service_account)
 
     def judge(self, workload: Workload, now: datetime) -> Judgement:
         """The verdict for the workload's deploy target, without breakglass."""

@@ -5,7 +5,10 @@ read by :mod:`kritis_sim.cv.inputs` at one time ``now``. Running Pods give
 CV log entries (:mod:`kritis_sim.cv.entries`) when they violate, as GKE logs
 them; pod templates of controllers (Deployments, ReplicaSets, CronJobs, ...)
 are judged the same way but reported apart, since GKE logs Pods only. The
-judge's config errors become ``configErrorEvent`` entries. Breakglassed
+judge's config errors become ``configErrorEvent`` entries. A
+:class:`~kritis_sim.cv.judge.WorkloadJudge` is asked once per distinct
+(images, namespace, service account) in a pass: its judgement depends on
+nothing else at one ``now``. Breakglassed
 workloads are judged as if breakglass were absent and marked.
 
 Reports (text, HTML, the ``--summary`` JSON) also say, for each violating
@@ -20,7 +23,7 @@ reads files nor prints.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,7 +37,7 @@ from kritis_sim.cv.entries import (
 )
 from kritis_sim.cv.inputs import Inputs
 from kritis_sim.cv.items import CvItem
-from kritis_sim.cv.judge import Judge, Judgement
+from kritis_sim.cv.judge import Judge, Judgement, WorkloadJudge
 from kritis_sim.model.fix import Fix
 
 __all__ = ["CvReport", "Result", "validate"]
@@ -139,8 +142,18 @@ def validate(
     for description in judge.config_errors():
         report.config_errors.append(description)
         report.entries.append(config_error_entry(description, cluster=cluster, now=now))
+    memo: dict[Hashable, Judgement] = {}
+    key_of = judge.memo_key if isinstance(judge, WorkloadJudge) else None
     for item in inputs.items:
-        result = Result(item, judge.judge(item.workload, now))
+        if key_of is None:
+            judgement = judge.judge(item.workload, now)
+        else:
+            key = key_of(item.workload)
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = judge.judge(item.workload, now)
+            judgement = found
+        result = Result(item, judgement)
         (report.pods if item.is_pod else report.templates).append(result)
         if item.is_pod and result.status != "conforms":
             report.entries.append(

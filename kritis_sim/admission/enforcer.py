@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -166,9 +166,9 @@ class Enforcer:
             source
         )
         self._classic: tuple[Policy, tuple[Attestor, ...], ClassicJudge] | None = None
-        #: The attestors of the judge used last (by name; empty for a judge
-        #: without attestors): what denial fixes name (``core.fixes``).
-        self.last_attestors: Mapping[str, Attestor] = {}
+        #: The judge used last: what denial fixes read the attestors or the
+        #: platform policy of (``core.fixes.judge_fixes``).
+        self.last_judge: Judge | None = None
         #: Store reads that failed or did not finish in time (for metrics).
         self.store_errors = 0
         self._count_lock = threading.Lock()
@@ -192,7 +192,7 @@ class Enforcer:
         """The judge to use now (raises what the provider raises)."""
         if self._judges is not None:
             given = self._judges()
-            self.last_attestors = getattr(given, "attestors", {})
+            self.last_judge = given
             return given
         assert self._provider is not None
         policy, attestors = self._provider()
@@ -202,10 +202,10 @@ class Enforcer:
         # list could change in place; keeping them alive with the judge means
         # the identity test can never match a recycled object.
         if last is not None and last[0] is policy and last[1] is attestors:
-            self.last_attestors = last[2].attestors
+            self.last_judge = last[2]
             return last[2]
         judge = ClassicJudge(policy, attestors, self._options)
-        self.last_attestors = judge.attestors
+        self.last_judge = judge
         if type(attestors) is tuple:
             self._classic = (policy, attestors, judge)
         return judge

@@ -70,7 +70,7 @@ from kritis_sim.admission.workloads import (
     workload_from_image_review,
 )
 from kritis_sim.core.decide import DecisionOptions
-from kritis_sim.core.fixes import Fix, fixes
+from kritis_sim.core.fixes import Fix, judge_fixes
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.crypto.verify import VerificationCache
 from kritis_sim.errors import InputError, WebhookRequestError
@@ -256,7 +256,7 @@ class _Webhook:
         elapsed = time.perf_counter() - started
         found: tuple[Fix, ...] = ()
         if not decision.verdict_allowed and not decision.failed_closed:
-            found = fixes(decision, self.enforcer.last_attestors)
+            found = judge_fixes(decision, self.enforcer.last_judge)
         self.metrics.decision(
             endpoint,
             verdict_label(

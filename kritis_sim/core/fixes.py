@@ -38,6 +38,7 @@ from typing import Any
 
 from kritis_sim.core.attestations import check_attestor, fetch_occurrences
 from kritis_sim.core.fix_commands import attest_commands, repository_pattern
+from kritis_sim.core.judges import ClassicJudge, PlatformJudge
 from kritis_sim.core.platform_fixes import platform_fixes
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.errors import GrafeasError, ImageRefError
@@ -47,7 +48,15 @@ from kritis_sim.model.fix import Fix, SeenKey, abbreviated
 from kritis_sim.model.imageref import ImageRef
 from kritis_sim.model.platform.policy import PlatformPolicy
 
-__all__ = ["Fix", "SeenKey", "fixes", "fixes_by_image", "hint", "render"]
+__all__ = [
+    "Fix",
+    "SeenKey",
+    "fixes",
+    "fixes_by_image",
+    "hint",
+    "judge_fixes",
+    "render",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -243,6 +252,19 @@ def fixes(
     for verdict in decision.denied_images:
         out.extend(_for_image(verdict, decision, by_name, source, platform_policy))
     return tuple(out)
+
+
+def judge_fixes(
+    decision: Decision, judge: object, source: AttestationSource | None = None
+) -> tuple[Fix, ...]:
+    """:func:`fixes` with what ``judge`` judged with: a ``ClassicJudge``'s
+    attestors, a ``PlatformJudge``'s policy (anything else: the decision
+    alone)."""
+    if isinstance(judge, ClassicJudge):
+        return fixes(decision, judge.attestors, source)
+    if isinstance(judge, PlatformJudge):
+        return fixes(decision, platform_policy=judge.policy)
+    return fixes(decision)
 
 
 def fixes_by_image(found: Iterable[Fix]) -> dict[str, list[dict[str, Any]]]:

@@ -85,7 +85,9 @@ class Fix:
             )
         if self.kind == "allowlist":
             return f"allowlist {self.pattern!r}."
-        return f"{image}: {self.kind}."
+        if self.image in self.summary:
+            return self.summary.replace(self.image, image) + "."
+        return f"{image}: {self.summary}."
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (camelCase; absent fields omitted)."""

@@ -184,3 +184,11 @@ def test_platform_webhook_slow_store_denied_before_the_deadline(make_app: Any) -
     assert response["allowed"] is False
     assert "no answer within the" in response["status"]["message"]
     assert response["auditAnnotations"]["failed-closed"] == "true"
+
+
+def test_platform_webhook_denial_hints_the_check_to_fix(make_app: Any) -> None:
+    app = make_app(config(scanned(API, PROXY, MIGRATE, cve_on=PROXY)))
+    message = call(app, "/validate", review()).json()["response"]["status"]["message"]
+    hint = message.partition(" Fix: ")[2]
+    assert hint.startswith(f"{PROXY[: PROXY.index('@') + 20]}...: check 1 VulnerabilityCheck")
+    assert "rebuild on a patched base image" in hint

@@ -18,12 +18,16 @@ Pure string building for :mod:`kritis_sim.core.fixes`:
   ``gpg`` for PGP) and ``attestations create --signature-file=...
   --public-key-id=...``.
 
+Both are memoised (their inputs are immutable values), so a webhook
+answering the same denial again pays for them once.
+
 Placeholders the simulator cannot know are upper case: ``PRIVATE_KEY.pem``,
 ``SECRET_KEY.asc``. Not here: deciding anything (see ``core.decide``).
 """
 
 from __future__ import annotations
 
+import functools
 import shlex
 
 from kritis_sim.errors import ImageRefError, PatternError
@@ -53,6 +57,7 @@ def artifact_url(image: ImageRef) -> str:
     return f"{image.name}@{image.digest}"
 
 
+@functools.lru_cache(maxsize=4096)
 def repository_pattern(image: str) -> str | None:
     """An allowlist pattern exempting ``image`` and nothing outside its repository.
 
@@ -101,6 +106,7 @@ def _openssl(key: AttestorPublicKey) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def attest_commands(
     attestor: Attestor, key: AttestorPublicKey, image: ImageRef
 ) -> tuple[str, ...]:

@@ -90,13 +90,15 @@ def _str(event: Mapping[str, Any], key: str) -> str | None:
 
 
 def _event(event: Any, source: str, line: int) -> tuple[str, dict[str, Any]] | Skip:
-    """``(verb, ...)`` for a create/update/delete to apply, else a Skip."""
-    where = f"{source}:{line}"
-    api_version = event.get("apiVersion") if isinstance(event, dict) else None
+    """``(verb, ...)`` for a create/update/delete to apply, else a Skip.
+    (Runs once per event: the place is written only for a Skip.)"""
+    get = event.get if type(event) is dict else None
+    api_version = get("apiVersion") if get is not None else None
     if (
-        not isinstance(api_version, str)
+        get is None
+        or type(api_version) is not str
         or not api_version.startswith("audit.k8s.io/")
-        or event.get("kind") != "Event"
+        or get("kind") != "Event"
     ):
         raise InputError(
             "expected a Kubernetes audit Event (apiVersion audit.k8s.io/v1, "
@@ -106,27 +108,34 @@ def _event(event: Any, source: str, line: int) -> tuple[str, dict[str, Any]] | S
         )
     if api_version != "audit.k8s.io/v1":
         return Skip(
-            f"audit Event of {api_version} (only audit.k8s.io/v1 is read)", where
+            f"audit Event of {api_version} (only audit.k8s.io/v1 is read)",
+            f"{source}:{line}",
         )
-    if event.get("stage") != "ResponseComplete":
+    stage = get("stage")
+    if stage != "ResponseComplete":
         return Skip(
-            f"stage {event.get('stage')} (only ResponseComplete is read)", where
+            f"stage {stage} (only ResponseComplete is read)", f"{source}:{line}"
         )
-    ref = event.get("objectRef")
-    ref = ref if isinstance(ref, dict) else {}
-    resource = _str(ref, "resource")
-    if resource not in RESOURCES:
-        return Skip(f"resource {resource} runs no pods", where)
-    if ref.get("subresource"):
-        return Skip(f"subresource {resource}/{ref['subresource']}", where)
-    verb = _str(event, "verb")
-    status = event.get("responseStatus")
-    code = status.get("code") if isinstance(status, dict) else None
+    ref = get("objectRef")
+    ref = ref if type(ref) is dict else {}
+    resource = ref.get("resource")
+    if type(resource) is not str or resource not in RESOURCES:
+        resource = resource if type(resource) is str else None
+        return Skip(f"resource {resource} runs no pods", f"{source}:{line}")
+    subresource = ref.get("subresource")
+    if subresource:
+        return Skip(f"subresource {resource}/{subresource}", f"{source}:{line}")
+    verb = get("verb")
+    verb = verb if type(verb) is str else None
+    status = get("responseStatus")
+    code = status.get("code") if type(status) is dict else None
     if isinstance(code, int) and not 200 <= code < 300:
-        return Skip(f"{verb} failed (code {code})", where)
+        return Skip(f"{verb} failed (code {code})", f"{source}:{line}")
     if verb in ("delete", "create", "update"):
         return verb, ref
-    return Skip(f"verb {verb} (only create, update and delete are read)", where)
+    return Skip(
+        f"verb {verb} (only create, update and delete are read)", f"{source}:{line}"
+    )
 
 
 def _keep_pod_deploy_time(item: CvItem, earlier: CvItem) -> CvItem:

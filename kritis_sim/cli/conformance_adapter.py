@@ -76,15 +76,18 @@ def run(args: argparse.Namespace) -> int:
 
     if args.list_defects:
         from kritis_sim.conformance.defects import DEFECTS
+        from kritis_sim.conformance.defects_kritis import KRITIS_DEFECTS
         from kritis_sim.conformance.defects_platform import PLATFORM_DEFECTS
 
-        print("\n".join([*DEFECTS, *PLATFORM_DEFECTS]))
+        print("\n".join([*DEFECTS, *PLATFORM_DEFECTS, *KRITIS_DEFECTS]))
         return 0
     if args.defect is not None:
         from kritis_sim.conformance.defects import DEFECTS
+        from kritis_sim.conformance.defects_kritis import KRITIS_DEFECTS
         from kritis_sim.conformance.defects_platform import PLATFORM_DEFECTS
 
-        if args.defect not in DEFECTS and args.defect not in PLATFORM_DEFECTS:
+        known = (*DEFECTS, *PLATFORM_DEFECTS, *KRITIS_DEFECTS)
+        if args.defect not in known:
             print(f"kritis-sim: error: unknown defect {args.defect!r}", file=sys.stderr)
             return 2
     if args.step == "capabilities":

@@ -218,6 +218,10 @@ def build_webhook(config_dir: Path) -> tuple[Any, Any]:
     settings = json.loads((config_dir / "adapter.json").read_text(encoding="utf-8"))
     if settings.get("model") == "platform":
         return build_platform_webhook(config_dir, settings)
+    if settings.get("semantics") == "kritis":
+        from kritis_sim.conformance.defects_kritis import build_kritis_webhook
+
+        return build_kritis_webhook(config_dir, settings, _source(settings, None, ()))
     name = settings.get("defect")
     defect = get_defect(name if name in DEFECTS else None)  # platform: no-op here
     policy_text = (config_dir / "policy.yaml").read_text(encoding="utf-8")

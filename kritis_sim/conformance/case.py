@@ -27,6 +27,7 @@ from typing import Any
 from kritis_sim._yaml import Locator, load_one, read_input
 from kritis_sim.conformance._fields import Fields, show
 from kritis_sim.conformance.forms import declared_forms
+from kritis_sim.conformance.kritis_case import KRITIS_FEATURE, SEMANTICS
 from kritis_sim.conformance.platform_case import (
     PlatformConfig,
     check_platform_case,
@@ -119,11 +120,15 @@ class TargetSpec:
         istio_trust_domain: the trust domain for Istio identities, or None.
         model: ``classic`` (a project policy and attestors) or ``platform``
             (a GKE platform policy and ``platform.yaml``).
+        semantics: ``gcp`` (default), ``kritis`` (decided as Kritis does, the
+            configuration translated to Kritis resources) or ``both``
+            (:mod:`kritis_sim.conformance.kritis_case`).
     """
 
     cluster: str | None = None
     istio_trust_domain: str | None = None
     model: str = "classic"
+    semantics: str = "gcp"
 
     def to_dict(self) -> dict[str, Any]:
         """The ``target`` mapping of ``request.yaml``."""
@@ -133,6 +138,8 @@ class TargetSpec:
         }
         if self.model != "classic":
             out["model"] = self.model
+        if self.semantics != "gcp":
+            out["semantics"] = self.semantics
         return out
 
 
@@ -301,6 +308,12 @@ def _request(doc: Fields) -> tuple[RequestSpec, TargetSpec]:
     obj = doc.mapping((key,))
     doc.mapping(("target",))
     model = read_model(doc)
+    semantics = doc.string(("target", "semantics"), "gcp")
+    if semantics not in SEMANTICS or (semantics != "gcp" and model != "classic"):
+        raise doc.error(
+            ("target", "semantics"),
+            f"expected one of {', '.join(SEMANTICS)} (gcp only for the platform model), got {show(semantics)}",
+        )
     return (
         RequestSpec(
             review=review,
@@ -316,6 +329,7 @@ def _request(doc: Fields) -> tuple[RequestSpec, TargetSpec]:
             doc.optional_string(("target", "cluster")),
             doc.optional_string(("target", "istioTrustDomain")),
             model,
+            semantics,
         ),
     )
 
@@ -419,6 +433,11 @@ def case_from_documents(
         platform=platform,
     )
     check_platform_case(case)
+    if target.semantics == "kritis" and KRITIS_FEATURE not in case.expect.features:
+        raise InputError(
+            f"a semantics: kritis case needs the {KRITIS_FEATURE} feature",
+            source=str(path / "expect.yaml"), path="features",
+        )
     return case
 
 

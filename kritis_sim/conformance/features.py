@@ -48,6 +48,10 @@ FEATURES: dict[str, str] = {
     "always-deny": "platform alwaysDeny",
     "scope": "platform check-set scopes (namespace, service account, unscoped)",
     "precedence": "platform results: NON_CONFORMANT > ERROR > CONFORMANT",
+    "pgp": "PGP attestors (asciiArmoredPgpPublicKey) and OpenPGP-signed attestations",
+    "kritis-semantics": "decides as Kritis does (target.semantics kritis): the configuration "
+    "as Kritis resources (AttestationAuthority, GenericAttestationPolicy), Kritis' kinds, "
+    "breakglass annotation, allowlist dialect and global allowlist",
     "warnings": "compare AdmissionReview warnings (dry-run, breakglass)",
     "audit-annotations": "compare auditAnnotations (break-glass, dry-run)",
 }

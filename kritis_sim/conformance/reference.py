@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kritis_sim.admission.review import parse_admission_review, parse_image_review
 from kritis_sim.admission.verdicts import decision_verdict, not_applicable_verdict
@@ -114,12 +115,40 @@ def store_fails(case: Case) -> bool:
     return True
 
 
+def _kritis_result(case: Case, review: Any) -> ReferenceResult:
+    """A ``semantics: kritis`` case: Kritis' reading of the object and
+    :class:`~kritis_sim.core.kritis.judge.KritisJudge` over the translated
+    resources, as the webhook with ``--semantics kritis`` answers."""
+    from kritis_sim.admission.kritis_workloads import kritis_interpret
+    from kritis_sim.conformance.kritis_case import KritisCaseSource, kritis_resources
+    from kritis_sim.core.kritis.judge import KritisJudge
+
+    found = kritis_interpret(parse_admission_review(review))
+    if isinstance(found, NotApplicable):
+        verdict = not_applicable_verdict(found)
+        observed = Observed(True, verdict.message, verdict.warnings, verdict.audit_annotations)
+        return ReferenceResult(observed, None, None)
+    source = KritisCaseSource(
+        FailingSource("injected store fault") if store_fails(case) else reference_source(case.world)
+    )
+    judge = KritisJudge(kritis_resources(case.policy(), case.attestors()))
+    target = deploy_target(found, cluster=None, trust_domain=None)
+    decision = judge.judge(
+        found.images, target, source, case.world.time, breakglass=bool(found.breakglass)
+    )
+    verdict = decision_verdict(decision, found)
+    observed = Observed(verdict.allowed, verdict.message, verdict.warnings, verdict.audit_annotations)
+    return ReferenceResult(observed, decision, found)
+
+
 def reference_result(
     case: Case, *, options: DecisionOptions | None = None
 ) -> ReferenceResult:
     """Decide ``case`` with the pure core at ``case.world.time``."""
     review = build_review(case.request, uid="reference")
     found: Workload | NotApplicable
+    if case.target.semantics == "kritis":
+        return _kritis_result(case, review)
     if case.request.review == "ImageReview":
         found = workload_from_image_review(parse_image_review(review))
     else:

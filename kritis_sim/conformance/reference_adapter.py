@@ -7,7 +7,8 @@ protocol of docs/conformance.md:
 * ``setup --case DIR --grafeas URL --out DIR``: the neutral format *is*
   kritis-sim's format, so this copies ``policy.yaml`` and ``attestors.yaml``
   and writes ``adapter.json`` (Grafeas URL, cluster, Istio trust domain, model,
-  defect); for a platform case also ``platform.yaml`` as the webhook's
+  semantics, defect); for a ``semantics: kritis`` case also ``kritis.yaml``,
+  the configuration translated to Kritis resources; for a platform case also ``platform.yaml`` as the webhook's
   ``--trusted-builders`` and ``--image-metadata`` files (upload times moved by
   ``now - time``);
 * ``start --config DIR``: the first call starts the server process
@@ -61,6 +62,7 @@ def _target(case_dir: Path) -> dict[str, Any]:
         "cluster": target.get("cluster"),
         "istioTrustDomain": target.get("istioTrustDomain"),
         "model": target.get("model") or "classic",
+        "semantics": target.get("semantics") or "gcp",
     }
 
 
@@ -85,6 +87,20 @@ def _platform_files(case_dir: Path, out: Path) -> None:
         (out / "image-metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
 
 
+def _kritis_files(out: Path) -> None:
+    """``kritis.yaml``: the neutral configuration as Kritis resources
+    (:func:`kritis_sim.conformance.kritis_case.translate`), what a Kritis
+    user would ``kubectl apply``; the webhook serves them with ``--semantics
+    kritis``."""
+    from kritis_sim.conformance.kritis_case import translation_text
+    from kritis_sim.model.attestor import load_attestors
+    from kritis_sim.model.policy import load_policy
+
+    policy = load_policy((out / "policy.yaml").read_text(encoding="utf-8"))
+    attestors = load_attestors((out / "attestors.yaml").read_text(encoding="utf-8"))
+    (out / "kritis.yaml").write_text(translation_text(policy, attestors), encoding="utf-8")
+
+
 def setup(case_dir: Path, grafeas: str, out: Path, defect: str | None) -> None:
     """Write the native configuration for ``case_dir`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -93,6 +109,8 @@ def setup(case_dir: Path, grafeas: str, out: Path, defect: str | None) -> None:
     settings = {"grafeas": grafeas, "defect": defect, **_target(case_dir)}
     if settings["model"] == "platform":
         _platform_files(case_dir, out)
+    if settings["semantics"] == "kritis":
+        _kritis_files(out)
     (out / "adapter.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
 
 

@@ -27,7 +27,9 @@ def test_list_defects_prints_one_name_per_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["conformance-adapter", "--list-defects"]) == 0
-    assert capsys.readouterr().out.split() == [*DEFECTS, *PLATFORM_DEFECTS]
+    from kritis_sim.conformance.defects_kritis import KRITIS_DEFECTS
+
+    assert capsys.readouterr().out.split() == [*DEFECTS, *PLATFORM_DEFECTS, *KRITIS_DEFECTS]
 
 
 def test_capabilities_prints_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,157 @@
+"""The conformance kit's Kritis profile: ``target.semantics`` and the
+translation of a case's neutral configuration to Kritis resources.
+
+A case declares which semantics it tests in ``request.yaml``:
+``target: {semantics: gcp|kritis|both}`` (default ``gcp``). ``kritis`` cases
+need the ``kritis-semantics`` tag, so an adapter that does not list it gets
+them skipped with that reason (counted, never passed); ``both`` cases hold
+under either profile (the reference checks both) and run in the adapter's
+default (GCP) profile.
+
+:func:`translate` turns the neutral ``policy.yaml`` and ``attestors.yaml`` into
+the Kritis custom resources an adapter installs (what the reference adapter
+does in ``setup``): every attestor becomes an AttestationAuthority (its PGP
+keys, base64 of the armor, keyId the fingerprint; PKIX keys have no Kritis
+form and are left out: Kritis admission verifies PGP only), a
+REQUIRE_ATTESTATION default rule becomes one GenericAttestationPolicy
+requiring all its attestors, with the policy's allowlist as
+``admissionAllowlistPatterns``, and ALWAYS_ALLOW becomes no policy. Whatever
+has no Kritis form (ALWAYS_DENY, dry-run, cluster/namespace/account/Istio
+rules, the GKE system policy, freshness) is refused with that reason, never
+dropped. The resources go to namespace ``default``.
+
+:func:`kritis_reference` is the reference answer of a Kritis case:
+:class:`~kritis_sim.core.kritis.judge.KritisJudge` over the translated
+resources, the object read as Kritis reads it
+(:func:`~kritis_sim.admission.kritis_workloads.kritis_interpret`). No I/O.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+from kritis_sim.errors import InputError
+from kritis_sim.model.attestor import Attestor
+from kritis_sim.model.kritis.load import load_kritis_text
+from kritis_sim.model.kritis.resources import KritisResources
+from kritis_sim.model.occurrence import AttestationOccurrence
+from kritis_sim.model.policy import (
+    EnforcementMode,
+    EvaluationMode,
+    GlobalPolicyEvaluationMode,
+    Policy,
+)
+
+__all__ = [
+    "KRITIS_FEATURE", "SEMANTICS", "KritisCaseSource", "kritis_resources", "translate",
+    "translation_text",
+]
+
+#: The values of ``target.semantics``.
+SEMANTICS = ("gcp", "kritis", "both")
+#: The tag every ``semantics: kritis`` case needs.
+KRITIS_FEATURE = "kritis-semantics"
+_NAMESPACE = "default"
+_API = "kritis.grafeas.io/v1beta1"
+
+
+class TranslationError(InputError):
+    """A neutral configuration with no Kritis form."""
+
+
+def _short(name: str) -> str:
+    return name.rsplit("/", 1)[-1].lower()
+
+
+def translate(policy: Policy, attestors: Sequence[Attestor]) -> list[dict[str, Any]]:
+    """The Kritis resources for ``policy`` and ``attestors`` (see the module doc).
+
+    Raises:
+        TranslationError: something in the configuration has no Kritis form.
+    """
+    rule = policy.default_admission_rule
+    refused = [
+        (bool(policy.cluster_admission_rules), "clusterAdmissionRules"),
+        (bool(policy.kubernetes_namespace_admission_rules), "kubernetesNamespaceAdmissionRules"),
+        (bool(policy.kubernetes_service_account_admission_rules), "kubernetesServiceAccountAdmissionRules"),
+        (bool(policy.istio_service_identity_admission_rules), "istioServiceIdentityAdmissionRules"),
+        (policy.global_policy_evaluation_mode is GlobalPolicyEvaluationMode.ENABLE,
+         "globalPolicyEvaluationMode ENABLE"),
+        (rule.evaluation_mode is EvaluationMode.ALWAYS_DENY, "evaluationMode ALWAYS_DENY"),
+        (rule.enforcement_mode is EnforcementMode.DRYRUN_AUDIT_LOG_ONLY, "DRYRUN_AUDIT_LOG_ONLY"),
+        (rule.max_attestation_age is not None or bool(rule.max_attestation_age_by_attestor),
+         "kritisSimMaxAttestationAge"),
+    ]  # fmt: skip
+    for bad, what in refused:
+        if bad:
+            raise TranslationError(f"{what} has no Kritis form", path="policy.yaml")
+    out: list[dict[str, Any]] = []
+    for att in attestors:
+        keys = [
+            {
+                "keyType": "PGP",
+                "keyId": key.id,
+                "asciiArmoredPgpPublicKey": base64.b64encode(
+                    key.ascii_armored_pgp_public_key.encode()
+                ).decode(),
+            }
+            for key in att.public_keys
+            if key.ascii_armored_pgp_public_key is not None
+        ]
+        out.append({
+            "apiVersion": _API, "kind": "AttestationAuthority",
+            "metadata": {"name": _short(att.name), "namespace": _NAMESPACE},
+            "spec": {"noteReference": att.note_reference, "publicKeys": keys},
+        })  # fmt: skip
+    if rule.evaluation_mode is EvaluationMode.REQUIRE_ATTESTATION:
+        spec: dict[str, Any] = {
+            "attestationAuthorityNames": [_short(n) for n in rule.require_attestations_by]
+        }
+        if policy.admission_whitelist_patterns:
+            spec["admissionAllowlistPatterns"] = [
+                {"namePattern": p.text} for p in policy.admission_whitelist_patterns
+            ]
+        out.append({
+            "apiVersion": _API, "kind": "GenericAttestationPolicy",
+            "metadata": {"name": "binauthz-default", "namespace": _NAMESPACE}, "spec": spec,
+        })  # fmt: skip
+    return out
+
+
+def translation_text(policy: Policy, attestors: Sequence[Attestor]) -> str:
+    """:func:`translate` as the multi-document YAML an adapter applies."""
+    return yaml.safe_dump_all(translate(policy, attestors), sort_keys=False)
+
+
+def kritis_resources(policy: Policy, attestors: Sequence[Attestor]) -> KritisResources:
+    """The loaded Kritis resources of a case's configuration."""
+    return load_kritis_text(translation_text(policy, attestors), "kritis.yaml", strict=True)
+
+
+class KritisCaseSource:
+    """Attestations of a case (any attestation source) and no
+    vulnerabilities: the translation makes no ImageSecurityPolicy, so
+    vulnerabilities are never consulted."""
+
+    def __init__(self, attestations: Any) -> None:
+        self._atts = attestations
+        self.nonblocking = bool(getattr(attestations, "nonblocking", False))
+
+    def occurrences(self, resource_url: str, note_name: str) -> Sequence[AttestationOccurrence]:
+        """Attestations of ``note_name`` for ``resource_url``."""
+        return self._atts.occurrences(resource_url, note_name)  # type: ignore[no-any-return]
+
+    def vulnerabilities(self, project: str, resource_url: str) -> Sequence[Any]:
+        """None: no ImageSecurityPolicy is ever translated."""
+        return ()
+
+    def close(self) -> None:
+        """Close the wrapped source when it can be closed."""
+        close = getattr(self._atts, "close", None)
+        if close is not None:
+            close()
+

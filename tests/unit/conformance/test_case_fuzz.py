@@ -59,9 +59,14 @@ def mutated_case(draw: st.DrawFn) -> tuple[str, dict[str, str | bytes]]:
         name: (CATALOGUE / seed / name).read_text(encoding="utf-8")
         for name in (*DOCS, "policy.yaml", "attestors.yaml", "README.md")
     }
+    replaced: set[str] = set()
     for _ in range(draw(st.integers(1, 2))):
         name = draw(st.sampled_from(DOCS))
         how = draw(st.sampled_from(["field", "field", "field", "text", "bytes"]))
+        if how == "field" and name in replaced:
+            continue  # already random text or bytes: no fields to replace
+        if how in ("text", "bytes"):
+            replaced.add(name)
         if how == "text":
             files[name] = draw(st.text(max_size=60))
         elif how == "bytes":

@@ -47,7 +47,7 @@ from kritis_sim.model.policy import (
 )
 
 __all__ = [
-    "KRITIS_FEATURE", "SEMANTICS", "KritisCaseSource", "kritis_resources", "translate",
+    "KRITIS_FEATURE", "SEMANTICS", "KritisCaseSource", "TranslationError", "kritis_resources", "translate",
     "translation_text",
 ]
 

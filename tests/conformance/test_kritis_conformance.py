@@ -110,3 +110,58 @@ def test_every_kritis_defect_is_caught_by_its_case(tmp_path: Path) -> None:
         if outcomes[n].outcome != "failed" or not outcomes[n].detail.startswith("expected ")
     ]
     assert missed == []
+
+
+_NO_KRITIS = """
+import json, sys
+from kritis_sim.conformance.features import ALL_FEATURES
+if sys.argv[1] == "capabilities":
+    print(json.dumps(sorted(ALL_FEATURES - {"kritis-semantics"})))
+else:
+    sys.exit("this adapter should not be asked to configure a skipped case")
+"""
+
+
+def test_adapter_without_kritis_semantics_gets_kritis_cases_skipped(tmp_path: Path) -> None:
+    script = tmp_path / "adapter.py"
+    script.write_text(_NO_KRITIS, encoding="utf-8")
+    cases = [load_case(CATALOGUE / "kritis_namespace_without_policy")]
+    result = run_cases(f"{sys.executable} {script}", cases)
+    assert [r.outcome for r in result.results] == ["skipped"]
+    assert "kritis-semantics" in result.results[0].detail
+    assert result.summary["skipped"] == 1 and result.summary["passed"] == 0
+
+
+@pytest.mark.parametrize(
+    ("target", "features", "message"),
+    [
+        ({"semantics": "kritis"}, [], "needs the kritis-semantics feature"),
+        ({"semantics": "Kritis"}, ["kritis-semantics"], "expected one of gcp, kritis, both"),
+        ({"semantics": "kritis", "model": "platform"}, ["kritis-semantics"], "gcp only for the platform model"),
+    ],
+)
+def test_bad_semantics_is_refused_at_load(target: dict[str, str], features: list[str], message: str) -> None:
+    import yaml
+
+    from kritis_sim.conformance.case import case_from_documents
+    from kritis_sim.errors import InputError
+
+    src = CATALOGUE / "kritis_attested_pod"
+    request = yaml.safe_load((src / "request.yaml").read_text())
+    request["target"] = target
+    with pytest.raises(InputError, match=message):
+        case_from_documents(
+            src, policy_text=(src / "policy.yaml").read_text(), attestors_text=(src / "attestors.yaml").read_text(),
+            world=yaml.safe_load((src / "world.yaml").read_text()), request=request,
+            expect={"allowed": True, "features": features},
+        )  # fmt: skip
+
+
+def test_untranslatable_configuration_is_refused() -> None:
+    from kritis_sim.conformance.kritis_case import TranslationError, translate
+    from kritis_sim.model.policy import load_policy
+
+    policy = load_policy("defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, "
+                         "enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n")
+    with pytest.raises(TranslationError, match="ALWAYS_DENY has no Kritis form"):
+        translate(policy, [])

@@ -70,7 +70,12 @@ def platform_reply(world: World, environment: str, request: Request) -> Reply:
         world.clock.now(),
         breakglass=request.breakglass,
     )
-    reply = Reply.from_decision(request.kind, request.name, decision)
+    reply = Reply.from_decision(
+        request.kind,
+        request.name,
+        decision,
+        platform_policy=world.platform_policies[environment],
+    )
     detail = decision.detail
     if isinstance(detail, EvaluateGkePolicyResponse):
         import dataclasses

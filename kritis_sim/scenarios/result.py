@@ -20,6 +20,7 @@ from kritis_sim.admission.verdicts import unsatisfied_attestor_lines
 from kritis_sim.core.fixes import Fix, fixes, render
 from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.decision import Decision
+from kritis_sim.model.platform.policy import PlatformPolicy
 from kritis_sim.model.platform.results import EvaluateGkePolicyResponse
 from kritis_sim.scenarios.schema import Deploy, Expectation, Outcome, Scenario, Where
 
@@ -88,13 +89,17 @@ class Reply:
         name: str | None,
         decision: Decision,
         attestors: Mapping[str, Attestor] | None = None,
+        platform_policy: PlatformPolicy | None = None,
     ) -> Reply:
-        """The reply of an in-process decision (``attestors``: the ones it
-        was judged with, so fixes can name their notes, keys and commands)."""
+        """The reply of an in-process decision (``attestors`` or
+        ``platform_policy``: what it was judged with, so fixes can name
+        notes, keys and commands)."""
         fixer = (
             None
             if decision.verdict_allowed
-            else functools.partial(fixes, decision, attestors or {})
+            else functools.partial(
+                fixes, decision, attestors or {}, platform_policy=platform_policy
+            )
         )
         return cls(
             kind, name, outcome_of(decision), decision.message, decision, fixer=fixer

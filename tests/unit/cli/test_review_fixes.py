@@ -65,3 +65,21 @@ def test_review_suggested_allowlist_pattern_makes_it_pass(
     cli_world.policy(admissionWhitelistPatterns=[{"namePattern": pattern}])
     code, out, _ = _review(cli_world, capsys)
     assert code == 0 and out["images"][0]["rule"]["kind"] == "allowlist"
+
+
+def test_image_review_reply_keeps_its_shape_and_hints_the_fix(
+    cli_world: CliWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    review = {
+        "apiVersion": "imagepolicy.k8s.io/v1alpha1",
+        "kind": "ImageReview",
+        "spec": {"containers": [{"image": OTHER}], "namespace": "shop"},
+    }
+    cli_world.write("pod.yaml", json.dumps(review))
+    code, out, err = _review(cli_world, capsys)
+    assert code == 1
+    assert set(out) == {"apiVersion", "kind", "status"}
+    assert " Fix: attest gcr.io/shop/api@sha256:dddddddddddd... as " in (
+        out["status"]["reason"]
+    )
+    assert "fix (attest) for " in err

@@ -42,3 +42,16 @@ def test_webhook_failure_report_shows_the_hint() -> None:
     result = run_scenarios([SCENARIO], via="webhook", keys=KEYS).results[0]
     (failure,) = result.failures
     assert " Fix: attest gcr.io/shop-project/web@sha256:" in failure
+
+
+def test_platform_attestation_check_failure_names_its_keys_and_project() -> None:
+    from kritis_sim.scenarios.simulator import simulate
+    from tests.unit.scenarios.test_scenario_platform import KEYS as PKEYS
+    from tests.unit.scenarios.test_scenario_platform import SIGNED, _load
+
+    unsigned = SIGNED.replace("      - attest: {artifact: web, attestor: qa}\n", "")
+    result = simulate(_load(unsigned), keys=PKEYS)
+    (failure, *_) = result.failures
+    assert "fix (attest) for us-docker.pkg.dev/tiny-project/apps/web@sha256:" in failure
+    assert "accepted key ids: " in failure
+    assert "--note-project=kritis-sim --project=kritis-sim" in failure

@@ -13,9 +13,18 @@ Docker engine, ``kind`` or ``kubectl`` is not available.
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+# Test speed: many tests start real processes (the CLI, the emulator,
+# adapters, pytest itself) that import kritis_sim from source. Where the
+# environment sets PYTHONDONTWRITEBYTECODE (some CI images do), every one of
+# them recompiled every module it imported (~0.3 s of CPU each); let this run
+# and its children write and reuse bytecode (__pycache__ is git-ignored).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.register_profile(

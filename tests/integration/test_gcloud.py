@@ -90,7 +90,7 @@ class Gcloud:
 def test_gcloud_binauthz_flow_and_review(
     gcloud: str, emulator_url: str, tmp_path: Path
 ) -> None:
-    # Nine gcloud start-ups (each about 1.5 s of CPU): `attestors describe` is
+    # Eight gcloud start-ups (each about 1.5 s of CPU): `attestors describe` is
     # run by the docs/emulator.md recipe (tests/docs), whose KEY_ID feeds
     # `attestations create` there; here `attestors list` gives the key id.
     g = Gcloud(gcloud, tmp_path / "gcloud-config", emulator_url)

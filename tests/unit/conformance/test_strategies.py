@@ -5,13 +5,16 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import given, settings
 
 from kritis_sim.conformance.differential import world_case
 from kritis_sim.conformance.reference import reference_result
 from kritis_sim.strategies import GeneratedWorld, worlds
 
 
+# Half the profile's examples, at least 25 (ci 50, thorough 1000): each
+# example writes a case directory and runs the reference on it.
+@settings(max_examples=max(25, settings().max_examples // 2))
 @given(worlds())
 def test_generated_world_is_a_consistent_case(world: GeneratedWorld) -> None:
     with tempfile.TemporaryDirectory() as tmp:

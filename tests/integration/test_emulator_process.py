@@ -15,7 +15,9 @@ import pytest
 
 from kritis_sim.errors import GrafeasError
 from kritis_sim.grafeas.client import GrafeasAttestationSource, GrafeasRestClient
+from kritis_sim.grafeas.sqlite_store import SqliteStore
 from tests.integration._emulator import start_emulator, stop_emulator
+from tests.unit.grafeas.conftest import Api
 
 NOTE = {"attestation": {"hint": {"humanReadableName": "n"}}}
 
@@ -62,17 +64,18 @@ def test_acknowledged_write_survives_kill_9(tmp_path: Path) -> None:
 
 def test_truncated_db_exits_2_at_start(tmp_path: Path) -> None:
     db = tmp_path / "emulator.db"
-    proc, url = start_emulator("--db", str(db))
+    # Filled in-process through the same app and store `emulator --db` runs
+    # (one interpreter start-up less); the refusal below is a real process.
+    api = Api(SqliteStore(db))
     try:
         for i in range(50):
-            httpx.post(
-                f"{url}/v1/projects/p/notes",
+            api.post(
+                "/v1/projects/p/notes",
                 params={"noteId": f"n{i}"},
                 json={"attestation": {"hint": {"humanReadableName": "x" * 300}}},
-                timeout=5,
             ).raise_for_status()
     finally:
-        stop_emulator(proc, signal.SIGTERM)
+        api.close()
     data = db.read_bytes()
     db.write_bytes(data[: len(data) // 2])
     done = subprocess.run(

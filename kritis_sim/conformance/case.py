@@ -129,6 +129,7 @@ class TargetSpec:
     istio_trust_domain: str | None = None
     model: str = "classic"
     semantics: str = "gcp"
+    kritis_vulnerabilities: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``target`` mapping of ``request.yaml``."""
@@ -140,6 +141,8 @@ class TargetSpec:
             out["model"] = self.model
         if self.semantics != "gcp":
             out["semantics"] = self.semantics
+        if self.kritis_vulnerabilities is not None:
+            out["kritisVulnerabilities"] = dict(self.kritis_vulnerabilities)
         return out
 
 
@@ -330,6 +333,7 @@ def _request(doc: Fields) -> tuple[RequestSpec, TargetSpec]:
             doc.optional_string(("target", "istioTrustDomain")),
             model,
             semantics,
+            doc.mapping(("target", "kritisVulnerabilities")) or None,
         ),
     )
 

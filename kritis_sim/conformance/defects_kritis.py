@@ -23,6 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from kritis_sim.core.kritis.decide import GLOBAL_ALLOWLIST
 from kritis_sim.core.kritis.judge import KritisJudge
 from kritis_sim.core.target import DeployTarget
@@ -85,7 +87,11 @@ def build_kritis_webhook(config_dir: Path, settings: dict[str, Any], attestation
     defect = KRITIS_DEFECTS.get(settings.get("defect") or "")
     path = config_dir / "kritis.yaml"
     resources = load_kritis_text(path.read_text(encoding="utf-8"), str(path), strict=True)
-    source: Any = KritisCaseSource(attestations)
+    from kritis_sim.conformance.adapter_server import _tls_context
+    from kritis_sim.grafeas.client import GrafeasPlatformOccurrences, GrafeasRestClient
+
+    client = GrafeasRestClient(settings["grafeas"], transport=httpx.HTTPTransport(verify=_tls_context()))
+    source: Any = KritisCaseSource(attestations, GrafeasPlatformOccurrences(client))
     interpret: Callable[..., Any] = kritis_interpret
     judge: Any = KritisJudge(resources)
     if defect is not None:
@@ -122,7 +128,10 @@ class _RewritingSource:
         return [o for o in out if o is not None]
 
     def vulnerabilities(self, project: str, resource_url: str) -> Sequence[Any]:
-        return self.inner.vulnerabilities(project, resource_url)  # type: ignore[no-any-return]
+        out = self.inner.vulnerabilities(project, resource_url)
+        return out if self.vulns is None else self.vulns(out)
+
+    vulns: Callable[[Sequence[Any]], Sequence[Any]] | None = None
 
     def close(self) -> None:
         self.inner.close()
@@ -148,6 +157,37 @@ def _armored_only(source: Any, _resources: KritisResources) -> Any:
         return dataclasses.replace(occ, signatures=sigs)
 
     return _RewritingSource(source, fix)
+
+
+def _severity_strings(source: Any, resources: KritisResources) -> Any:
+    """Compares severity names as strings against each ISP's maximumSeverity:
+    emulated by rewriting a vulnerability's severity to one that the (correct)
+    rank comparison judges the way the string comparison would."""
+    from kritis_sim.model.vulnerability import Severity
+
+    thresholds = [isp.requirements.maximum_severity for isp in resources.security_policies]
+    wrapped = _RewritingSource(source, lambda occ: occ)
+
+    def rewrite(vulns: Sequence[Any]) -> Sequence[Any]:
+        out = []
+        for v in vulns:
+            exceeds = any(v.worst_severity.value > t for t in thresholds)
+            sev = Severity.CRITICAL if exceeds else Severity.MINIMAL
+            out.append(dataclasses.replace(v, severity=sev, effective_severity=sev))
+        return out
+
+    wrapped.vulns = rewrite
+    return wrapped
+
+
+def _cve_prefix(source: Any, resources: KritisResources) -> Any:
+    """Skips a vulnerability whose note name merely starts with an allowlisted CVE."""
+    allowed = [c for isp in resources.security_policies for c in isp.requirements.allowlist_cves]
+    wrapped = _RewritingSource(source, lambda occ: occ)
+    wrapped.vulns = lambda vulns: [
+        v for v in vulns if not any(v.header.note_name.startswith(c) for c in allowed)
+    ]
+    return wrapped
 
 
 def _gap_any(resources: KritisResources) -> KritisResources:
@@ -219,6 +259,12 @@ KRITIS_DEFECTS: dict[str, KritisDefect] = {
         KritisDefect("kritis-allowlist-star-crosses-slash",
                      "lets a namePattern's '*' match '/' (shell glob)",
                      ("kritis_allowlist_star_not_cross_slash_deny",), images=_star_crosses_slash),
+        KritisDefect("kritis-severity-as-strings",
+                     "compares vulnerability severities by name (CRITICAL < HIGH as strings)",
+                     ("kritis_isp_critical_over_high_deny",), source=_severity_strings),
+        KritisDefect("kritis-allowlisted-cve-prefix",
+                     "matches allowlistCVEs by prefix (CVE-2024-1 also skips CVE-2024-12)",
+                     ("kritis_isp_allowlisted_cve_prefix_deny",), source=_cve_prefix),
         KritisDefect("kritis-judges-every-kind",
                      "judges every pod-template kind (StatefulSet, Job, ...) as GKE does",
                      ("kritis_statefulset_not_inspected",), interpret=_every_kind),

@@ -19,8 +19,11 @@ requiring all its attestors, with the policy's allowlist as
 has no Kritis form (ALWAYS_DENY, dry-run, cluster/namespace/account/Istio
 rules, the GKE system policy, freshness) is refused with that reason, never
 dropped. The resources go to namespace ``default``.
+``target.kritisVulnerabilities`` (``maximumSeverity``,
+``maximumFixUnavailableSeverity``, ``allowlistCVEs``) adds an
+ImageSecurityPolicy with those requirements.
 
-:func:`kritis_reference` is the reference answer of a Kritis case:
+The reference answer of a Kritis case (``reference._kritis_result``) is
 :class:`~kritis_sim.core.kritis.judge.KritisJudge` over the translated
 resources, the object read as Kritis reads it
 (:func:`~kritis_sim.admission.kritis_workloads.kritis_interpret`). No I/O.
@@ -29,7 +32,7 @@ resources, the object read as Kritis reads it
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -67,8 +70,13 @@ def _short(name: str) -> str:
     return name.rsplit("/", 1)[-1].lower()
 
 
-def translate(policy: Policy, attestors: Sequence[Attestor]) -> list[dict[str, Any]]:
-    """The Kritis resources for ``policy`` and ``attestors`` (see the module doc).
+def translate(
+    policy: Policy, attestors: Sequence[Attestor], vulnerabilities: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The Kritis resources for ``policy`` and ``attestors`` (see the module doc);
+    ``vulnerabilities`` (``target.kritisVulnerabilities``: ``maximumSeverity``,
+    ``maximumFixUnavailableSeverity``, ``allowlistCVEs``) adds an
+    ImageSecurityPolicy with those requirements.
 
     Raises:
         TranslationError: something in the configuration has no Kritis form.
@@ -119,26 +127,45 @@ def translate(policy: Policy, attestors: Sequence[Attestor]) -> list[dict[str, A
             "apiVersion": _API, "kind": "GenericAttestationPolicy",
             "metadata": {"name": "binauthz-default", "namespace": _NAMESPACE}, "spec": spec,
         })  # fmt: skip
+    if vulnerabilities is not None:
+        out.append({
+            "apiVersion": _API, "kind": "ImageSecurityPolicy",
+            "metadata": {"name": "binauthz-vulnerabilities", "namespace": _NAMESPACE},
+            "spec": {"packageVulnerabilityRequirements": dict(vulnerabilities)},
+        })  # fmt: skip
     return out
 
 
-def translation_text(policy: Policy, attestors: Sequence[Attestor]) -> str:
+def translation_text(
+    policy: Policy, attestors: Sequence[Attestor], vulnerabilities: Mapping[str, Any] | None = None
+) -> str:
     """:func:`translate` as the multi-document YAML an adapter applies."""
-    return yaml.safe_dump_all(translate(policy, attestors), sort_keys=False)
+    return yaml.safe_dump_all(translate(policy, attestors, vulnerabilities), sort_keys=False)
 
 
-def kritis_resources(policy: Policy, attestors: Sequence[Attestor]) -> KritisResources:
+def kritis_resources(
+    policy: Policy, attestors: Sequence[Attestor], vulnerabilities: Mapping[str, Any] | None = None
+) -> KritisResources:
     """The loaded Kritis resources of a case's configuration."""
-    return load_kritis_text(translation_text(policy, attestors), "kritis.yaml", strict=True)
+    return load_kritis_text(translation_text(policy, attestors, vulnerabilities), "kritis.yaml", strict=True)
+
+
+def image_project(resource_url: str) -> str | None:
+    """``projects/P`` of an image URL (``gcr.io/P/...``, ``REGION-docker.pkg.dev/P/...``):
+    where Kritis' Container Analysis client lists the image's vulnerabilities."""
+    parts = resource_url.removeprefix("https://").split("/")
+    return f"projects/{parts[1]}" if len(parts) > 2 else None
 
 
 class KritisCaseSource:
-    """Attestations of a case (any attestation source) and no
-    vulnerabilities: the translation makes no ImageSecurityPolicy, so
-    vulnerabilities are never consulted."""
+    """Attestations of a case (any attestation source) and its
+    vulnerabilities: ``vulns`` answers ``vulnerabilities(project, url)``
+    (asked in the image's project, :func:`image_project`, as Kritis does), or
+    is a fixed list (the reference)."""
 
-    def __init__(self, attestations: Any) -> None:
+    def __init__(self, attestations: Any, vulns: Any = ()) -> None:
         self._atts = attestations
+        self._vulns = vulns
         self.nonblocking = bool(getattr(attestations, "nonblocking", False))
 
     def occurrences(self, resource_url: str, note_name: str) -> Sequence[AttestationOccurrence]:
@@ -146,8 +173,12 @@ class KritisCaseSource:
         return self._atts.occurrences(resource_url, note_name)  # type: ignore[no-any-return]
 
     def vulnerabilities(self, project: str, resource_url: str) -> Sequence[Any]:
-        """None: no ImageSecurityPolicy is ever translated."""
-        return ()
+        """VULNERABILITY occurrences of ``resource_url`` (scheme optional)."""
+        if isinstance(self._vulns, (list, tuple)):
+            url = resource_url.removeprefix("https://")
+            return [v for v in self._vulns if v.header.resource_uri.removeprefix("https://") == url]
+        where = image_project(resource_url)
+        return () if where is None else self._vulns.vulnerabilities(where, resource_url)
 
     def close(self) -> None:
         """Close the wrapped source when it can be closed."""

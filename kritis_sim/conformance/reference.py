@@ -18,6 +18,7 @@ No HTTP, no clock, no files beyond the case's own.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -128,10 +129,16 @@ def _kritis_result(case: Case, review: Any) -> ReferenceResult:
         verdict = not_applicable_verdict(found)
         observed = Observed(True, verdict.message, verdict.warnings, verdict.audit_annotations)
         return ReferenceResult(observed, None, None)
-    source = KritisCaseSource(
-        FailingSource("injected store fault") if store_fails(case) else reference_source(case.world)
+    from kritis_sim.model.vulnerability import VulnerabilityOccurrence
+
+    world = dataclasses.replace(
+        case.world, occurrences=tuple(o for o in case.world.occurrences if o.get("kind") != "VULNERABILITY")
     )
-    judge = KritisJudge(kritis_resources(case.policy(), case.attestors()))
+    vulns = [VulnerabilityOccurrence.from_dict(o) for o in case.world.occurrences if o.get("kind") == "VULNERABILITY"]
+    source = KritisCaseSource(
+        FailingSource("injected store fault") if store_fails(case) else reference_source(world), vulns
+    )
+    judge = KritisJudge(kritis_resources(case.policy(), case.attestors(), case.target.kritis_vulnerabilities))
     target = deploy_target(found, cluster=None, trust_domain=None)
     decision = judge.judge(
         found.images, target, source, case.world.time, breakglass=bool(found.breakglass)

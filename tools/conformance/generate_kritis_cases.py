@@ -54,6 +54,14 @@ class Att:
 
 
 @dataclasses.dataclass
+class Vuln:
+    cve: str
+    severity: str
+    fixable: bool = True
+    image: str = APP
+
+
+@dataclasses.dataclass
 class Row:
     name: str
     why: str
@@ -71,6 +79,8 @@ class Row:
     operation: str = "CREATE"
     atts: tuple[Att, ...] = ()
     features: tuple[str, ...] = ()
+    vulns: tuple[Vuln, ...] = ()
+    isp: dict[str, Any] | None = None
 
 
 BG = "kritis.grafeas.io/breakglass"
@@ -143,6 +153,8 @@ def _rows() -> list[Row]:
         Row("kritis_wrong_authority_deny", "an attestation under another authority's note does not count", False,
             atts=(Att(APP, attestor="build"),)),
         Row("kritis_always_allow_no_policy", "ALWAYS_ALLOW translates to no GAP: admitted", True, required=()),
+        # ImageSecurityPolicy (target.kritisVulnerabilities) over VULNERABILITY occurrences.
+        *_isp_rows(),
         # The GCP profile with PGP attestors.
         Row("pgp_attested_armored", "a PGP attestor's armored signed message over the payload verifies", True,
             semantics="gcp", atts=ok, features=("pgp",)),
@@ -161,6 +173,61 @@ def _rows() -> list[Row]:
             semantics="both", features=("pgp",)),
     ]
     return rows
+
+
+def _isp_rows() -> list[Row]:
+    def r(name: str, why: str, allowed: bool, isp: dict[str, Any], *vulns: Vuln) -> Row:
+        return Row(name, why, allowed, required=(), isp=isp, vulns=vulns)
+
+    high = {"maximumSeverity": "HIGH"}
+    cve = "projects/goog-vulnz/notes/CVE-2024-1"
+    return [
+        r("kritis_isp_no_vulnerabilities", "no VULNERABILITY occurrence is no violation", True, high),
+        r("kritis_isp_high_within_high", "a fixable HIGH is within maximumSeverity HIGH", True, high,
+          Vuln("CVE-2024-10", "HIGH")),
+        r("kritis_isp_critical_over_high_deny", "a fixable CRITICAL exceeds HIGH (ranked, not by name)", False,
+          high, Vuln("CVE-2024-11", "CRITICAL")),
+        r("kritis_isp_medium_over_low_deny", "a fixable MEDIUM exceeds LOW", False,
+          {"maximumSeverity": "LOW"}, Vuln("CVE-2024-13", "MEDIUM")),
+        r("kritis_isp_minimal_within_low", "MINIMAL ranks below LOW", True,
+          {"maximumSeverity": "LOW"}, Vuln("CVE-2024-14", "MINIMAL")),
+        r("kritis_isp_allowlisted_cve", "an allowlistCVEs entry skips exactly that note", True,
+          {"maximumSeverity": "LOW", "allowlistCVEs": [cve]}, Vuln("CVE-2024-1", "CRITICAL")),
+        r("kritis_isp_allowlisted_cve_prefix_deny", "allowlistCVEs match whole note names, not prefixes", False,
+          {"maximumSeverity": "LOW", "allowlistCVEs": [cve]}, Vuln("CVE-2024-12", "CRITICAL")),
+        r("kritis_isp_unfixable_within_fix_unavailable", "an unfixable HIGH is judged by maximumFixUnavailableSeverity",
+          True, {"maximumSeverity": "LOW", "maximumFixUnavailableSeverity": "HIGH"},
+          Vuln("CVE-2024-15", "HIGH", fixable=False)),
+        r("kritis_isp_unfixable_over_fix_unavailable_deny", "an unfixable HIGH exceeds maximumFixUnavailableSeverity MEDIUM",
+          False, {"maximumFixUnavailableSeverity": "MEDIUM"}, Vuln("CVE-2024-16", "HIGH", fixable=False)),
+        r("kritis_isp_block_all_deny", "maximumSeverity BLOCK_ALL blocks every fixable vulnerability", False,
+          {"maximumSeverity": "BLOCK_ALL"}, Vuln("CVE-2024-17", "MINIMAL")),
+        r("kritis_isp_other_image_vulnerability", "another image's vulnerability does not count", True,
+          high, Vuln("CVE-2024-18", "CRITICAL", image=SIDE)),
+    ]
+
+
+def _vulnerability(row: Row, i: int, v: Vuln) -> dict[str, Any]:
+    kind = "NORMAL" if v.fixable else "MAXIMUM"
+    fixed: dict[str, Any] = {"kind": kind, "name": "2.0"} if v.fixable else {"kind": kind}
+    occ = {
+        "name": f"{P}/occurrences/{row.name}-v{i}",
+        "resourceUri": "https://" + v.image,
+        "noteName": f"projects/goog-vulnz/notes/{v.cve}",
+        "kind": "VULNERABILITY",
+        "createTime": "2026-01-15T11:00:00Z",
+        "updateTime": "2026-01-15T11:00:00Z",
+        "vulnerability": {
+            "severity": v.severity, "effectiveSeverity": v.severity, "fixAvailable": v.fixable,
+            "shortDescription": v.cve,
+            "packageIssue": [{"affectedPackage": "openssl", "affectedCpeUri": "cpe:/o:debian:debian_linux:12",
+                              "affectedVersion": {"kind": "NORMAL", "name": "1.0"},
+                              "fixedPackage": "openssl", "fixedCpeUri": "cpe:/o:debian:debian_linux:12",
+                              "fixedVersion": fixed, "fixAvailable": v.fixable}],
+        },
+    }  # fmt: skip
+    return {"made": f"a {v.severity} {'fixable' if v.fixable else 'unfixable'} finding {v.cve} for {v.image}",
+            "occurrence": occ}
 
 
 def _attestors(row: Row) -> list[dict[str, Any]]:
@@ -242,11 +309,14 @@ def write_case(root: Path, row: Row) -> Path:
     _write(d / "attestors.yaml", _attestors(row))
     notes = sorted({f"{P}/notes/{n}" for n in ("qa", "build")})
     _write(d / "world.yaml", {"time": TIME.isoformat().replace("+00:00", "Z"), "notes": notes,
-                              "occurrences": [_occurrence(row, i, a) for i, a in enumerate(row.atts)]})
+                              "occurrences": [*(_occurrence(row, i, a) for i, a in enumerate(row.atts)),
+                                              *(_vulnerability(row, i, v) for i, v in enumerate(row.vulns))]})
     request: dict[str, Any] = {"review": "AdmissionReview", "apiVersion": "admission.k8s.io/v1",
                                "operation": row.operation, "object": _object(row), "target": {}}
     if row.semantics != "gcp":
         request["target"] = {"semantics": row.semantics}
+    if row.isp is not None:
+        request["target"]["kritisVulnerabilities"] = row.isp
     _write(d / "request.yaml", request)
     features = [*row.features, *(["kritis-semantics"] if row.semantics == "kritis" else [])]
     expect: dict[str, Any] = {"allowed": row.allowed}

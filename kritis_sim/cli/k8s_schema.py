@@ -130,10 +130,44 @@ def _blank_template(node: Any, steps: tuple[str, ...]) -> Any:
     return {**node, steps[0]: _blank_template(node.get(steps[0]), steps[1:])}
 
 
+_STATUS_LISTS = (
+    "conditions",
+    "containerStatuses",
+    "initContainerStatuses",
+    "ephemeralContainerStatuses",
+)
+_STATES = ("state", "lastState")
+
+
+def _blank_status(status: Any) -> Any:
+    """A Pod's ``status`` (what ``kubectl get -o json`` shows: IPs, start
+    times, container ids) with the same blanking, in its conditions and
+    container statuses and their states too."""
+    if not isinstance(status, dict):
+        return status
+    out = _blank_strings(status)
+    for key in _STATUS_LISTS:
+        value = status.get(key)
+        if not isinstance(value, list):
+            continue
+        items = []
+        for entry in value:
+            blanked = _blank_strings(entry)
+            if isinstance(entry, dict):
+                for state in _STATES:
+                    held = entry.get(state)
+                    if isinstance(held, dict):
+                        blanked[state] = {k: _blank_strings(v) for k, v in held.items()}
+            items.append(blanked)
+        out[key] = items
+    return out
+
+
 def _shape(obj: Mapping[str, Any]) -> bytes | None:
     """The shape of ``obj`` (None when it cannot be serialised): its JSON
     with the strings of :data:`_ANY_STRING` fields blanked in its metadata,
-    owner references, pod template metadata and containers, and its label
+    owner references, pod template metadata and containers, a Pod's status
+    (its conditions, container statuses and their states), and its label
     and annotation values. Only those places are visited (quick); the same
     field elsewhere is kept, which only makes fewer objects share a shape."""
     shaped = dict(obj)
@@ -141,6 +175,8 @@ def _shape(obj: Mapping[str, Any]) -> bytes | None:
     spec = obj.get("spec")
     if obj.get("kind") == "Pod":
         shaped["spec"] = _blank_pod_spec(spec)
+        if "status" in obj:
+            shaped["status"] = _blank_status(obj["status"])
     elif isinstance(spec, dict):
         steps = _TEMPLATE.get(str(obj.get("kind")), ("template",))
         shaped["spec"] = _blank_template(spec, steps)

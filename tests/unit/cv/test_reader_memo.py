@@ -156,3 +156,56 @@ def test_the_fast_timestamp_path_reads_as_parse_timestamp(stamp: str) -> None:
             _time(stamp, "a.log", 1, "requestReceivedTimestamp")
         return
     assert _time(stamp, "a.log", 1, "requestReceivedTimestamp") == want
+
+
+def _running(name: str, i: int) -> dict[str, Any]:
+    pod = _pod(name, "gcr.io/p/a:1")
+    pod["status"] = {
+        "phase": "Running",
+        "hostIP": f"10.128.0.{i}",
+        "podIP": f"10.4.0.{i}",
+        "startTime": f"2026-11-20T08:15:0{i}Z",
+        "conditions": [
+            {
+                "type": "Ready",
+                "status": "True",
+                "lastTransitionTime": f"2026-11-20T08:1{i}:00Z",
+            }
+        ],
+        "containerStatuses": [
+            {
+                "name": "c",
+                "image": "gcr.io/p/a:1",
+                "imageID": f"gcr.io/p/a@sha256:{i:064x}",
+                "containerID": f"containerd://{i:064x}",
+                "ready": True,
+                "restartCount": 0,
+                "state": {"running": {"startedAt": f"2026-11-20T08:15:0{i}Z"}},
+            }
+        ],
+    }
+    return pod
+
+
+def test_running_pods_differing_only_in_status_strings_share_a_shape(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = []
+    validator = k8s_schema._validator("", "v1", "Pod")
+    assert validator is not None
+    real = type(validator).iter_errors
+
+    def counting(self: Any, instance: Any, *args: Any) -> Any:
+        calls.append(instance["metadata"]["name"])
+        return real(self, instance, *args)
+
+    monkeypatch.setattr(type(validator), "iter_errors", counting)
+    monkeypatch.setattr(k8s_schema, "_valid_shapes", {})
+    loc = Locator("<t>", {})
+    for i in range(5):
+        assert check_object(_running(f"run-{i}", i), loc)
+    assert calls == ["run-0"]
+    bad = _running("run-9", 9)
+    bad["status"]["containerStatuses"][0]["state"]["running"]["startedAt"] = 42
+    with pytest.raises(ManifestError, match="startedAt"):
+        check_object(bad, loc)  # not a string: another shape, checked

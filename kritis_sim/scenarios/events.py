@@ -234,6 +234,8 @@ class _Events(WorldVerbs):
                 kind, workload,
                 namespace, tuple(images), service_account=service_account, breakglass=breakglass,
             )
+        if breakglass and env.kritis is not None:
+            _mark_kritis_breakglass(obj)  # a Kritis-guarded environment reads only its own marker
         pods = r.integer(doc, "pods", path, default=0, low=0, high=20)
         if pods and manifests.pod_template(obj) is None:
             r.fail((*path, "pods"), f"'pods' needs a controller kind with a pod template, not {kind}")
@@ -361,7 +363,10 @@ def _mark_breakglass(obj: dict[str, Any]) -> None:
     node: dict[str, Any] = obj if template is None else template  # type: ignore[assignment]
     meta = node.setdefault("metadata", {})
     meta.setdefault("labels", {})[BREAKGLASS_LABEL] = "true"
-    # Kritis' marker: an annotation on the object's own metadata.
+
+
+def _mark_kritis_breakglass(obj: dict[str, Any]) -> None:
+    """Kritis' marker: an annotation on the object's own metadata."""
     obj.setdefault("metadata", {}).setdefault("annotations", {})[BREAKGLASS_ANNOTATION_KRITIS] = "true"
 
 

@@ -18,10 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kritis_sim.admission.workloads import (
-    BREAKGLASS_ANNOTATION_KRITIS,
-    BREAKGLASS_LABEL,
-)
+from kritis_sim.admission.workloads import BREAKGLASS_LABEL
 
 __all__ = [
     "KINDS",
@@ -109,8 +106,6 @@ def wrap_images(
         "kind": kind,
         "metadata": {"name": name, "namespace": namespace},
     }
-    if breakglass:  # Kritis' marker: an annotation on the object's own metadata
-        obj["metadata"]["annotations"] = {BREAKGLASS_ANNOTATION_KRITIS: "true"}
     if not template_path:
         obj["metadata"]["labels"] = labels
         obj["spec"] = pod_spec

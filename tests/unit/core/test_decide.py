@@ -319,7 +319,7 @@ def test_decide_system_policy_only_when_enabled() -> None:
 
 def test_decide_requires_aware_now() -> None:
     w = World()
-    with pytest.raises(ValueError, match="timezone-aware"):
+    with pytest.raises(ValueError, match=r"^decide\(\) needs a timezone-aware 'now'$"):
         _one(w, {"defaultAdmissionRule": ALLOW}, now=NOW.replace(tzinfo=None))
 
 

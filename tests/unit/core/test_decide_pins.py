@@ -52,7 +52,7 @@ def _decide(
         kw.pop("attestors", None) or w.attestors,
         kw.pop("source", None) or w.source(),
         kw.pop("target", TARGET),
-        images or [IMAGE],
+        [IMAGE] if images is None else images,
         now=kw.pop("now", NOW),
         **kw,
     )
@@ -704,3 +704,13 @@ def test_policy_allowlist_switch() -> None:
     loose = policy_allowlist(p, wildcard_free_matches_any_version=True)
     assert loose.wildcard_free_matches_any_version is True
     assert loose.match("gcr.io/shop/web:1") == p.allowlist.patterns[0]
+
+
+def test_a_workload_without_images_is_admitted_and_not_failed_closed() -> None:
+    d = _decide(World(), {"defaultAdmissionRule": DENY}, [])
+    assert (d.allowed, d.verdict_allowed, d.failed_closed, d.images) == (
+        True,
+        True,
+        False,
+        (),
+    )

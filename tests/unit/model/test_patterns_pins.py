@@ -48,3 +48,10 @@ def test_any_version_applies_to_the_docker_hub_normal_form() -> None:
     assert not pattern.matches("nginx:1.25")
     allowlist = Allowlist([pattern], wildcard_free_matches_any_version=True)
     assert allowlist.match("nginx:1.25") == pattern
+
+
+def test_docker_hub_form_looks_only_at_the_first_component() -> None:
+    # a '.' in a later component does not name a registry
+    pattern = NamePattern.parse("docker.io/team/app.v2/web")
+    assert pattern.matches("team/app.v2/web")
+    assert Allowlist([pattern]).match("team/app.v2/web") == pattern

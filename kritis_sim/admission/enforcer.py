@@ -166,9 +166,6 @@ class Enforcer:
             source
         )
         self._classic: tuple[Policy, tuple[Attestor, ...], ClassicJudge] | None = None
-        #: The judge used last: what denial fixes read the attestors or the
-        #: platform policy of (``core.fixes.judge_fixes``).
-        self.last_judge: Judge | None = None
         #: Store reads that failed or did not finish in time (for metrics).
         self.store_errors = 0
         self._count_lock = threading.Lock()
@@ -191,9 +188,7 @@ class Enforcer:
     def judge_now(self) -> Judge:
         """The judge to use now (raises what the provider raises)."""
         if self._judges is not None:
-            given = self._judges()
-            self.last_judge = given
-            return given
+            return self._judges()
         assert self._provider is not None
         policy, attestors = self._provider()
         last = self._classic
@@ -202,10 +197,8 @@ class Enforcer:
         # list could change in place; keeping them alive with the judge means
         # the identity test can never match a recycled object.
         if last is not None and last[0] is policy and last[1] is attestors:
-            self.last_judge = last[2]
             return last[2]
         judge = ClassicJudge(policy, attestors, self._options)
-        self.last_judge = judge
         if type(attestors) is tuple:
             self._classic = (policy, attestors, judge)
         return judge
@@ -223,24 +216,40 @@ class Enforcer:
         budget: float,
     ) -> Decision:
         """Judge within ``budget`` seconds; never raises for store failures."""
+        decision, _ = await self.decide_with_judge(
+            target, images, breakglass=breakglass, budget=budget
+        )
+        return decision
+
+    async def decide_with_judge(
+        self,
+        target: DeployTarget,
+        images: Sequence[str],
+        *,
+        breakglass: bool,
+        budget: float,
+    ) -> tuple[Decision, Judge | None]:
+        """:meth:`decide`, with the judge that made this decision (None when
+        no policy could be had), so what is said about the decision (denial
+        fixes) reads the same policy even while another request switches it."""
         if self._inline:
             return self._run_inline(target, images, breakglass, self._clock())
         job = _Job(target, tuple(images), breakglass, self._clock(), budget)
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._pool, self._run, job)
         try:
-            return await asyncio.wait_for(future, timeout=budget)
+            return await asyncio.wait_for(future, timeout=budget), job.world
         except TimeoutError:
             with job.lock:
                 job.abandoned = True
-            return self._finish(job, timed_out=True)
+            return self._finish(job, timed_out=True), job.world
         except Exception as exc:
             with job.lock:
                 job.abandoned = True
             if job.world is None:
                 self._count_store_errors(1)
-                return policy_failure(images, breakglass, _describe(exc))
-            return self._finish(job, timed_out=False)
+                return policy_failure(images, breakglass, _describe(exc)), None
+            return self._finish(job, timed_out=False), job.world
 
     def _run_inline(
         self,
@@ -248,7 +257,7 @@ class Enforcer:
         images: Sequence[str],
         breakglass: bool,
         now: datetime,
-    ) -> Decision:
+    ) -> tuple[Decision, Judge | None]:
         """Policy and occurrences are in memory: nothing can hang or time out,
         so judge on this thread, once, with no worker-thread hop and no
         prefetch pass (the prefetch exists only to bound slow stores)."""
@@ -256,8 +265,11 @@ class Enforcer:
             judge = self.judge_now()
         except Exception as exc:
             self._count_store_errors(1)
-            return policy_failure(images, breakglass, _describe(exc))
-        return judge.judge(images, target, self._source, now, breakglass=breakglass)
+            return policy_failure(images, breakglass, _describe(exc)), None
+        decision = judge.judge(
+            images, target, self._source, now, breakglass=breakglass
+        )
+        return decision, judge
 
     def _run(self, job: _Job) -> Decision:
         try:

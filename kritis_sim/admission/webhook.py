@@ -247,7 +247,7 @@ class _Webhook:
             trust_domain=self.config.istio_trust_domain,
         )
         remaining = max(budget - (time.perf_counter() - started), 0.001)
-        decision = await self.enforcer.decide(
+        decision, judge = await self.enforcer.decide_with_judge(
             target,
             workload.images,
             breakglass=bool(workload.breakglass),
@@ -256,7 +256,7 @@ class _Webhook:
         elapsed = time.perf_counter() - started
         found: tuple[Fix, ...] = ()
         if not decision.verdict_allowed and not decision.failed_closed:
-            found = judge_fixes(decision, self.enforcer.last_judge)
+            found = judge_fixes(decision, judge)
         self.metrics.decision(
             endpoint,
             verdict_label(

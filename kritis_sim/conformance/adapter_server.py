@@ -41,6 +41,7 @@ from kritis_sim.admission.enforcer import Enforcer, StaticPolicy
 from kritis_sim.admission.webhook import WebhookConfig, create_app
 from kritis_sim.conformance.defect_hooks import Context
 from kritis_sim.conformance.defects import DEFECTS, Defect, get_defect
+from kritis_sim.core.judges import Judge
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.grafeas.client import GrafeasAttestationSource, GrafeasRestClient
@@ -64,27 +65,27 @@ class _DefectiveEnforcer(Enforcer):
         self._defect = defect
         self._ctx = ctx
 
-    async def decide(
+    async def decide_with_judge(
         self,
         target: DeployTarget,
         images: Sequence[str],
         *,
         breakglass: bool,
         budget: float,
-    ) -> Decision:
+    ) -> tuple[Decision, Judge | None]:
         imgs = tuple(images)
         if self._defect.before is not None:
             target, imgs, breakglass = self._defect.before(target, imgs, breakglass)
-        decision = await super().decide(
+        decision, judge = await super().decide_with_judge(
             target, imgs, breakglass=breakglass, budget=budget
         )
         if self._defect.after is None:
-            return decision
+            return decision, judge
         ctx = Context(
             self._ctx["policy"], self._ctx["attestors"], self._ctx["source"],
             target, imgs, breakglass, datetime.now(UTC),
         )  # fmt: skip
-        return self._defect.after(decision, ctx)
+        return self._defect.after(decision, ctx), judge
 
 
 class _RequestRewriter:

@@ -30,8 +30,8 @@ from typing import Any
 import orjson
 
 from kritis_sim._yaml import Locator
+from kritis_sim.admission.k8s_schema import name_problem
 from kritis_sim.admission.workloads import Workload
-from kritis_sim.cli.k8s_schema import name_problem
 from kritis_sim.cv.items import (
     PLAIN_UTC,
     CvItem,

@@ -5,7 +5,7 @@ Each SNAPSHOT argument is one of:
 * a snapshot file: ``kubectl get pods,deployments,... -A -o json|yaml``
   output (a ``kind: List``), manifests (several YAML documents), or a JSON
   array: read as ``review`` reads its INPUT
-  (:func:`kritis_sim.cli.review_inputs.iter_values`);
+  (:func:`kritis_sim.admission.review_inputs.iter_values`);
 * a directory of such files (``*.yaml``, ``*.yml``, ``*.json``, sorted by
   name, not recursive; none is an error);
 * a Kubernetes audit log or kritis-sim's webhook audit log (JSON lines;
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 from kritis_sim._input import MAX_INPUT_BYTES, read_input
-from kritis_sim.cli.review_inputs import iter_values
+from kritis_sim.admission.review_inputs import iter_values
 from kritis_sim.cv.audit_logs import Found, read_k8s_audit, read_webhook_audit
 from kritis_sim.cv.items import CvItem, Skip, item_from_object
 from kritis_sim.cv.json_list import (

@@ -6,7 +6,7 @@ becomes a :class:`CvItem` (what runs, where, since when, in which containers)
 or a :class:`Skip` (why it does not apply). The object goes the way
 ``kritis-sim review`` takes it: the same classification of kinds and API
 versions, the same strict check against the Kubernetes schema
-(:func:`kritis_sim.cli.k8s_schema.check_object`), the same AdmissionReview
+(:func:`kritis_sim.admission.k8s_schema.check_object`), the same AdmissionReview
 wrapping and the same pod-spec reading
 (:func:`kritis_sim.admission.workloads.workload_from_admission`), so ``cv``
 and ``review`` can never disagree about what an object runs.
@@ -30,14 +30,14 @@ from typing import Any
 
 from kritis_sim._yaml import Locator, Path
 from kritis_sim.admission.identity import SERVED
+from kritis_sim.admission.k8s_schema import K8S_VERSION, check_object
 from kritis_sim.admission.review import parse_admission_review
+from kritis_sim.admission.review_inputs import as_admission_review, where_of
 from kritis_sim.admission.workloads import (
     NotApplicable,
     Workload,
     workload_from_admission,
 )
-from kritis_sim.cli.k8s_schema import K8S_VERSION, check_object
-from kritis_sim.cli.review_inputs import as_admission_review, where_of
 from kritis_sim.errors import ManifestError, WebhookRequestError
 from kritis_sim.model.occurrence import parse_timestamp
 

@@ -1,6 +1,6 @@
 """A fast reader of big JSON Lists (``kubectl get ... -A -o json``).
 
-The general reader (:func:`kritis_sim.cli.review_inputs.iter_values`) composes
+The general reader (:func:`kritis_sim.admission.review_inputs.iter_values`) composes
 every node in Python to know every field's line, about 30,000 nodes a second,
 and refuses inputs of more than 200,000 nodes (docs/limits.md): a 10,000-Pod
 List is beyond both. :func:`json_list_items` reads a top-level JSON List (or

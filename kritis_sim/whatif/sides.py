@@ -28,9 +28,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from kritis_sim.admission.workloads import Workload, deploy_target
-from kritis_sim.cli.target import TargetSettings
 from kritis_sim.core.fixes import Fix, fixes
 from kritis_sim.core.judges import ClassicJudge, Judge, PlatformJudge
+from kritis_sim.core.target import TargetSettings
 from kritis_sim.model.platform.results import EvaluateGkePolicyResponse, Verdict
 
 __all__ = [

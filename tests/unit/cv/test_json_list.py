@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import kritis_sim._yaml as yaml_limits
-from kritis_sim.cli.review_inputs import iter_values
+from kritis_sim.admission.review_inputs import iter_values
 from kritis_sim.cv.inputs import snapshot_items
 from kritis_sim.cv.items import item_from_object
 from kritis_sim.cv.json_list import json_list_items

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from kritis_sim._locator import Locator
-from kritis_sim.cli import k8s_schema
-from kritis_sim.cli.k8s_schema import _ANY_STRING, _schema_file, check_object
+from kritis_sim.admission import k8s_schema
+from kritis_sim.admission.k8s_schema import _ANY_STRING, _schema_file, check_object
 from kritis_sim.cv.audit_logs import k8s_audit_admissions
 from kritis_sim.cv.items import CvItem
 from kritis_sim.errors import ManifestError

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from kritis_sim.errors import PatternError
 from kritis_sim.model.patterns import Allowlist, NamePattern
 
 SHA256 = "sha256:" + "0123456789abcdef" * 4
@@ -55,3 +56,30 @@ def test_docker_hub_form_looks_only_at_the_first_component() -> None:
     pattern = NamePattern.parse("docker.io/team/app.v2/web")
     assert pattern.matches("team/app.v2/web")
     assert Allowlist([pattern]).match("team/app.v2/web") == pattern
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty name pattern; expected 'registry/path[*|**]'"),
+        (
+            "gcr.io/a b",
+            "name pattern 'gcr.io/a b' contains ' ' at position 8; "
+            "image names never contain whitespace or control characters",
+        ),
+        (
+            "gcr.io/*/x",
+            "name pattern 'gcr.io/*/x' has '*' at position 7; a wildcard is "
+            "allowed only as the trailing '*' or '**'",
+        ),
+        (
+            "gcr*",
+            "name pattern 'gcr*' has a wildcard before 'registry/'; expected "
+            "e.g. 'gcr.io/my-project/*' (a wildcard may only follow 'registry/')",
+        ),
+    ],
+)
+def test_pattern_errors_are_spelled_exactly(text: str, message: str) -> None:
+    with pytest.raises(PatternError) as info:
+        NamePattern.parse(text)
+    assert info.value.message == message

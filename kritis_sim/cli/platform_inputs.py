@@ -20,7 +20,10 @@
   entries.
 * :func:`load_gke_policy`: a platform policy file that holds a ``gkePolicy``.
 
-CLI-only helpers: they read files and raise the one exception tree.
+The trusted-builders and GKE-policy loaders themselves live below ``cli/``
+(:mod:`kritis_sim.admission.platform_inputs`, shared with the conformance
+adapters) and are re-exported here. CLI-only helpers: they read files and raise
+the one exception tree.
 """
 
 from __future__ import annotations
@@ -33,24 +36,21 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from kritis_sim._yaml import load_documents, load_one
-from kritis_sim.cli._common import read_text
+from kritis_sim.admission.platform_inputs import (
+    load_gke_policy,
+    load_trusted_builders,
+    trusted_builders_from_dict,
+)
 from kritis_sim.cli.occurrence_files import occurrence_texts
 from kritis_sim.core.judges import Judge
-from kritis_sim.core.platform import GOOGLE_CLOUD_BUILD_IDS, BuilderRoots
 from kritis_sim.core.platform.occurrences import (
     InMemoryPlatformOccurrences,
     occurrence_project,
 )
-from kritis_sim.crypto.dsse import DsseKey, Ed25519Key
-from kritis_sim.crypto.keys import load_ed25519_public_key
-from kritis_sim.errors import InputError, KeyFormatError, PolicyError
-from kritis_sim.model._fields import FieldReader
+from kritis_sim.errors import InputError, PolicyError
 from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.occurrence_mix import load_mixed_occurrences
-from kritis_sim.model.platform._reader import Reader
-from kritis_sim.model.platform.checks import TrustedBuilder
-from kritis_sim.model.platform.policy import PlatformPolicy, load_platform_policy_file
+from kritis_sim.model.platform.policy import PlatformPolicy
 
 __all__ = [
     "TRUSTED_BUILDERS_HELP",
@@ -59,6 +59,7 @@ __all__ = [
     "load_gke_policy",
     "load_trusted_builders",
     "platform_source",
+    "trusted_builders_from_dict",
 ]
 
 TRUSTED_BUILDERS_HELP = (
@@ -67,72 +68,12 @@ TRUSTED_BUILDERS_HELP = (
     "signatureAlgorithm, keyId}]}]} (docs/platform-policy.md); without it every "
     "slsaCheck reports ERROR 'no roots of trust'"
 )
-_TOP = ("trustedBuilders",)
-_ENTRY = ("trustedBuilder", "builderIds", "publicKeys")
-_KEY = ("keyId", "publicKeyPem", "signatureAlgorithm")
 _PROJECT = re.compile(r"projects/[^/\s]+")
 
 
 def add_trusted_builders(p: argparse.ArgumentParser | Any) -> None:
     """Add ``--trusted-builders FILE`` to a parser or argument group."""
     p.add_argument("--trusted-builders", metavar="FILE", help=TRUSTED_BUILDERS_HELP)
-
-
-def _key(reader: Reader, value: Any, path: tuple[str | int, ...]) -> DsseKey:
-    doc = reader.f.mapping(value, path, known=_KEY, what="a public key")
-    if "signatureAlgorithm" in doc:
-        return reader.pkix_key(doc, path)
-    pem = reader.non_empty_string(
-        reader.field(doc, path, "publicKeyPem"), (*path, "publicKeyPem")
-    )
-    try:
-        load_ed25519_public_key(pem)
-    except KeyFormatError as exc:
-        reader.f.fail(
-            (*path, "signatureAlgorithm"),
-            f"missing signatureAlgorithm, which only an Ed25519 key may leave "
-            f"out ({exc.message})",
-        )
-    key_id = reader.f.optional_string(doc, "keyId", path)
-    return Ed25519Key(pem, key_id or None)
-
-
-def trusted_builders_from_dict(
-    data: Any, reader: Reader
-) -> dict[TrustedBuilder, BuilderRoots]:
-    """Validate a parsed ``--trusted-builders`` document."""
-    top = reader.f.mapping(data, (), known=_TOP, what="a trusted builders document")
-    entries = reader.items(
-        top, (), "trustedBuilders", lambda v, p: (v, p), required=True
-    )
-    out: dict[TrustedBuilder, BuilderRoots] = {}
-    for value, path in entries:
-        doc = reader.f.mapping(value, path, known=_ENTRY, what="a trusted builder")
-        where = (*path, "trustedBuilder")
-        builder = reader.enum(doc, path, "trustedBuilder", TrustedBuilder)
-        if builder in out:
-            reader.f.fail(
-                where, f"{builder.name} is given twice; give each builder once"
-            )
-        keys = reader.items(doc, path, "publicKeys", lambda v, p: _key(reader, v, p),
-                            required=True)  # fmt: skip
-        ids = reader.items(doc, path, "builderIds", reader.non_empty_string)
-        out[builder] = BuilderRoots(tuple(keys), tuple(ids) or GOOGLE_CLOUD_BUILD_IDS)
-    return out
-
-
-def load_trusted_builders(path: str | None) -> dict[TrustedBuilder, BuilderRoots]:
-    """The ``--trusted-builders`` file (``{}`` when not given)."""
-    if path is None:
-        return {}
-    text = read_text(path)
-    if not any(data is not None for data, _ in load_documents(text, source=path)):
-        raise InputError(
-            "the trusted builders file is empty; expected {trustedBuilders: [...]}",
-            source=path,
-        )
-    data, locator = load_one(text, source=path)
-    return trusted_builders_from_dict(data, Reader(FieldReader(locator, InputError)))
 
 
 def platform_source(
@@ -153,19 +94,6 @@ def platform_source(
             )
             source.add(occ, project=None if occurrence_project(name) else project)
     return source
-
-
-def load_gke_policy(path: str) -> PlatformPolicy:
-    """A platform policy file holding a ``gkePolicy`` (else exit 2, as gcloud)."""
-    policy = load_platform_policy_file(path)
-    if policy.gke_policy is None:
-        raise PolicyError(
-            "the platform policy has no gkePolicy; only GKE platform policies "
-            "can be evaluated (gcloud: \"Currently only 'gke' platform policies "
-            'are supported")',
-            source=path,
-        )
-    return policy
 
 
 class ChainedOccurrences:

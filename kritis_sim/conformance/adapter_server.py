@@ -179,7 +179,10 @@ def build_platform_webhook(config_dir: Path, settings: dict[str, Any]) -> tuple[
     ``--image-metadata``), reading occurrences from the suite's Grafeas, with
     a platform defect's hooks (:mod:`kritis_sim.conformance.defects_platform`)."""
     from kritis_sim.admission.enforcer import StaticJudge
-    from kritis_sim.cli.platform_inputs import load_gke_policy, load_trusted_builders
+    from kritis_sim.admission.platform_inputs import (
+        load_gke_policy,
+        load_trusted_builders,
+    )
     from kritis_sim.conformance.defects_platform import get_platform_defect
     from kritis_sim.core.judges import PlatformJudge
     from kritis_sim.grafeas.client import GrafeasPlatformOccurrences

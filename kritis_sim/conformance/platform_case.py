@@ -144,7 +144,7 @@ def _cached_builders(text: str) -> Mapping[TrustedBuilder, BuilderRoots]:
 
 
 def _builders(config: PlatformConfig) -> dict[TrustedBuilder, BuilderRoots]:
-    from kritis_sim.cli.platform_inputs import trusted_builders_from_dict
+    from kritis_sim.admission.platform_inputs import trusted_builders_from_dict
     from kritis_sim.model._fields import FieldReader
     from kritis_sim.model.platform._reader import Reader
 

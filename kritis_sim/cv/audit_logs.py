@@ -13,17 +13,15 @@ Events of other ``audit.k8s.io`` versions, and a truncated last line (a log
 still being written). A line in the middle that is not JSON, or a line that
 is not an audit Event at all, is unusable: the file and line are named.
 
-Webhook audit log: each line is one record of
-:mod:`kritis_sim.admission.audit`; its kind, namespace, name, images, the
-service account of its deploy target, breakglass markers and time make the
-workload (container names are not recorded there). This module reads; it
-does not judge.
+kritis-sim's webhook audit log is read by :mod:`kritis_sim.cv.webhook_audit`;
+:func:`read_webhook_audit` and :func:`webhook_admissions` are re-exported
+here. This module reads; it does not judge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,18 +31,21 @@ from kritis_sim._yaml import Locator
 from kritis_sim.admission.k8s_schema import name_problem
 from kritis_sim.admission.workloads import Workload
 from kritis_sim.cv.items import (
-    PLAIN_UTC,
     CvItem,
+    Found,
     Skip,
     item_from_object,
-    unspecified_containers,
+    keep_pod_deploy_time,
+    record_time,
 )
-from kritis_sim.cv.lines import json_lines
+from kritis_sim.cv.lines import Lines, json_lines
+from kritis_sim.cv.webhook_audit import read_webhook_audit, webhook_admissions
 from kritis_sim.errors import InputError, ManifestError
-from kritis_sim.model.occurrence import parse_timestamp
 
 __all__ = [
     "Change",
+    "Found",
+    "Lines",
     "json_lines",
     "k8s_audit_admissions",
     "k8s_audit_changes",
@@ -65,23 +66,6 @@ RESOURCES = {
     "jobs": "Job",
     "cronjobs": "CronJob",
 }
-
-Found = CvItem | Skip
-#: A whole text, its lines, or a file's lines as bytes (``file_byte_lines``).
-Lines = str | Iterable[str] | Iterable[bytes]
-
-
-def _time(value: Any, source: str, line: int, field: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        if isinstance(value, str) and PLAIN_UTC.fullmatch(value):
-            return datetime.fromisoformat(value)
-        return parse_timestamp(str(value))
-    except ValueError as exc:  # InputError is one too
-        raise InputError(
-            str(getattr(exc, "message", exc)), path=field, source=source, line=line
-        ) from None
 
 
 def _str(event: Mapping[str, Any], key: str) -> str | None:
@@ -136,14 +120,6 @@ def _event(event: Any, source: str, line: int) -> tuple[str, dict[str, Any]] | S
     return Skip(
         f"verb {verb} (only create, update and delete are read)", f"{source}:{line}"
     )
-
-
-def _keep_pod_deploy_time(item: CvItem, earlier: CvItem) -> CvItem:
-    """A Pod was deployed when first created; an update does not redeploy it
-    (a controller's update does deploy a new template)."""
-    if item.is_pod and earlier.deploy_time is not None:
-        return replace(item, deploy_time=earlier.deploy_time)
-    return item
 
 
 #: requestObjects remembered per log (see :func:`_again`).
@@ -268,7 +244,7 @@ def k8s_audit_changes(lines: Lines, source: str) -> Iterator[Change | Skip]:
                 source=source,
                 line=line,
             )
-        admitted = _time(
+        admitted = record_time(
             event.get("requestReceivedTimestamp"),
             source,
             line,
@@ -320,7 +296,7 @@ def read_k8s_audit(text: Lines, source: str) -> Iterator[Found]:
         earlier = live.pop(change.key, None)
         if earlier is not None:
             yield Skip("replaced by a later update", change.where)
-            item = _keep_pod_deploy_time(item, earlier)
+            item = keep_pod_deploy_time(item, earlier)
         live[change.key] = item
     yield from live.values()
 
@@ -343,119 +319,5 @@ def k8s_audit_admissions(lines: Lines, source: str) -> Iterator[Found]:
             yield change.item
 
 
-def _field(
-    record: Mapping[str, Any], key: str, where: str, line: int, want: type
-) -> Any:
-    value = record.get(key)
-    if not isinstance(value, want):
-        raise ManifestError(
-            f"expected {want.__name__}, got {value!r} (a kritis-sim webhook audit record)",
-            path=key,
-            source=where,
-            line=line,
-        )
-    return value
-
-
-def _webhook_records(
-    lines: Lines, source: str, accounts: dict[tuple[str, str, str], str]
-) -> Iterator[tuple[tuple[str, str, str], CvItem] | Skip]:
-    """``(key, item)`` per record of a webhook audit log; ``accounts`` holds
-    the service account last seen per object (an UPDATE record that was not
-    re-judged names none)."""
-    for entry in json_lines(lines, source):
-        if isinstance(entry, Skip):
-            yield entry
-            continue
-        line, record = entry
-        if not isinstance(record, dict) or "endpoint" not in record:
-            raise InputError(
-                "expected a kritis-sim webhook audit record (an object with "
-                "'endpoint', 'kind', 'namespace' and 'images')",
-                source=source,
-                line=line,
-            )
-        kind = _field(record, "kind", source, line, str)
-        namespace = _field(record, "namespace", source, line, str)
-        images: list[str] = []
-        for i, image in enumerate(_field(record, "images", source, line, list)):
-            if not isinstance(image, dict) or not isinstance(image.get("image"), str):
-                raise ManifestError(
-                    f"expected {{'image': STRING, ...}}, got {image!r}",
-                    path=f"images[{i}]",
-                    source=source,
-                    line=line,
-                )
-            images.append(image["image"])
-        name = record.get("name") if isinstance(record.get("name"), str) else None
-        key = (kind, namespace, name or f"{source}:{line}")
-        target = record.get("target")
-        account = target.get("serviceAccount") if isinstance(target, dict) else None
-        if account is None:
-            account = accounts.get(key)
-        if not isinstance(account, str):
-            yield Skip(
-                "record names no service account (an UPDATE not re-judged)",
-                f"{source}:{line}",
-            )
-            continue
-        accounts[key] = account
-        workload = Workload(
-            kind=kind,
-            name=name,
-            namespace=namespace,
-            images=tuple(images),
-            service_account=account,
-            breakglass=tuple(
-                str(m)
-                for m in _field(
-                    {"breakglassMarkers": record.get("breakglassMarkers") or []},
-                    "breakglassMarkers",
-                    source,
-                    line,
-                    list,
-                )
-            ),
-        )
-        yield (
-            key,
-            CvItem(
-                workload=workload,
-                containers=unspecified_containers(workload.images),
-                deploy_time=_time(record.get("time"), source, line, "time"),
-                where=f"{source}:{line}",
-            ),
-        )
-
-
-def read_webhook_audit(text: Lines, source: str) -> Iterator[Found]:
-    """Workloads of kritis-sim's webhook audit log, latest record per object.
-
-    Raises:
-        InputError: a line that is not JSON or not such a record.
-    """
-    live: dict[tuple[str, str, str], CvItem] = {}
-    accounts: dict[tuple[str, str, str], str] = {}
-    for found in _webhook_records(text, source, accounts):
-        if isinstance(found, Skip):
-            yield found
-            continue
-        key, item = found
-        earlier = live.pop(key, None)
-        if earlier is not None:
-            yield Skip("replaced by a later record", item.where)
-            item = _keep_pod_deploy_time(item, earlier)
-        live[key] = item
-    yield from live.values()
-
-
-def webhook_admissions(lines: Lines, source: str) -> Iterator[Found]:
-    """Every record of kritis-sim's webhook audit log as one admission, in
-    order (memory grows only with the number of objects, for their service
-    accounts).
-
-    Raises:
-        InputError: a line that is not JSON or not such a record.
-    """
-    for found in _webhook_records(lines, source, {}):
-        yield found if isinstance(found, Skip) else found[1]
+#: The former private name, still used by tests.
+_time = record_time

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,15 +38,18 @@ from kritis_sim.admission.workloads import (
     Workload,
     workload_from_admission,
 )
-from kritis_sim.errors import ManifestError, WebhookRequestError
+from kritis_sim.errors import InputError, ManifestError, WebhookRequestError
 from kritis_sim.model.occurrence import parse_timestamp
 
 __all__ = [
     "PLAIN_UTC",
     "Container",
     "CvItem",
+    "Found",
     "Skip",
     "item_from_object",
+    "keep_pod_deploy_time",
+    "record_time",
     "unspecified_containers",
 ]
 
@@ -235,3 +238,29 @@ def item_from_object(
         where=where,
         owner=_owner(meta),
     )
+
+
+#: What a reader yields per entry: an item to judge, or a Skip with its reason.
+Found = CvItem | Skip
+
+
+def record_time(value: Any, source: str, line: int, field: str) -> datetime | None:
+    """An audit time field (``None`` when absent), or InputError naming it."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str) and PLAIN_UTC.fullmatch(value):
+            return datetime.fromisoformat(value)
+        return parse_timestamp(str(value))
+    except ValueError as exc:  # InputError is one too
+        raise InputError(
+            str(getattr(exc, "message", exc)), path=field, source=source, line=line
+        ) from None
+
+
+def keep_pod_deploy_time(item: CvItem, earlier: CvItem) -> CvItem:
+    """A Pod was deployed when first created; an update does not redeploy it
+    (a controller's update does deploy a new template)."""
+    if item.is_pod and earlier.deploy_time is not None:
+        return replace(item, deploy_time=earlier.deploy_time)
+    return item

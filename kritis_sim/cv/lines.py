@@ -25,11 +25,15 @@ from kritis_sim.errors import InputError
 
 __all__ = [
     "MAX_LINE_BYTES",
+    "Lines",
     "file_byte_lines",
     "file_lines",
     "first_line",
     "json_lines",
 ]
+
+#: A whole text, its lines, or a file's lines as bytes (``file_byte_lines``).
+Lines = str | Iterable[str] | Iterable[bytes]
 
 #: The longest line accepted in a streamed file (the whole-file limit).
 MAX_LINE_BYTES = MAX_INPUT_BYTES

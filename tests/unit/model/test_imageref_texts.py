@@ -39,3 +39,10 @@ def test_digest_is_cut_to_40_characters() -> None:
         f"digest {digest[:37] + '...'!r} must be 64 lower-case hex characters "
         "after 'sha256:'; got 64 characters including upper case"
     )
+
+
+def test_malformed_digest_text() -> None:
+    assert _message("gcr.io/p/x@sha256:zz") == (
+        "digest 'sha256:zz' is malformed; expected '<algorithm>:<hex>', "
+        "e.g. 'sha256:' followed by 64 lower-case hex characters"
+    )

@@ -73,6 +73,16 @@ def test_docker_hub_form_looks_only_at_the_first_component() -> None:
             "allowed only as the trailing '*' or '**'",
         ),
         (
+            "gcr.io/*/*/x",
+            "name pattern 'gcr.io/*/*/x' has '*' at position 7; a wildcard is "
+            "allowed only as the trailing '*' or '**'",
+        ),
+        (
+            "/a/b*",
+            "name pattern '/a/b*' has a wildcard before 'registry/'; expected "
+            "e.g. 'gcr.io/my-project/*' (a wildcard may only follow 'registry/')",
+        ),
+        (
             "gcr*",
             "name pattern 'gcr*' has a wildcard before 'registry/'; expected "
             "e.g. 'gcr.io/my-project/*' (a wildcard may only follow 'registry/')",

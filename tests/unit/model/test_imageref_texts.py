@@ -46,3 +46,10 @@ def test_malformed_digest_text() -> None:
         "digest 'sha256:zz' is malformed; expected '<algorithm>:<hex>', "
         "e.g. 'sha256:' followed by 64 lower-case hex characters"
     )
+
+
+def test_unsupported_digest_algorithm_text() -> None:
+    assert _message("gcr.io/p/x@md5:" + "a" * 32) == (
+        "digest algorithm 'md5' is not supported; expected one of "
+        "sha256, sha384, sha512"
+    )

@@ -15,15 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any
 
-from kritis_sim._yaml import Locator, Path
-from kritis_sim.admission.workloads import (
-    BREAKGLASS_ANNOTATION_KRITIS,
-    BREAKGLASS_LABEL,
-)
+from kritis_sim._yaml import Path
 from kritis_sim.errors import InputError, ScenarioError
-from kritis_sim.model._fields import type_name
 from kritis_sim.scenarios import manifests
 from kritis_sim.scenarios._reader import Reader, relocate
 from kritis_sim.scenarios.events_world import WORLD_VERBS, WorldVerbs
@@ -214,7 +209,7 @@ class _Events(WorldVerbs):
             if "kind" in doc or "tag" in doc or "workload" in doc:
                 r.fail(path, "'kind', 'tag' and 'workload' do not apply to a manifest deploy")
             if breakglass:
-                _mark_breakglass(obj)
+                manifests.mark_breakglass(obj)
             kind = str(obj["kind"])
             namespace = str(obj.get("metadata", {}).get("namespace") or namespace)
         else:
@@ -235,7 +230,7 @@ class _Events(WorldVerbs):
                 namespace, tuple(images), service_account=service_account, breakglass=breakglass,
             )
         if breakglass and env.kritis is not None:
-            _mark_kritis_breakglass(obj)  # a Kritis-guarded environment reads only its own marker
+            manifests.mark_kritis_breakglass(obj)  # a Kritis-guarded environment reads only its own marker
         pods = r.integer(doc, "pods", path, default=0, low=0, high=20)
         if pods and manifests.pod_template(obj) is None:
             r.fail((*path, "pods"), f"'pods' needs a controller kind with a pod template, not {kind}")
@@ -300,7 +295,7 @@ class _Events(WorldVerbs):
         if not isinstance(obj, dict) or not isinstance(kind, str) or kind not in manifests.KINDS:
             kinds = ", ".join(manifests.KINDS)
             raise locator.error(ScenarioError, ("kind",), f"expected a Kubernetes object of kind {kinds}")
-        _check_metadata(obj, locator, manifests.KINDS[kind][1])
+        manifests.check_metadata(obj, locator, manifests.KINDS[kind][1])
         return obj
 
     def _deploy_expect(self, doc: Mapping[str, Any], path: Path, pods: int, env: str) -> Expectation | None:
@@ -323,51 +318,6 @@ class _Events(WorldVerbs):
             pods_outcome = _OUTCOMES[r.choice(doc["podsExpect"], (*path, "podsExpect"), _OUTCOMES)]
         where = self.s.where((*path, "expect") if "expect" in doc else path)
         return Expectation(outcome, pattern, where, pods_outcome if pods else None, check)
-
-
-def _check_metadata(obj: dict[str, Any], locator: Locator, template: tuple[str, ...]) -> None:
-    """The object's (and its pod template's) metadata, labels and annotations are mappings.
-
-    The simulator reads and marks these before the workload parser sees the
-    object, so their shape is checked here, located in the manifest.
-    """
-
-    def refuse(path: Path, value: object) -> NoReturn:
-        raise locator.error(ScenarioError, path, f"expected a mapping, got {type_name(value)}")
-
-    holders: list[tuple[Path, dict[str, Any]]] = [((), obj)]
-    node: Any = obj
-    for i, key in enumerate(template):
-        node = node.get(key)
-        if node is None:
-            break
-        if not isinstance(node, dict):
-            refuse(template[: i + 1], node)
-    else:
-        if template:
-            holders.append((template, node))
-    for path, holder in holders:
-        meta = holder.get("metadata")
-        if meta is None:
-            continue
-        if not isinstance(meta, dict):
-            refuse((*path, "metadata"), meta)
-        for key in ("labels", "annotations"):
-            value = meta.get(key)
-            if value is not None and not isinstance(value, dict):
-                refuse((*path, "metadata", key), value)
-
-
-def _mark_breakglass(obj: dict[str, Any]) -> None:
-    template = manifests.pod_template(obj)
-    node: dict[str, Any] = obj if template is None else template  # type: ignore[assignment]
-    meta = node.setdefault("metadata", {})
-    meta.setdefault("labels", {})[BREAKGLASS_LABEL] = "true"
-
-
-def _mark_kritis_breakglass(obj: dict[str, Any]) -> None:
-    """Kritis' marker: an annotation on the object's own metadata."""
-    obj.setdefault("metadata", {}).setdefault("annotations", {})[BREAKGLASS_ANNOTATION_KRITIS] = "true"
 
 
 def _request(review: dict[str, Any], path: Path, r: Reader) -> Request:

@@ -7,7 +7,10 @@ digest and ``${web:v1.2}`` by tag, so a manifest works with derived digests.
 
 Every deploy becomes an ``AdmissionReview`` (``admission.k8s.io/v1``), the same
 bytes the webhook path sends; the Pods a controller would create from its
-template become further reviews. This module does not decide anything.
+template become further reviews. :func:`check_metadata` checks the shape of the
+metadata the simulator reads and marks (located in the manifest), and
+:func:`mark_breakglass` / :func:`mark_kritis_breakglass` set GKE's label or
+Kritis' annotation. This module does not decide anything.
 """
 
 from __future__ import annotations
@@ -16,14 +19,23 @@ import copy
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
-from kritis_sim.admission.workloads import BREAKGLASS_LABEL
+from kritis_sim._yaml import Locator, Path
+from kritis_sim.admission.workloads import (
+    BREAKGLASS_ANNOTATION_KRITIS,
+    BREAKGLASS_LABEL,
+)
+from kritis_sim.errors import ScenarioError
+from kritis_sim.model._fields import type_name
 
 __all__ = [
     "KINDS",
     "PLACEHOLDER",
     "admission_review",
+    "check_metadata",
+    "mark_breakglass",
+    "mark_kritis_breakglass",
     "pod_from_template",
     "pod_template",
     "substitute",
@@ -180,3 +192,49 @@ def admission_review(obj: Mapping[str, Any], namespace: str, uid: str) -> dict[s
     if isinstance(name, str):
         request["name"] = name
     return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request}
+
+
+def check_metadata(obj: dict[str, Any], locator: Locator, template: tuple[str, ...]) -> None:
+    """The object's (and its pod template's) metadata, labels and annotations are mappings.
+
+    The simulator reads and marks these before the workload parser sees the
+    object, so their shape is checked here, located in the manifest.
+    """
+
+    def refuse(path: Path, value: object) -> NoReturn:
+        raise locator.error(ScenarioError, path, f"expected a mapping, got {type_name(value)}")
+
+    holders: list[tuple[Path, dict[str, Any]]] = [((), obj)]
+    node: Any = obj
+    for i, key in enumerate(template):
+        node = node.get(key)
+        if node is None:
+            break
+        if not isinstance(node, dict):
+            refuse(template[: i + 1], node)
+    else:
+        if template:
+            holders.append((template, node))
+    for path, holder in holders:
+        meta = holder.get("metadata")
+        if meta is None:
+            continue
+        if not isinstance(meta, dict):
+            refuse((*path, "metadata"), meta)
+        for key in ("labels", "annotations"):
+            value = meta.get(key)
+            if value is not None and not isinstance(value, dict):
+                refuse((*path, "metadata", key), value)
+
+
+def mark_breakglass(obj: dict[str, Any]) -> None:
+    """GKE's marker: the breakglass label on the pod template (or the Pod)."""
+    template = pod_template(obj)
+    node: dict[str, Any] = obj if template is None else template  # type: ignore[assignment]
+    meta = node.setdefault("metadata", {})
+    meta.setdefault("labels", {})[BREAKGLASS_LABEL] = "true"
+
+
+def mark_kritis_breakglass(obj: dict[str, Any]) -> None:
+    """Kritis' marker: an annotation on the object's own metadata."""
+    obj.setdefault("metadata", {}).setdefault("annotations", {})[BREAKGLASS_ANNOTATION_KRITIS] = "true"

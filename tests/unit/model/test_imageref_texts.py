@@ -53,3 +53,37 @@ def test_unsupported_digest_algorithm_text() -> None:
         "digest algorithm 'md5' is not supported; expected one of "
         "sha256, sha384, sha512"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "gcr.io/p//x",
+            "empty path component in 'gcr.io/p//x'; "
+            "expected components separated by single '/'",
+        ),
+        (
+            "gcr.io/p/x@a@b",
+            "image reference 'gcr.io/p/x@a@b' contains more than one '@'; "
+            "expected name[:tag][@digest]",
+        ),
+        (
+            "gcr.io/p/x!y",
+            "invalid path component 'x!y' in 'gcr.io/p/x!y'; expected lower-case "
+            "letters and digits joined by '.', '_', '__' or runs of '-'",
+        ),
+        ("gcr.io/p/x@", "empty digest after '@' in 'gcr.io/p/x@'"),
+        ("gcr.io/p/x:", "empty tag after ':' in 'gcr.io/p/x:'"),
+    ],
+)
+def test_reference_errors_are_spelled_exactly(text: str, message: str) -> None:
+    assert _message(text) == message
+
+
+def test_name_length_text_quotes_40_characters() -> None:
+    path = "p/" + "a" * 254
+    assert _message("gcr.io/" + path) == (
+        "repository name is 256 characters; at most 255 allowed "
+        f"(got {path[:37] + '...'!r})"
+    )

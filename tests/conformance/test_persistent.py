@@ -10,6 +10,7 @@ is ended.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -172,3 +173,39 @@ def test_docs_example_persistent_adapter_runs(
     assert [(r.name, r.outcome, r.detail) for r in results] == [
         (n, "passed", "") for n in names
     ]
+
+
+def test_review_resent_once_when_a_kept_alive_connection_was_closed(
+    tmp_path: Path,
+) -> None:
+    """A server that closed a kept-alive connection as the review went out
+    answered nothing: the review is sent once more (the time of both counts);
+    a second disconnect is the enforcer's failure."""
+    import httpx
+
+    from kritis_sim.conformance.runner import _Session
+    from kritis_sim.conformance.store import SuiteGrafeas
+    from kritis_sim.errors import ConformanceError
+
+    case = load_case(CATALOGUE / "default_always_allow")
+    drops = {"left": 1}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if drops["left"]:
+            drops["left"] -= 1
+            raise httpx.RemoteProtocolError("Server disconnected", request=request)
+        sent = json.loads(request.content)
+        uid = sent["request"]["uid"]
+        reply = {**sent, "response": {"uid": uid, "allowed": True}}
+        return httpx.Response(200, json=reply)
+
+    session = _Session(None, SuiteGrafeas(), tmp_path)  # type: ignore[arg-type]
+    session.client = httpx.Client(
+        base_url="https://enforcer.test", transport=httpx.MockTransport(handler)
+    )
+    _, status, body, seconds = session.send(case)
+    assert status == 200 and body["response"]["allowed"] is True and seconds >= 0
+    drops["left"] = 2
+    with pytest.raises(ConformanceError, match="Server disconnected"):
+        session.send(case)
+    session.client.close()

@@ -124,7 +124,9 @@ def _default_sigint() -> None:  # pragma: no cover - runs in the child
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def _conformance(adapter: str, tmp_path: Path) -> subprocess.Popen[bytes]:
+def _conformance(
+    adapter: str, tmp_path: Path, *extra: str
+) -> subprocess.Popen[bytes]:
     """``kritis-sim conformance`` with the adapter script over :data:`CASES`."""
     script = tmp_path / "adapter.py"
     script.write_text(adapter)
@@ -134,7 +136,8 @@ def _conformance(adapter: str, tmp_path: Path) -> subprocess.Popen[bytes]:
     with (tmp_path / "kritis-sim.log").open("wb") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "kritis_sim.cli.main", "conformance",
-             "--entrypoint", f"{sys.executable} {script}", "--cases", str(cases)],
+             "--entrypoint", f"{sys.executable} {script}", "--cases", str(cases),
+             *extra],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             preexec_fn=_default_sigint, cwd=tmp_path,
         )  # fmt: skip
@@ -158,7 +161,11 @@ def test_killed_conformance_run_leaves_no_process_behind(
     sig: signal.Signals,
     code: int,
 ) -> None:
-    run = _conformance(adapter, tmp_path)
+    # The reference adapter declares the persistent mode; the slow-setup
+    # script hangs a per-call ``setup``, so that run uses the per-call protocol
+    # (test_persistent covers processes left by persistent adapters).
+    extra = ("--per-call",) if adapter is SLOW_REFERENCE else ()
+    run = _conformance(adapter, tmp_path, *extra)
     try:
         _wait_for(marker, ready)
         if adapter is SLOW_REFERENCE:

@@ -26,17 +26,15 @@ from typing import Any
 
 import httpx
 
+from kritis_sim.core.platform.occurrences import ListsByKind
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.errors import GrafeasApiError, GrafeasError, InputError
 from kritis_sim.grafeas.details import parse_listed
 from kritis_sim.grafeas.rest import DEFAULT_TIMEOUT, GrafeasRestClient
 from kritis_sim.model.attestor import Attestor
-from kritis_sim.model.discovery import DiscoveryOccurrence
 from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.platform.policy import PlatformPolicy
 from kritis_sim.model.policy import Policy
-from kritis_sim.model.provenance import BuildOccurrence
-from kritis_sim.model.vulnerability import VulnerabilityOccurrence
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -126,7 +124,7 @@ def resource_url_forms(resource_url: str) -> tuple[str, ...]:
     return resource_url, "https://" + resource_url
 
 
-class GrafeasPlatformOccurrences:
+class GrafeasPlatformOccurrences(ListsByKind):
     """Platform-policy occurrences read live from a Grafeas endpoint.
 
     Implements :class:`kritis_sim.core.platform.occurrences.PlatformOccurrences`
@@ -150,7 +148,7 @@ class GrafeasPlatformOccurrences:
         """Close the underlying client's connections."""
         self.client.close()
 
-    def _list(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
+    def _by_kind(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
         out: list[Any] = []
         for url in resource_url_forms(resource_url):
             flt = f"resourceUrl={_quote(url)} AND kind={_quote(kind)}"
@@ -166,28 +164,6 @@ class GrafeasPlatformOccurrences:
                 if parsed is not None:
                     out.append(parsed)
         return tuple(out)
-
-    def vulnerabilities(
-        self, project: str, resource_url: str
-    ) -> Sequence[VulnerabilityOccurrence]:
-        """VULNERABILITY occurrences of ``project`` for ``resource_url``."""
-        return self._list("VULNERABILITY", project, resource_url)
-
-    def discoveries(
-        self, project: str, resource_url: str
-    ) -> Sequence[DiscoveryOccurrence]:
-        """DISCOVERY occurrences of ``project`` for ``resource_url``."""
-        return self._list("DISCOVERY", project, resource_url)
-
-    def builds(self, project: str, resource_url: str) -> Sequence[BuildOccurrence]:
-        """BUILD occurrences of ``project`` for ``resource_url``."""
-        return self._list("BUILD", project, resource_url)
-
-    def attestations(
-        self, project: str, resource_url: str
-    ) -> Sequence[AttestationOccurrence]:
-        """ATTESTATION occurrences (of any note) of ``project`` for ``resource_url``."""
-        return self._list("ATTESTATION", project, resource_url)
 
 
 def fetch_policy(client: GrafeasRestClient, project: str) -> Policy:

@@ -21,27 +21,23 @@ Parsed values are cached on the occurrence's exact JSON
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
+from kritis_sim.core.platform.occurrences import ListsByKind
 from kritis_sim.grafeas.client import resource_url_forms
 from kritis_sim.grafeas.details import parse_listed
 from kritis_sim.grafeas.store import Scan, Store
-from kritis_sim.model.discovery import DiscoveryOccurrence
-from kritis_sim.model.occurrence import AttestationOccurrence
-from kritis_sim.model.provenance import BuildOccurrence
-from kritis_sim.model.vulnerability import VulnerabilityOccurrence
 
 __all__ = ["StorePlatformOccurrences"]
 
 
-class StorePlatformOccurrences:
+class StorePlatformOccurrences(ListsByKind):
     """A :class:`PlatformOccurrences` over an emulator :class:`Store`."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def _list(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
+    def _by_kind(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
         out: list[Any] = []
         for url in resource_url_forms(resource_url):
             where = Scan(parent=project, resource_uri=url, kind=kind)
@@ -50,25 +46,3 @@ class StorePlatformOccurrences:
                 if parsed is not None:
                     out.append(parsed)
         return tuple(out)
-
-    def vulnerabilities(
-        self, project: str, resource_url: str
-    ) -> Sequence[VulnerabilityOccurrence]:
-        """VULNERABILITY occurrences of ``project`` for ``resource_url``."""
-        return self._list("VULNERABILITY", project, resource_url)
-
-    def discoveries(
-        self, project: str, resource_url: str
-    ) -> Sequence[DiscoveryOccurrence]:
-        """DISCOVERY occurrences of ``project`` for ``resource_url``."""
-        return self._list("DISCOVERY", project, resource_url)
-
-    def builds(self, project: str, resource_url: str) -> Sequence[BuildOccurrence]:
-        """BUILD occurrences of ``project`` for ``resource_url``."""
-        return self._list("BUILD", project, resource_url)
-
-    def attestations(
-        self, project: str, resource_url: str
-    ) -> Sequence[AttestationOccurrence]:
-        """ATTESTATION occurrences (of any note) of ``project`` for ``resource_url``."""
-        return self._list("ATTESTATION", project, resource_url)

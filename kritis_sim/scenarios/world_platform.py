@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kritis_sim.core.platform.facts import BuilderRoots
+from kritis_sim.core.platform.occurrences import ListsByKind
 from kritis_sim.crypto.dsse import DsseKey
 from kritis_sim.grafeas.store import Record, Scan, Store
 from kritis_sim.model.discovery import AnalysisStatus, DiscoveryOccurrence
@@ -56,7 +57,7 @@ _PARSERS: Mapping[str, Any] = {
 _SCAN_NOTE = "projects/goog-analysis/notes/PACKAGE_VULNERABILITY"
 
 
-class StorePlatformOccurrences:
+class StorePlatformOccurrences(ListsByKind):
     """:class:`~kritis_sim.core.platform.PlatformOccurrences` over a Grafeas store.
 
     Answers are cached per ``(kind, project, resource URL)`` until
@@ -73,7 +74,7 @@ class StorePlatformOccurrences:
         """Drop every cached answer (after any write)."""
         self._answers.clear()
 
-    def _get(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
+    def _by_kind(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
         url = resource_url if resource_url.startswith("https://") else "https://" + resource_url
         key = (kind, project, url)
         answer = self._answers.get(key)
@@ -86,22 +87,6 @@ class StorePlatformOccurrences:
                 out.append(occ)
             answer = self._answers[key] = tuple(out)
         return answer
-
-    def vulnerabilities(self, project: str, resource_url: str) -> Sequence[VulnerabilityOccurrence]:
-        """See :class:`~kritis_sim.core.platform.PlatformOccurrences`."""
-        return self._get("VULNERABILITY", project, resource_url)
-
-    def discoveries(self, project: str, resource_url: str) -> Sequence[DiscoveryOccurrence]:
-        """See :class:`~kritis_sim.core.platform.PlatformOccurrences`."""
-        return self._get("DISCOVERY", project, resource_url)
-
-    def builds(self, project: str, resource_url: str) -> Sequence[BuildOccurrence]:
-        """See :class:`~kritis_sim.core.platform.PlatformOccurrences`."""
-        return self._get("BUILD", project, resource_url)
-
-    def attestations(self, project: str, resource_url: str) -> Sequence[AttestationOccurrence]:
-        """See :class:`~kritis_sim.core.platform.PlatformOccurrences`."""
-        return self._get("ATTESTATION", project, resource_url)
 
 
 class PlatformState:

@@ -34,6 +34,7 @@ from kritis_sim.model.vulnerability import VulnerabilityOccurrence
 
 __all__ = [
     "InMemoryPlatformOccurrences",
+    "ListsByKind",
     "PlatformOccurrence",
     "PlatformOccurrences",
     "content_version",
@@ -108,7 +109,41 @@ def _kind(occurrence: PlatformOccurrence) -> str:
     return "ATTESTATION"
 
 
-class InMemoryPlatformOccurrences:
+class ListsByKind:
+    """The four :class:`PlatformOccurrences` methods over one lookup by kind.
+
+    A source implements ``_by_kind(kind, project, resource_url)`` (``kind`` is
+    ``VULNERABILITY``, ``DISCOVERY``, ``BUILD`` or ``ATTESTATION``) and gets
+    the protocol's methods from here.
+    """
+
+    def _by_kind(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
+        raise NotImplementedError  # pragma: no cover
+
+    def vulnerabilities(
+        self, project: str, resource_url: str
+    ) -> Sequence[VulnerabilityOccurrence]:
+        """See :meth:`PlatformOccurrences.vulnerabilities`."""
+        return self._by_kind("VULNERABILITY", project, resource_url)
+
+    def discoveries(
+        self, project: str, resource_url: str
+    ) -> Sequence[DiscoveryOccurrence]:
+        """See :meth:`PlatformOccurrences.discoveries`."""
+        return self._by_kind("DISCOVERY", project, resource_url)
+
+    def builds(self, project: str, resource_url: str) -> Sequence[BuildOccurrence]:
+        """See :meth:`PlatformOccurrences.builds`."""
+        return self._by_kind("BUILD", project, resource_url)
+
+    def attestations(
+        self, project: str, resource_url: str
+    ) -> Sequence[AttestationOccurrence]:
+        """See :meth:`PlatformOccurrences.attestations`."""
+        return self._by_kind("ATTESTATION", project, resource_url)
+
+
+class InMemoryPlatformOccurrences(ListsByKind):
     """A :class:`PlatformOccurrences` over a fixed collection of parsed occurrences.
 
     Each occurrence's project is the one its ``name`` says
@@ -163,7 +198,7 @@ class InMemoryPlatformOccurrences:
         # Tuples, rebuilt on add: reads hand out the stored tuple as is.
         self._index[key] = (*self._index.get(key, ()), occurrence)
 
-    def _get(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
+    def _by_kind(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
         bare = _bare(resource_url)
         if self._unplaced:
             count = self._unplaced.get((kind, bare), 0)
@@ -174,28 +209,6 @@ class InMemoryPlatformOccurrences:
                     f"{project} cannot be told; name them (or give their project)"
                 )
         return self._index.get((kind, project, bare), ())
-
-    def vulnerabilities(
-        self, project: str, resource_url: str
-    ) -> Sequence[VulnerabilityOccurrence]:
-        """See :meth:`PlatformOccurrences.vulnerabilities`."""
-        return self._get("VULNERABILITY", project, resource_url)
-
-    def discoveries(
-        self, project: str, resource_url: str
-    ) -> Sequence[DiscoveryOccurrence]:
-        """See :meth:`PlatformOccurrences.discoveries`."""
-        return self._get("DISCOVERY", project, resource_url)
-
-    def builds(self, project: str, resource_url: str) -> Sequence[BuildOccurrence]:
-        """See :meth:`PlatformOccurrences.builds`."""
-        return self._get("BUILD", project, resource_url)
-
-    def attestations(
-        self, project: str, resource_url: str
-    ) -> Sequence[AttestationOccurrence]:
-        """See :meth:`PlatformOccurrences.attestations`."""
-        return self._get("ATTESTATION", project, resource_url)
 
 
 def content_version(source: object) -> int | None:

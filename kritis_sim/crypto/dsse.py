@@ -134,12 +134,16 @@ def _label(key: DsseKey) -> str:
         return "<unloadable key>"
 
 
-@functools.lru_cache(maxsize=1024)
-def _ed25519(pem: str) -> ed25519.Ed25519PublicKey | str:
+def _load_ed25519(pem: str) -> ed25519.Ed25519PublicKey | str:
+    """The Ed25519 key in ``pem``, or why it cannot be loaded."""
     try:
         return load_ed25519_public_key(pem)
     except KeyFormatError as exc:
         return exc.message
+
+
+#: Memoised by assignment, not by decorator, so mutation testing mutates the body.
+_ed25519 = functools.lru_cache(maxsize=1024)(_load_ed25519)
 
 
 def _check(key: DsseKey, data: bytes, sig: bytes) -> tuple[bool, str]:

@@ -76,9 +76,8 @@ def _reason(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-@functools.lru_cache(maxsize=256)
-def _cert(armored: str) -> Any:
-    """The parsed public certificate of ``armored`` (memoised: keys are config)."""
+def _load_cert(armored: str) -> Any:
+    """The parsed public certificate of ``armored`` (memoised as :func:`_cert`)."""
     seq = _sequoia()
     if not armored.lstrip().startswith(_ARMOR):
         secret = "PRIVATE KEY BLOCK" in armored.split("\n", 1)[0]
@@ -98,6 +97,12 @@ def _cert(armored: str) -> Any:
             f"are V4 fingerprints); this key's fingerprint is {cert.fingerprint}"
         )
     return cert
+
+
+#: :func:`_load_cert` memoised (keys are configuration). The cached functions of
+#: this module are wrapped by assignment, not by decorator, so mutation testing
+#: (docs/mutation.md) mutates their bodies too.
+_cert = functools.lru_cache(maxsize=256)(_load_cert)
 
 
 def pgp_fingerprint(armored: str) -> str:
@@ -124,8 +129,7 @@ class PgpResult:
     reason: str = ""
 
 
-@functools.lru_cache(maxsize=8192)
-def verify_pgp(armored_key: str, message: bytes, payload: bytes) -> PgpResult:
+def _verify_pgp(armored_key: str, message: bytes, payload: bytes) -> PgpResult:
     """Check that ``message`` is an OpenPGP signed message over ``payload`` by the key.
 
     ``message`` may be armored (``-----BEGIN PGP MESSAGE-----``) or binary. A
@@ -167,6 +171,9 @@ def verify_pgp(armored_key: str, message: bytes, payload: bytes) -> PgpResult:
             "the occurrence's serializedPayload",
         )
     return PgpResult(True)
+
+
+verify_pgp = functools.lru_cache(maxsize=8192)(_verify_pgp)
 
 
 def signed_content(armored_key: str, message: bytes) -> bytes | None:

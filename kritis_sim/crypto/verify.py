@@ -205,12 +205,15 @@ def _prepare(
 _DEFAULT_KEYS = PublicKeyCache()
 
 
-@functools.lru_cache(maxsize=4096)
-def _pem_label(pem: str) -> str:
+def _load_pem_label(pem: str) -> str:
     try:
         return default_key_id(pem)
     except KeyFormatError:
         return "<unloadable key>"
+
+
+#: Memoised by assignment, not by decorator, so mutation testing mutates the body.
+_pem_label = functools.lru_cache(maxsize=4096)(_load_pem_label)
 
 
 def _key_label(pkix: PkixPublicKey) -> str:

@@ -6,8 +6,11 @@ occurrences in the world's store (``BUILD`` with a DSSE-signed in-toto SLSA v1
 statement, ``VULNERABILITY`` and ``DISCOVERY``), keeps registry upload times
 (:class:`~kritis_sim.model.platform.results.ImageMetadata`), holds the platform
 policy guarding each environment, and reads occurrences back for the checks
-through :class:`StorePlatformOccurrences`, a
-:class:`~kritis_sim.core.platform.PlatformOccurrences` over the store.
+through :class:`~kritis_sim.grafeas.platform_source.StorePlatformOccurrences`
+(re-exported here), the emulator's own reader of its store, cached: the world
+is its store's only writer and calls ``forget()`` after each write. It reads
+each resource URL with and without ``https://``, as a real client of the
+emulator does.
 
 A scan's findings replace the previous scan's (the scanner reports the
 complete current state), and its DISCOVERY occurrence is replaced too. No
@@ -19,16 +22,15 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from kritis_sim.core.platform.facts import BuilderRoots
-from kritis_sim.core.platform.occurrences import ListsByKind
 from kritis_sim.crypto.dsse import DsseKey
+from kritis_sim.grafeas.platform_source import StorePlatformOccurrences
 from kritis_sim.grafeas.store import Record, Scan, Store
 from kritis_sim.model.discovery import AnalysisStatus, DiscoveryOccurrence
 from kritis_sim.model.envelope import OccurrenceHeader
-from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.platform.checks import TrustedBuilder
 from kritis_sim.model.platform.policy import PlatformPolicy
 from kritis_sim.model.platform.results import ImageMetadata
@@ -48,45 +50,7 @@ from kritis_sim.scenarios.schema_world import Finding, KeyedPolicy, Provenance
 
 __all__ = ["PlatformState", "StorePlatformOccurrences"]
 
-_PARSERS: Mapping[str, Any] = {
-    "VULNERABILITY": VulnerabilityOccurrence.from_dict,
-    "DISCOVERY": DiscoveryOccurrence.from_dict,
-    "BUILD": BuildOccurrence.from_dict,
-    "ATTESTATION": AttestationOccurrence.from_dict,
-}
 _SCAN_NOTE = "projects/goog-analysis/notes/PACKAGE_VULNERABILITY"
-
-
-class StorePlatformOccurrences(ListsByKind):
-    """:class:`~kritis_sim.core.platform.PlatformOccurrences` over a Grafeas store.
-
-    Answers are cached per ``(kind, project, resource URL)`` until
-    :meth:`forget`; parsed occurrences are cached by name (occurrences are
-    created and deleted, never changed in place).
-    """
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._parsed: dict[str, Any] = {}
-        self._answers: dict[tuple[str, str, str], tuple[Any, ...]] = {}
-
-    def forget(self) -> None:
-        """Drop every cached answer (after any write)."""
-        self._answers.clear()
-
-    def _by_kind(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
-        url = resource_url if resource_url.startswith("https://") else "https://" + resource_url
-        key = (kind, project, url)
-        answer = self._answers.get(key)
-        if answer is None:
-            out = []
-            for data in self.store.list_all("occurrences", Scan(parent=project, resource_uri=url, kind=kind)):
-                occ = self._parsed.get(data["name"])
-                if occ is None:
-                    occ = self._parsed[data["name"]] = _PARSERS[kind](data)
-                out.append(occ)
-            answer = self._answers[key] = tuple(out)
-        return answer
 
 
 class PlatformState:
@@ -98,7 +62,9 @@ class PlatformState:
     generation: int
 
     def _init_platform(self, keys: KeyFactory) -> None:
-        self.platform_source = StorePlatformOccurrences(self.store)
+        self.platform_source = StorePlatformOccurrences(
+            self.store, cached=True, origin=f"scenario {self.scenario.name}'s store"
+        )
         self.metadata: dict[str, ImageMetadata] = {}
         self._keys_factory = keys
         self.platform_policies: dict[str, PlatformPolicy] = {

@@ -262,3 +262,24 @@ def test_a_stored_occurrence_the_model_refuses_is_never_skipped_silently() -> No
     with pytest.raises(GrafeasError, match=r"occurrences/v .*effectiveSeverity"):
         source.vulnerabilities("projects/my-proj", URI)
     assert source.attestations("projects/my-proj", URI) == ()
+
+
+def _vuln_record(name: str, uri: str) -> Record:
+    data = {**VULN, "name": f"projects/my-proj/occurrences/{name}", "kind": "VULNERABILITY", "resourceUri": uri}
+    return Record.for_occurrence("projects/my-proj", data)
+
+
+def test_one_store_reader_both_url_forms_cached_only_when_asked() -> None:
+    store = MemoryStore()
+    store.insert("occurrences", [_vuln_record("with-scheme", URI)])
+    cached = StorePlatformOccurrences(store, cached=True)
+    live = StorePlatformOccurrences(store)
+    for source in (cached, live):  # gcloud-style bare URIs are read too
+        assert len(source.vulnerabilities("projects/my-proj", URI)) == 1
+    store.insert("occurrences", [_vuln_record("bare", URI.removeprefix("https://"))])
+    assert len(live.vulnerabilities("projects/my-proj", URI)) == 2
+    assert len(cached.vulnerabilities("projects/my-proj", URI)) == 1  # until forget()
+    cached.forget()
+    assert len(cached.vulnerabilities("projects/my-proj", URI)) == 2
+    live.forget()  # a no-op: nothing is kept
+    assert len(live.vulnerabilities("projects/my-proj", URI)) == 2

@@ -33,15 +33,20 @@ from pathlib import Path
 from typing import Any
 
 from kritis_sim.cli._common import load_files, parse_now
+from kritis_sim.cli.common_flags import (
+    add_deploy_target,
+    add_format,
+    add_now,
+    add_occurrences,
+)
 from kritis_sim.cli.k8s_schema import check_namespace
-from kritis_sim.cli.occurrence_files import OCCURRENCES_HELP
 from kritis_sim.cli.platform_inputs import (
     add_trusted_builders,
     load_gke_policy,
     load_trusted_builders,
     platform_source,
 )
-from kritis_sim.cli.target import NONE, resolve_target
+from kritis_sim.cli.target import resolve_target
 from kritis_sim.core.decide import DecisionOptions
 from kritis_sim.core.source import InMemorySource
 from kritis_sim.cv.entries import Cluster, dumps
@@ -82,11 +87,10 @@ def register(sub: Any) -> None:
         help="classic Binary Authorization policy (YAML/JSON)",
     )
     p.add_argument("--attestors", metavar="FILE", help="Attestor resources (YAML/JSON)")
-    p.add_argument(
-        "--occurrences",
-        metavar="FILE|DIR",
-        action="append",
-        help=OCCURRENCES_HELP,
+    add_occurrences(
+        p,
+        reads="attestation occurrences (with --platform-policy, VULNERABILITY, "
+        "DISCOVERY and BUILD occurrences too)",
     )
     p.add_argument(
         "--occurrences-project",
@@ -102,19 +106,10 @@ def register(sub: Any) -> None:
         "accepted and unused with a classic --policy, which reads attestations only",
     )
     add_trusted_builders(p)
-    p.add_argument(
-        "--cluster",
-        metavar="LOCATION.NAME",
-        help="the cluster the snapshot was taken from, as clusterAdmissionRules "
-        f"keys name it; '{NONE}' for a cluster the policy does not name. Required "
-        "when the policy has clusterAdmissionRules; also names the k8s_cluster "
-        "resource of the log entries",
-    )
-    p.add_argument(
-        "--istio-trust-domain",
-        metavar="DOMAIN",
-        help=f"Istio trust domain for istioServiceIdentityAdmissionRules ('{NONE}' "
-        "outside the mesh); required when the policy has such rules",
+    add_deploy_target(
+        p,
+        cluster="the cluster the snapshot was taken from",
+        note="also names the k8s_cluster resource of the log entries",
     )
     p.add_argument(
         "--project",
@@ -127,13 +122,15 @@ def register(sub: Any) -> None:
         default="default",
         help="namespace for manifests that name none (default: default)",
     )
-    p.add_argument("--now", metavar="RFC3339", help="evaluation time (default: now)")
-    p.add_argument(
-        "--format",
-        choices=("json", "text", "html"),
+    add_now(p)
+    add_format(
+        p,
+        {
+            "json": "CV log entries, one per line",
+            "text": "a report for people",
+            "html": "the same report as one self-contained HTML page",
+        },
         default="json",
-        help="json: CV log entries, one per line (default); text: a report for "
-        "people; html: the same report as one self-contained HTML page",
     )
     p.add_argument(
         "--input-format",

@@ -40,6 +40,7 @@ from typing import Any
 from kritis_sim.admission.review import parse_admission_review
 from kritis_sim.admission.workloads import NotApplicable, workload_from_admission
 from kritis_sim.cli._common import parse_now, print_json, read_text
+from kritis_sim.cli.common_flags import add_format, add_now, add_occurrences
 from kritis_sim.cli.k8s_schema import check_namespace
 from kritis_sim.cli.platform_inputs import (
     add_trusted_builders,
@@ -104,15 +105,10 @@ def register(sub: Any) -> None:
         help="the platform policy (.json, .yaml or .yml, as gcloud "
         "--policy-file); it must hold a gkePolicy",
     )
-    p.add_argument(
-        "--occurrences",
-        metavar="FILE|DIR",
-        action="append",
-        help="Grafeas v1 occurrences of kind "
-        + ", ".join(MIXED_KINDS)
-        + "; repeatable, read as review's --occurrences (files, directories, "
-        "lists, {occurrences: [...]}). Other kinds and scanners' own report "
-        "formats are refused",
+    add_occurrences(
+        p,
+        reads="Grafeas v1 occurrences of kind " + ", ".join(MIXED_KINDS),
+        note="Other kinds and scanners' own report formats are refused",
     )
     p.add_argument(
         "--occurrences-project",
@@ -135,15 +131,14 @@ def register(sub: Any) -> None:
         help=f"namespace of manifests that name none (default: {DEFAULT_NAMESPACE}); "
         "not with --image",
     )
-    p.add_argument(
-        "--now", metavar="RFC3339", help="evaluation time (default: the current time)"
-    )
-    p.add_argument(
-        "--format",
-        choices=("json", "text"),
+    add_now(p)
+    add_format(
+        p,
+        {
+            "json": "the response as JSON on stdout and the explanation on stderr",
+            "text": "the explanation on stdout and no JSON",
+        },
         default="json",
-        help="json (default): the response as JSON on stdout and the explanation "
-        "on stderr; text: the explanation on stdout and no JSON",
     )
     p.set_defaults(func=run)
 

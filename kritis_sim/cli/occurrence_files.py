@@ -37,6 +37,7 @@ from kritis_sim.model.occurrence import AttestationOccurrence, load_occurrences
 
 __all__ = [
     "OCCURRENCES_HELP",
+    "OCCURRENCE_FILES_HELP",
     "OCCURRENCE_SUFFIXES",
     "append_occurrence",
     "occurrence_texts",
@@ -46,15 +47,18 @@ __all__ = [
 #: File name endings read from an ``--occurrences`` directory.
 OCCURRENCE_SUFFIXES = (".json", ".yaml", ".yml")
 
-#: The help of every command's ``--occurrences FILE|DIR`` (action "append"),
-#: so the option reads and means the same everywhere.
-OCCURRENCES_HELP = (
-    "attestation occurrences; repeatable. A file (- for stdin) holds "
+#: How every command's ``--occurrences FILE|DIR`` (action "append") is read,
+#: so the option reads and means the same everywhere
+#: (:func:`kritis_sim.cli.common_flags.add_occurrences`).
+OCCURRENCE_FILES_HELP = (
+    "repeatable. A file (- for stdin) holds "
     "YAML/JSON: one occurrence, a list, {occurrences: [...]}, or several "
     "YAML documents of these. A directory contributes every "
     + ", ".join(f"*{s}" for s in OCCURRENCE_SUFFIXES)
     + " file in it (sorted by name; none is an error). All are merged"
 )
+#: The help of an ``--occurrences`` that reads attestations.
+OCCURRENCES_HELP = "attestation occurrences; " + OCCURRENCE_FILES_HELP
 
 
 def _text(path: Path, shown: str) -> str:

@@ -50,11 +50,10 @@ from kritis_sim.admission.workloads import (
     workload_from_image_review,
 )
 from kritis_sim.cli._common import load_files, parse_now, print_json, read_text
+from kritis_sim.cli.common_flags import add_deploy_target, add_now, add_occurrences
 from kritis_sim.cli.k8s_schema import check_namespace
-from kritis_sim.cli.occurrence_files import OCCURRENCES_HELP
 from kritis_sim.cli.review_inputs import Item, as_admission_review, load_items
 from kritis_sim.cli.target import (
-    NONE,
     TargetSettings,
     describe_target,
     object_notes,
@@ -100,32 +99,14 @@ def register(sub: Any) -> None:
         "Kritis resources: a file of any mix of the four kinds, or a directory",
     )
     p.add_argument("--attestors", metavar="FILE", help="Attestor resources (YAML/JSON)")
-    p.add_argument(
-        "--occurrences",
-        metavar="FILE|DIR",
-        action="append",
-        help=OCCURRENCES_HELP,
-    )
-    p.add_argument(
-        "--cluster",
-        metavar="LOCATION.NAME",
-        help="the cluster deployed to, as clusterAdmissionRules keys name it "
-        f"(e.g. us-east1-b.prod); '{NONE}' for a cluster the policy does not "
-        "name. Required when the policy has clusterAdmissionRules",
-    )
-    p.add_argument(
-        "--istio-trust-domain",
-        metavar="DOMAIN",
-        help="derive spiffe://DOMAIN/ns/NS/sa/SA for Istio identity rules; "
-        f"'{NONE}' for workloads outside the mesh. Required when the policy "
-        "has istioServiceIdentityAdmissionRules",
-    )
+    add_occurrences(p)
+    add_deploy_target(p, cluster="the cluster deployed to")
     p.add_argument(
         "--namespace",
         default="default",
         help="namespace for manifests that name none (default: default)",
     )
-    p.add_argument("--now", metavar="RFC3339", help="decision time (default: now)")
+    add_now(p)
     p.add_argument(
         "--emulator",
         metavar="URL",

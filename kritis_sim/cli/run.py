@@ -33,6 +33,8 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 def register(sub: Any) -> None:
     """Add the ``run`` subcommand to the top-level parser's subparsers."""
+    from kritis_sim.cli.common_flags import add_format
+
     parser: argparse.ArgumentParser = sub.add_parser(
         "run",
         help="simulate release-pipeline scenarios and check their expectations",
@@ -45,8 +47,13 @@ def register(sub: Any) -> None:
         metavar="PATH",
         help="scenario files or directories (default: scenarios/)",
     )
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="stdout format"
+    add_format(
+        parser,
+        {
+            "text": "a report for people on stdout",
+            "json": "the results as one JSON document on stdout",
+        },
+        default="text",
     )
     parser.add_argument(
         "--html",

@@ -44,7 +44,7 @@ from kritis_sim.admission.startup import (
 from kritis_sim.admission.updates import JUDGE_UPDATES
 from kritis_sim.admission.webhook import WebhookConfig, create_app
 from kritis_sim.cli._common import load_files
-from kritis_sim.cli.occurrence_files import OCCURRENCES_HELP
+from kritis_sim.cli.common_flags import add_deploy_target, add_occurrences
 from kritis_sim.cli.platform_inputs import (
     add_trusted_builders,
 )
@@ -80,8 +80,10 @@ def register(sub: Any) -> None:
     )
     src.add_argument("--policy", metavar="FILE", help="Binary Authorization policy")
     src.add_argument("--attestors", metavar="FILE", help="Attestor resources")
-    src.add_argument(
-        "--occurrences", metavar="FILE|DIR", action="append", help=OCCURRENCES_HELP
+    add_occurrences(
+        src,
+        reads="attestation occurrences (with --platform-policy, VULNERABILITY, "
+        "DISCOVERY and BUILD occurrences too; with --semantics kritis, VULNERABILITY)",
     )
     src.add_argument("--emulator", metavar="URL", help="Grafeas/BinAuthz emulator")
     src.add_argument("--project", metavar="P", help="project in the emulator")
@@ -119,19 +121,7 @@ def register(sub: Any) -> None:
         metavar="SECONDS",
         help="emulator mode: reuse policy and attestors this long (default 5)",
     )
-    p.add_argument(
-        "--cluster",
-        metavar="LOCATION.NAME",
-        help="the guarded cluster, as clusterAdmissionRules keys name it; "
-        "'none' for a cluster the policy does not name. Required when the "
-        "policy has clusterAdmissionRules",
-    )
-    p.add_argument(
-        "--istio-trust-domain",
-        metavar="DOMAIN",
-        help="the mesh trust domain for Istio identity rules ('none': no mesh); "
-        "required when the policy has istioServiceIdentityAdmissionRules",
-    )
+    add_deploy_target(p, cluster="the cluster the webhook guards")
     p.add_argument(
         "--check-docker-reference",
         action="store_true",

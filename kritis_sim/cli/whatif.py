@@ -31,13 +31,18 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from kritis_sim.cli._common import parse_now, read_text
+from kritis_sim.cli.common_flags import (
+    add_deploy_target,
+    add_format,
+    add_now,
+    add_occurrences,
+)
 from kritis_sim.cli.k8s_schema import check_namespace
 from kritis_sim.cli.occurrence_files import (
-    OCCURRENCES_HELP,
     occurrence_texts,
     read_occurrences,
 )
-from kritis_sim.cli.target import NONE, TargetSettings, resolve_target
+from kritis_sim.cli.target import TargetSettings, resolve_target
 from kritis_sim.core.decide import DecisionOptions
 from kritis_sim.core.judges import ClassicJudge, PlatformJudge
 from kritis_sim.core.platform import InMemoryPlatformOccurrences
@@ -102,48 +107,33 @@ def register(sub: Any) -> None:
         help="baseline GKE platform policy, instead of --baseline; with neither, "
         "every admission of INPUT counts as admitted",
     )
-    p.add_argument(
-        "--occurrences",
-        metavar="FILE|DIR",
-        action="append",
-        help=OCCURRENCES_HELP
-        + "; with a platform policy on either side, VULNERABILITY, DISCOVERY "
-        "and BUILD occurrences are read too",
+    add_occurrences(
+        p,
+        reads="attestation occurrences (with a platform policy on either side, "
+        "VULNERABILITY, DISCOVERY and BUILD occurrences too)",
     )
     p.add_argument(
         "--image-metadata",
         metavar="FILE",
         help="image metadata (upload times) for platform-policy freshness checks",
     )
-    p.add_argument(
-        "--cluster",
-        metavar="LOCATION.NAME",
-        help="the cluster the admissions were made in, as clusterAdmissionRules "
-        f"keys name it; '{NONE}' for a cluster the policies do not name. "
-        "Required when a classic policy has clusterAdmissionRules",
-    )
-    p.add_argument(
-        "--istio-trust-domain",
-        metavar="DOMAIN",
-        help=f"Istio trust domain for istioServiceIdentityAdmissionRules ('{NONE}' "
-        "outside the mesh); required when a classic policy has such rules",
+    add_deploy_target(
+        p, cluster="the cluster the admissions were made in", policy="a classic policy"
     )
     p.add_argument(
         "--namespace",
         default="default",
         help="namespace for manifests that name none (default: default)",
     )
-    p.add_argument(
-        "--now",
-        metavar="RFC3339",
-        help="judgement time of every admission (default: now)",
-    )
-    p.add_argument(
-        "--format",
-        choices=("json", "text", "html"),
+    add_now(p)
+    add_format(
+        p,
+        {
+            "json": "the report as JSON",
+            "text": "a report for people",
+            "html": "one self-contained page with a chart of the changes by namespace",
+        },
         default="text",
-        help="text: a report for people (default); json: the report as JSON; "
-        "html: one self-contained page with a chart of the changes by namespace",
     )
     p.add_argument(
         "--input-format",

@@ -49,7 +49,8 @@ from kritis_sim.conformance.generated import (
     world_features,
 )
 from kritis_sim.conformance.reference import reference_result
-from kritis_sim.conformance.runner import CaseResult, _Session, judge_all, open_session
+from kritis_sim.conformance.runner import CaseResult, judge_all, open_session
+from kritis_sim.conformance.session import Session
 from kritis_sim.conformance.writer import dump_yaml
 from kritis_sim.strategies import GeneratedWorld, world_batches
 
@@ -219,7 +220,7 @@ def batch_size_for(reload_s: float, review_s: float) -> int:
     return max(MIN_BATCH, min(MAX_BATCH, round(4 * reload_s / review_s)))
 
 
-def _measure(session: _Session, capabilities: frozenset[str]) -> tuple[float, float]:
+def _measure(session: Session, capabilities: frozenset[str]) -> tuple[float, float]:
     """(median configuration switch, median review) seconds, from two
     catalogue cases of different configurations, twice each."""
     probes = [load_case(CATALOGUE / name) for name in _PROBES] * 2
@@ -263,7 +264,7 @@ def differential(
     batch_size: int | None = None,
     seed: int | None = None,
     persistent: bool = True,
-    session_: tuple[_Session, frozenset[str]] | None = None,
+    session_: tuple[Session, frozenset[str]] | None = None,
 ) -> DifferentialRun:
     """Run up to ``examples`` generated cases for at most ``seconds``.
 

@@ -1,8 +1,9 @@
 """Run cases against an adapter: the heart of ``kritis-sim conformance``.
 
-For a list of cases the runner asks the adapter for its capabilities, serves
-the suite's Grafeas (:class:`~kritis_sim.conformance.store.SuiteGrafeas`), and
-for each case: skips it when a needed feature is not declared; configures the
+For a list of cases the runner opens a session
+(:func:`~kritis_sim.conformance.session.open_session`, re-exported here: the
+adapter's capabilities, the suite's Grafeas, the webhook client) and for each
+case: skips it when a needed feature is not declared; configures the
 enforcer (``setup`` + ``start``, only when the case's configuration differs
 from the previous one: cases are ordered by configuration); stores the world,
 injects the fault; sends the review; and compares the reply with the
@@ -23,23 +24,15 @@ in :mod:`kritis_sim.conformance.report`. Nothing here prints.
 
 from __future__ import annotations
 
-import contextlib
-import ssl
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 from kritis_sim.conformance.case import Case
 from kritis_sim.conformance.evaluate_api import evaluate_case, verdict_problems
 from kritis_sim.conformance.features import EVALUATE_API
-from kritis_sim.conformance.protocol import Adapter, Endpoint
 from kritis_sim.conformance.results import (
     OUTCOMES,
     Attempt,
@@ -51,14 +44,9 @@ from kritis_sim.conformance.results import (
     observed_text,
     xfail_reason,
 )
-from kritis_sim.conformance.reviews import (
-    build_review,
-    compare,
-    parse_reply,
-    review_path,
-)
-from kritis_sim.conformance.served import PERSISTENT, REPLY_TIMEOUT_S, ServedAdapter
-from kritis_sim.conformance.store import SuiteGrafeas
+from kritis_sim.conformance.reviews import compare, parse_reply
+from kritis_sim.conformance.served import REPLY_TIMEOUT_S
+from kritis_sim.conformance.session import CONCURRENCY, Session, open_session
 from kritis_sim.conformance.waves import attribute, plan_waves
 from kritis_sim.errors import ConformanceError
 
@@ -76,127 +64,9 @@ __all__ = [
     "run_cases",
 ]
 
-#: How long past the request's ?timeout= the suite waits for a reply at all
-#: (so a late reply is measured and reported, not just a transport error).
-_GRACE_S = 5.0
-#: How many reviews of one configuration are in flight at once by default.
-CONCURRENCY = 4
-
-
-class _Session:
-    """One adapter, one Grafeas, the current endpoint and HTTP client."""
-
-    def __init__(
-        self, adapter: Adapter | ServedAdapter, grafeas: SuiteGrafeas, work: Path
-    ) -> None:
-        self.adapter = adapter
-        self.grafeas = grafeas
-        self.work = work
-        self.config_key: str | None = None
-        self.config_dir: Path | None = None
-        self.endpoint: Endpoint | None = None
-        self.client: httpx.Client | None = None
-        self._n = 0
-        self._broken: tuple[str, str] | None = None
-        self.pool: ThreadPoolExecutor | None = None
-        self.concurrency = 1
-
-    def configure(self, case: Case) -> None:
-        """Make the adapter serve ``case``'s configuration (a no-op when it
-        already does). A configuration the adapter failed on fails its other
-        cases with the same message, without asking the adapter again.
-
-        Raises:
-            ConformanceError: the adapter could not be configured.
-        """
-        if case.config_key == self.config_key and self.endpoint is not None:
-            return
-        if self._broken is not None and self._broken[0] == case.config_key:
-            raise ConformanceError(self._broken[1])
-        self._n += 1
-        config_dir = self.work / f"config-{self._n:04d}"
-        self.config_key = None
-        try:
-            self.adapter.setup(case.path, self.grafeas.url, config_dir)
-            self.config_dir = config_dir
-            endpoint = self.adapter.start(config_dir)
-        except ConformanceError as exc:
-            self._broken = (case.config_key, str(exc))
-            raise
-        self.config_key = case.config_key
-        if self.endpoint != endpoint:
-            if self.client is not None:
-                self.client.close()
-            verify: bool | ssl.SSLContext = (
-                ssl.create_default_context(cafile=endpoint.ca_file)
-                if endpoint.ca_file
-                else True
-            )
-            self.client = httpx.Client(
-                base_url=endpoint.base_url,
-                verify=verify,
-                limits=httpx.Limits(max_keepalive_connections=32),
-            )
-            self.endpoint = endpoint
-
-    def reconfigure(self) -> None:
-        """Forget the current configuration: the next case is set up afresh
-        (for an adapter whose answers depend on more than the case)."""
-        self.config_key = None
-        self._broken = None
-
-    @property
-    def configurations(self) -> int:
-        """How many configurations the adapter was given so far."""
-        return self._n
-
-    def send(self, case: Case) -> tuple[dict[str, Any], int, Any, float]:
-        """POST the case's review; returns (sent, status, body, reply seconds)."""
-        assert self.client is not None
-        sent = build_review(case.request)
-        budget = case.request.timeout_s
-        t0 = time.perf_counter()
-        try:
-            for attempt in (1, 2):
-                try:
-                    reply = self.client.post(
-                        review_path(case.request),
-                        params={"timeout": f"{budget}s"},
-                        json=sent,
-                        timeout=budget + _GRACE_S,
-                    )
-                    break
-                except httpx.RemoteProtocolError:
-                    # A kept-alive connection the server closed as the review
-                    # went out (it answered nothing): sent once more, on a
-                    # fresh connection; the time of both attempts counts.
-                    if attempt == 2:
-                        raise
-        except httpx.TimeoutException:
-            raise ConformanceError(
-                f"no reply within {budget + _GRACE_S:.0f} s (the request's "
-                f"?timeout={budget}s plus {_GRACE_S:.0f} s of grace)"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise ConformanceError(f"webhook request failed: {exc!r}") from None
-        elapsed = time.perf_counter() - t0
-        try:
-            body = reply.json()
-        except ValueError:
-            body = reply.text
-        return sent, reply.status_code, body, elapsed
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-        if self.client is not None:
-            self.client.close()
-        if self.config_dir is not None or isinstance(self.adapter, ServedAdapter):
-            self.adapter.stop(self.config_dir or self.work)
-
 
 def _review(
-    session: _Session, case: Case, capabilities: frozenset[str], attempt: Attempt
+    session: Session, case: Case, capabilities: frozenset[str], attempt: Attempt
 ) -> None:
     """Send ``case``'s review (its world already stored) and judge the reply,
     recording into ``attempt``.
@@ -223,7 +93,7 @@ def _review(
 
 
 def _run_wave(
-    session: _Session, wave: Sequence[Case], capabilities: frozenset[str]
+    session: Session, wave: Sequence[Case], capabilities: frozenset[str]
 ) -> list[Attempt]:
     """Configure for ``wave`` (one configuration), store all its worlds at
     once, inject its fault (a faulty case is alone in its wave), then send its
@@ -257,44 +127,6 @@ def _run_wave(
         for attempt, count in zip(attempts, attribute(wave, log), strict=True):
             attempt.store_requests = count
     return attempts
-
-
-@contextlib.contextmanager
-def open_session(
-    entrypoint: str,
-    workdir: str | Path | None = None,
-    *,
-    persistent: bool = True,
-    concurrency: int = CONCURRENCY,
-    reply_timeout: float = REPLY_TIMEOUT_S,
-) -> Iterator[tuple[_Session, frozenset[str]]]:
-    """An adapter with the suite's Grafeas around it, for running cases
-    (:func:`judge`, :func:`judge_wave`); the adapter is stopped on exit.
-
-    Args:
-        entrypoint: the adapter command line.
-        workdir: where configuration directories go (default: a temporary one).
-        persistent: use the adapter's persistent mode when it declares
-            ``persistent`` (False: always the per-call protocol).
-        concurrency: the most reviews in flight at once (1: one at a time).
-        reply_timeout: persistent mode: how long a ``setup`` or ``stop`` may
-            take (``start``: 60 s).
-    """
-    per_call = Adapter(entrypoint)
-    capabilities = per_call.capabilities()
-    adapter: Adapter | ServedAdapter = per_call
-    if persistent and PERSISTENT in capabilities:
-        adapter = ServedAdapter(per_call.argv, reply_timeout=reply_timeout)
-    with tempfile.TemporaryDirectory(prefix="kritis-conformance-", dir=workdir) as tmp, \
-            SuiteGrafeas() as grafeas:  # fmt: skip
-        session = _Session(adapter, grafeas, Path(tmp))
-        if concurrency > 1:
-            session.pool = ThreadPoolExecutor(concurrency, "conformance-review")
-        session.concurrency = max(1, concurrency)
-        try:
-            yield session, capabilities
-        finally:
-            session.close()
 
 
 def run_cases(
@@ -331,7 +163,7 @@ def run_cases(
 
 
 def judge_all(
-    session: _Session,
+    session: Session,
     cases: Sequence[Case],
     capabilities: frozenset[str],
     xfail: Mapping[str, str],
@@ -356,7 +188,7 @@ def _missing(*, case: Case, capabilities: frozenset[str]) -> list[str]:
 
 
 def judge_wave(
-    session: _Session,
+    session: Session,
     wave: Sequence[Case],
     capabilities: frozenset[str],
     xfail: Mapping[str, str],
@@ -373,7 +205,7 @@ def judge_wave(
 
 
 def judge(
-    session: _Session,
+    session: Session,
     case: Case,
     capabilities: frozenset[str],
     xfail: Mapping[str, str],

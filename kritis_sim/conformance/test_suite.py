@@ -27,7 +27,8 @@ from pathlib import Path
 import pytest
 
 from kritis_sim.conformance.case import CATALOGUE, Case, load_catalogue
-from kritis_sim.conformance.runner import _Session, judge, load_xfail, open_session
+from kritis_sim.conformance.runner import judge, load_xfail
+from kritis_sim.conformance.session import Session, open_session
 
 _ENTRYPOINT = "--conformance-entrypoint"
 _CASES = "--conformance-cases"
@@ -62,7 +63,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def conformance_session(
     pytestconfig: pytest.Config,
-) -> Iterator[tuple[_Session, frozenset[str]]]:
+) -> Iterator[tuple[Session, frozenset[str]]]:
     """One adapter session for the whole pytest process."""
     entrypoint = pytestconfig.getoption(_ENTRYPOINT)
     if not entrypoint:
@@ -72,7 +73,7 @@ def conformance_session(
 
 
 def test_case(
-    conformance_case: Case, conformance_session: tuple[_Session, frozenset[str]]
+    conformance_case: Case, conformance_session: tuple[Session, frozenset[str]]
 ) -> None:
     """The adapter's answer to one case agrees with the reference expectation."""
     session, capabilities = conformance_session

@@ -183,7 +183,7 @@ def test_review_resent_once_when_a_kept_alive_connection_was_closed(
     a second disconnect is the enforcer's failure."""
     import httpx
 
-    from kritis_sim.conformance.runner import _Session
+    from kritis_sim.conformance.session import Session
     from kritis_sim.conformance.store import SuiteGrafeas
     from kritis_sim.errors import ConformanceError
 
@@ -199,7 +199,7 @@ def test_review_resent_once_when_a_kept_alive_connection_was_closed(
         reply = {**sent, "response": {"uid": uid, "allowed": True}}
         return httpx.Response(200, json=reply)
 
-    session = _Session(None, SuiteGrafeas(), tmp_path)  # type: ignore[arg-type]
+    session = Session(None, SuiteGrafeas(), tmp_path)  # type: ignore[arg-type]
     session.client = httpx.Client(
         base_url="https://enforcer.test", transport=httpx.MockTransport(handler)
     )

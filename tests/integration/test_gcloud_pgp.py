@@ -11,50 +11,32 @@ tools exist, so there this test must pass).
 from __future__ import annotations
 
 import os
-import shutil
-import signal
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from kritis_sim.crypto.payload import make_payload
-from tests.integration._emulator import start_emulator, stop_emulator
-from tests.integration.test_gcloud import POD, Gcloud
+from tests.integration._gcloud import (
+    PROJECT,
+    Gcloud,
+    create_note,
+    require_tool,
+    review_exit_code,
+)
 
 pytestmark = pytest.mark.gcloud
 
-PROJECT = "kritis-sim-test"
 IMAGE = "gcr.io/kritis-sim-test/pgp@sha256:" + "e" * 64
 OTHER = "gcr.io/kritis-sim-test/pgp@sha256:" + "f" * 64
 
 
-def _tool(name: str, variable: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get(variable) == "1":
-            pytest.fail(f"{name} is not on PATH and {variable}=1")
-        pytest.skip(f"{name} is not on PATH (set {variable}=1 to fail instead)")
-    return path
-
-
-@pytest.fixture(scope="module")
-def emulator_url() -> Iterator[str]:
-    proc, url = start_emulator("--quiet")
-    yield url
-    stop_emulator(proc, signal.SIGTERM)
-
-
-def test_gcloud_pgp_attestor_flow_and_review(emulator_url: str, tmp_path: Path) -> None:
-    g = Gcloud(
-        _tool("gcloud", "KRITIS_SIM_REQUIRE_GCLOUD"),
-        tmp_path / "gcloud-config",
-        emulator_url,
-    )
-    gpg_exe = _tool("gpg", "KRITIS_SIM_REQUIRE_GPG")
+def test_gcloud_pgp_attestor_flow_and_review(
+    gcloud_cli: Gcloud, gcloud_emulator: str, tmp_path: Path
+) -> None:
+    g = gcloud_cli
+    gpg_exe = require_tool("gpg", "KRITIS_SIM_REQUIRE_GPG")
     home = tmp_path / "gnupg"
     home.mkdir(mode=0o700)
 
@@ -70,12 +52,7 @@ def test_gcloud_pgp_attestor_flow_and_review(emulator_url: str, tmp_path: Path) 
         assert done.returncode == 0, f"gpg {' '.join(args)}:\n{done.stderr}"
         return done.stdout
 
-    httpx.post(
-        f"{emulator_url}/v1/projects/{PROJECT}/notes",
-        params={"noteId": "pgp-builds"},
-        json={"attestation": {"hint": {"humanReadableName": "pgp"}}},
-        timeout=5,
-    ).raise_for_status()
+    create_note(gcloud_emulator, "pgp-builds", "pgp")
     g(
         "container",
         "binauthz",
@@ -105,7 +82,7 @@ def test_gcloud_pgp_attestor_flow_and_review(emulator_url: str, tmp_path: Path) 
     )
     # Read back over HTTP (a gcloud call costs about a second of CPU).
     described = httpx.get(
-        f"{emulator_url}/v1/projects/{PROJECT}/attestors/pgp-builder", timeout=5
+        f"{gcloud_emulator}/v1/projects/{PROJECT}/attestors/pgp-builder", timeout=5
     ).json()
     (key,) = described["userOwnedGrafeasNote"]["publicKeys"]
     assert key["id"] == fpr  # computed by the server, upper-case V4 fingerprint
@@ -134,16 +111,7 @@ def test_gcloud_pgp_attestor_flow_and_review(emulator_url: str, tmp_path: Path) 
     ]
 
     def attest(sig: Path) -> str:
-        done = subprocess.run(
-            [g.exe, *create, f"--signature-file={sig}"],
-            env=g.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stderr
+        return g.run(*create, f"--signature-file={sig}").stderr
 
     # A signature over another image's payload: --validate asks the emulator,
     # which says why; gcloud warns and (prompts disabled) creates it anyway.
@@ -153,7 +121,7 @@ def test_gcloud_pgp_attestor_flow_and_review(emulator_url: str, tmp_path: Path) 
     assert "could not be validated" not in attest(signed(IMAGE, "payload"))
 
     httpx.put(
-        f"{emulator_url}/v1/projects/{PROJECT}/policy",
+        f"{gcloud_emulator}/v1/projects/{PROJECT}/policy",
         json={
             "defaultAdmissionRule": {
                 "evaluationMode": "REQUIRE_ATTESTATION",
@@ -163,26 +131,6 @@ def test_gcloud_pgp_attestor_flow_and_review(emulator_url: str, tmp_path: Path) 
         },
         timeout=5,
     ).raise_for_status()
-    root = Path(__file__).resolve().parents[2]
     for image, expected in [(IMAGE, 0), (OTHER, 1)]:
-        pod = tmp_path / "pod.yaml"
-        pod.write_text(POD.format(image=image))
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "kritis_sim.cli.main",
-                "review",
-                str(pod),
-                "--emulator",
-                emulator_url,
-                "--project",
-                PROJECT,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            env={**os.environ, "PYTHONPATH": str(root)},
-        )
-        assert done.returncode == expected, done.stderr
+        code, err = review_exit_code(gcloud_emulator, image, tmp_path)
+        assert code == expected, err

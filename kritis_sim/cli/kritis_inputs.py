@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kritis_sim._yaml import Locator, load_documents
 from kritis_sim.admission.enforcer import JudgeProvider, StaticJudge
 from kritis_sim.admission.kritis_workloads import kritis_interpret
 from kritis_sim.cli._common import read_text
 from kritis_sim.cli.occurrence_files import occurrence_texts
 from kritis_sim.core.kritis import KritisJudge, KritisOccurrences
-from kritis_sim.errors import InputError, OccurrenceError
-from kritis_sim.model._fields import FieldReader
+from kritis_sim.errors import InputError
 from kritis_sim.model.kritis import KritisResources, load_kritis
-from kritis_sim.model.kritis.v1beta1 import is_v1beta1, read_v1beta1
+from kritis_sim.model.kritis.v1beta1 import read_v1beta1_text
 from kritis_sim.model.occurrence import AttestationOccurrence
 from kritis_sim.model.occurrence_mix import load_mixed_occurrences
 from kritis_sim.model.vulnerability import VulnerabilityOccurrence
@@ -76,34 +74,6 @@ def refuse_flags(
             )
 
 
-def _v1beta1(
-    text: str, shown: str, keys: Mapping[str, str]
-) -> list[AttestationOccurrence | VulnerabilityOccurrence] | None:
-    """The occurrences of a file of Grafeas v1beta1 occurrences (Kritis' own
-    API), or None when the file holds v1 occurrences."""
-    found: list[AttestationOccurrence | VulnerabilityOccurrence] = []
-    entries: list[tuple[Any, Locator, tuple[str | int, ...]]] = []
-    for doc, locator in load_documents(text, shown):
-        if isinstance(doc, dict) and isinstance(doc.get("occurrences"), list):
-            entries += [
-                (e, locator, ("occurrences", i))
-                for i, e in enumerate(doc["occurrences"])
-            ]
-        elif isinstance(doc, list):
-            entries += [(e, locator, (i,)) for i, e in enumerate(doc)]
-        elif doc is not None:
-            entries.append((doc, locator, ()))
-    if not any(is_v1beta1(e) for e, _, _ in entries):
-        return None
-    for entry, locator, path in entries:
-        reader = FieldReader(locator, OccurrenceError)
-        if not is_v1beta1(entry):
-            reader.fail(path, "a v1 occurrence in a file of v1beta1 occurrences; "
-                        "keep each API version in its own file")  # fmt: skip
-        found.append(read_v1beta1(reader, entry, path, keys))
-    return found
-
-
 def read_kritis_occurrences(
     values: Sequence[str] | None, resources: KritisResources | None = None
 ) -> tuple[KritisOccurrences, tuple[str, ...]]:
@@ -120,7 +90,7 @@ def read_kritis_occurrences(
     vulns: list[VulnerabilityOccurrence] = []
     unused: dict[str, int] = {}
     for text, shown in occurrence_texts(values or ()):
-        beta = _v1beta1(text, shown, keys)
+        beta = read_v1beta1_text(text, shown, keys)
         for occ in (
             beta if beta is not None else load_mixed_occurrences(text, source=shown)
         ):

@@ -40,6 +40,7 @@ __all__ = [
     "generate_pgp_key",
     "pgp_available",
     "pgp_fingerprint",
+    "secret_key_certificate",
     "secret_key_fingerprint",
     "sign_pgp",
     "signed_content",
@@ -210,13 +211,37 @@ def generate_pgp_key(user_id: str) -> tuple[str, str]:
 def _tsk(armored_secret_key: str) -> tuple[Any, Any]:
     """``(key, signer)`` of an unprotected armored secret key."""
     seq = _sequoia()
+    if "-----BEGIN PGP PUBLIC KEY BLOCK-----" in armored_secret_key and (
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----" not in armored_secret_key
+    ):
+        raise KeyFormatError(
+            "expected an OpenPGP secret key; this is a public key (export the "
+            "secret one with gpg --armor --export-secret-keys)"
+        )
+    if "-----BEGIN " in armored_secret_key and "-----BEGIN PGP " not in armored_secret_key:
+        raise KeyFormatError(
+            "expected an OpenPGP secret key; this is a PEM key (PKIX keys are PEM, "
+            "PGP keys armored OpenPGP: gpg --armor --export-secret-keys)"
+        )
     try:
         tsk = seq.Tsk.from_bytes(armored_secret_key.encode())
         return tsk, tsk.signer()
     except Exception as exc:
         raise KeyFormatError(
-            f"not a usable OpenPGP secret key: {_reason(exc)}"
+            f"not a usable OpenPGP secret key (an unprotected key with a "
+            f"signing-capable key is needed): {_reason(exc)}"
         ) from None
+
+
+def secret_key_certificate(armored_secret_key: str) -> str:
+    """The armored public key (certificate) of an unprotected secret key that
+    can sign.
+
+    Raises:
+        KeyFormatError: pysequoia is missing or the key cannot sign.
+    """
+    tsk, _ = _tsk(armored_secret_key)
+    return str(tsk.extract_certificate())
 
 
 def secret_key_fingerprint(armored_secret_key: str) -> str:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from kritis_sim._yaml import Path
+from kritis_sim._yaml import Locator, Path
 from kritis_sim.errors import InputError, ScenarioError
 from kritis_sim.scenarios import manifests
 from kritis_sim.scenarios._reader import Reader, relocate
@@ -157,6 +157,10 @@ class _Events(WorldVerbs):
         remove = [self.key(att, k, (*path, field)).key for k in self.r.strings(doc.get("remove", []), (*path, field))]
         if not add and not remove:
             self.r.fail(path, f"{verb} needs 'add' and/or 'remove'")
+        from kritis_sim.scenarios.kritis import key_change_changes_nothing
+
+        if (message := key_change_changes_nothing(self.s, att, verb)) is not None:
+            self.r.fail((*path, "attestor"), message)
         for key in add:
             if key in self.trusted[att]:
                 self.r.fail((*path, "add"), f"attestor {att!r} already trusts key {key!r}")
@@ -276,13 +280,7 @@ class _Events(WorldVerbs):
         return art.by_tag(tag)
 
     def _manifest(self, value: object, path: Path, artifacts: list[str]) -> dict[str, Any]:
-        from kritis_sim._yaml import load_one
-
-        source, text = self.s.read_file(value, path)
-        try:
-            data, locator = load_one(text, source)
-        except InputError as exc:
-            raise relocate(exc, self.r.locator, path) from None
+        data, locator, source = self._manifest_document(value, path)
 
         def resolve(name: str, tag: str | None) -> str:
             if name not in self.s.artifacts:
@@ -297,6 +295,35 @@ class _Events(WorldVerbs):
             raise locator.error(ScenarioError, ("kind",), f"expected a Kubernetes object of kind {kinds}")
         manifests.check_metadata(obj, locator, manifests.KINDS[kind][1])
         return obj
+
+    def _manifest_document(self, value: object, path: Path) -> tuple[Any, Locator, str]:
+        """``manifest: FILE`` (one document) or ``manifest: {file: FILE, name: N}``
+        (the object named N of a file of several documents, e.g. a Pod list
+        kept for ``kubectl apply``)."""
+        from kritis_sim._yaml import load_documents
+
+        wanted = None
+        if isinstance(value, dict):
+            doc = self.r.mapping(value, path, known=("file", "name"), what="a manifest ({file, name})")
+            wanted = self.r.string(self.r.require(doc, "name", path, "a manifest"), (*path, "name"))
+            value, path = self.r.require(doc, "file", path, "a manifest"), (*path, "file")
+        source, text = self.s.read_file(value, path)
+        try:
+            docs = [(d, loc) for d, loc in load_documents(text, source) if d is not None]
+        except InputError as exc:
+            raise relocate(exc, self.r.locator, path) from None
+        names = [_object_name(d) for d, _ in docs]
+        if wanted is None:
+            if len(docs) != 1:
+                self.r.fail(path, f"{source} holds {len(docs)} documents; name one: "
+                            f"manifest: {{file: ..., name: N}} (names: {', '.join(map(str, names)) or 'none'})")
+            return docs[0][0], docs[0][1], source
+        found = [i for i, n in enumerate(names) if n == wanted]
+        if len(found) != 1:
+            how = "no object" if not found else f"{len(found)} objects"
+            self.r.fail((*path[:-1], "name"), f"{source} holds {how} named {wanted!r} "
+                        f"(names: {', '.join(map(str, names)) or 'none'})")
+        return docs[found[0]][0], docs[found[0]][1], source
 
     def _deploy_expect(self, doc: Mapping[str, Any], path: Path, pods: int, env: str) -> Expectation | None:
         r = self.r
@@ -353,3 +380,9 @@ def read_events(s: Sections, value: object) -> tuple[Event | WorldEvent, ...]:
     if not any(isinstance(e, Deploy) for e in events.out):
         s.reader.fail(("events",), "a scenario needs at least one deploy (or pipeline) event")
     return tuple(events.out)
+
+
+def _object_name(doc: Any) -> str | None:
+    meta = doc.get("metadata") if isinstance(doc, dict) else None
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) else None

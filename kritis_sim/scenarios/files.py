@@ -16,6 +16,12 @@ files. Every such name goes through :func:`read_confined`, which checks it
   again while reading, in case the file grows in between);
 * it is UTF-8 text.
 
+A name may also be a directory where a reader accepts one
+(:func:`confined_directory`: the Kritis resources of an environment, the
+occurrences a world starts with): its files with the given suffixes are
+listed, sorted, and each goes through :func:`read_confined` (so a link out of
+the root is refused there); a directory with none of them is refused.
+
 The scenario file itself goes through :func:`read_scenario_text` (regular file,
 size limit, UTF-8; it is named by the user, so no root applies). Problems are
 :class:`FileRefused` with a one-line message; the loader adds the scenario
@@ -28,7 +34,9 @@ import os
 import stat
 from pathlib import Path
 
-__all__ = ["MAX_FILE_BYTES", "FileRefused", "read_confined", "read_scenario_text", "resolve_root"]
+__all__ = [
+    "MAX_FILE_BYTES", "FileRefused", "confined_directory", "read_confined", "read_scenario_text", "resolve_root",
+]
 
 #: The largest scenario, policy, manifest or key file read (1 MiB).
 MAX_FILE_BYTES = 1 << 20
@@ -126,3 +134,33 @@ def read_confined(name: str, base_dir: Path, root: Path) -> tuple[Path, str]:
             f"(to {os.fspath(resolved)!r}); files must stay inside it (widen it with --root)"
         )
     return full, _read_regular(resolved, repr(name))
+
+
+def confined_directory(
+    name: str, base_dir: Path, root: Path, suffixes: tuple[str, ...]
+) -> list[str] | None:
+    """The files (names relative to ``base_dir``, sorted) of the directory
+    ``name`` whose suffix is one of ``suffixes``, or None when ``name`` is not
+    a directory (read it with :func:`read_confined`).
+
+    Raises:
+        FileRefused: the name is absolute or leads out of the root, or the
+            directory holds none of those files.
+    """
+    if "\0" in name or os.path.isabs(name):
+        return None  # read_confined says why
+    full = base_dir / name
+    try:
+        resolved = full.resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if not resolved.is_dir():
+        return None
+    if not resolved.is_relative_to(root):
+        read_confined(name, base_dir, root)  # raises: out of the root
+    files = sorted(p.name for p in resolved.iterdir() if p.suffix in suffixes and not p.is_dir())
+    if not files:
+        raise FileRefused(
+            f"directory {name!r} holds no {', '.join('*' + s for s in suffixes)} files"
+        )
+    return [os.path.join(name, f) for f in files]

@@ -1,4 +1,5 @@
-"""Signing keys for scenarios: generated per run, or loaded from PEM files.
+"""Signing keys for scenarios: generated per run, or loaded from key files
+(PEM for PKIX keys, armored OpenPGP keys for ``algorithm: PGP``).
 
 A scenario names its keys (``tested/k1``, ``tested/rogue``); this module turns
 each :class:`~.schema.KeySpec` into :class:`KeyMaterial` (private key, public
@@ -65,13 +66,13 @@ class PgpMaterial:
 
     Attributes:
         ref: ``attestor/key`` as the scenario names it.
-        secret: the armored secret key (signs).
+        secret: the armored secret key (signs); None for a public key file.
         public: the armored public key (what attestors and AAs list).
         key_id: the V4 fingerprint, upper-case hex (what signatures claim).
     """
 
     ref: KeyRef
-    secret: str
+    secret: str | None
     public: str
     key_id: str
 
@@ -107,13 +108,24 @@ class KeyFactory:
         self.generated = 0
 
     def pgp(self, spec: KeySpec, scenario: str) -> PgpMaterial:
-        """The OpenPGP key for ``spec`` (``algorithm: PGP``) in ``scenario``.
+        """The OpenPGP key for ``spec`` (``algorithm: PGP``) in ``scenario``:
+        generated once per label, or read from the scenario's key file.
 
         Raises:
             KeyFormatError: pysequoia (``kritis-sim[pgp]``) is missing.
         """
-        from kritis_sim.crypto.pgp import generate_pgp_key, pgp_fingerprint
+        from kritis_sim.crypto.pgp import (
+            generate_pgp_key,
+            pgp_fingerprint,
+            secret_key_certificate,
+        )
 
+        if spec.private_key_pem is not None:  # an armored secret key file
+            secret = spec.private_key_pem.decode()
+            public = secret_key_certificate(secret)
+            return PgpMaterial(spec.ref, secret, public, pgp_fingerprint(public))
+        if spec.public_key_pem is not None:  # an armored public key file: verifies only
+            return PgpMaterial(spec.ref, None, spec.public_key_pem, pgp_fingerprint(spec.public_key_pem))
         label = f"{scenario}/{spec.ref}"
         with self._lock:
             made = self._pgp.get(label)

@@ -51,12 +51,14 @@ from kritis_sim.scenarios.schema import Request
 
 if TYPE_CHECKING:
     from kritis_sim.scenarios.keys import KeyFactory
+    from kritis_sim.scenarios.schema import AttestorSpec
     from kritis_sim.scenarios.sections import Sections
     from kritis_sim.scenarios.world import World
 
 __all__ = [
-    "KritisGuard", "WorldKritisSource", "cv_judge", "kritis_reply",
-    "read_kritis", "resolve",
+    "KritisGuard", "WorldKritisSource", "cv_judge", "key_change_changes_nothing", "kritis_reply",
+    "linked_authorities",
+    "lists_keys_of", "read_kritis", "resolve", "rotate_authorities",
 ]
 
 #: The kinds Kritis judges (every other kind is not applicable).
@@ -95,24 +97,32 @@ def _load(docs: Sequence[Any], source: str, namespace: str) -> KritisResources:
 
 
 def read_kritis(s: Sections, value: object, path: Path, namespace: str) -> KritisGuard:
-    """``kritis: {file: PATH}`` or ``kritis: [resource, ...]`` of an environment."""
+    """``kritis: {file: PATH}`` (a file, a directory, or a list of either) or
+    ``kritis: [resource, ...]`` of an environment."""
+    from kritis_sim.model.kritis.load import load_kritis
     from kritis_sim.scenarios.keys import PGP, kritis_placeholder
     from kritis_sim.scenarios.sections import substitute_keys
 
     r = s.reader
-    docs: list[Any]
-    text: str | None = None
+    docs: list[Any] = []
+    texts: list[tuple[str, str]] = []
     if isinstance(value, dict) and set(value) == {"file"}:
-        source, text = s.read_file(value["file"], (*path, "file"))
-        try:
-            docs = [d for d, _ in load_documents(text, source) if d is not None]
-        except InputError as exc:
-            raise relocate(exc, r.locator, path) from None
+        for shown, text in s.read_files(value["file"], (*path, "file")):
+            texts.append((text, shown))
+            try:
+                docs += [d for d, _ in load_documents(text, shown) if d is not None]
+            except InputError as exc:
+                raise relocate(exc, r.locator, (*path, "file")) from None
+        source = ", ".join(shown for _, shown in texts)
         locator = r.locator.child(path)
+        if not docs:
+            r.fail((*path, "file"), f"{source}: expected at least one Kritis resource "
+                   "(AttestationAuthority, GenericAttestationPolicy, ImageSecurityPolicy, KritisConfig)")
     elif isinstance(value, list):
         docs, source, locator = list(value), f"{r.locator.source} ({'.'.join(map(str, path))})", r.locator.child(path)
     else:
-        r.fail(path, "expected Kritis resources: {file: PATH} or a list of resource documents")
+        r.fail(path, "expected Kritis resources: {file: PATH} (a file, a directory, or a list "
+               "of them) or a list of resource documents")
     if not docs:
         r.fail(path, "expected at least one Kritis resource (AttestationAuthority, "
                "GenericAttestationPolicy, ImageSecurityPolicy, KritisConfig)")
@@ -135,8 +145,8 @@ def read_kritis(s: Sections, value: object, path: Path, namespace: str) -> Kriti
     try:
         if keyed:
             resources = _load(substitute_keys(docs, placeholder), source, namespace)
-        elif text is not None:
-            resources = load_kritis_text(text, source, default_namespace=namespace, strict=True)
+        elif texts:
+            resources = load_kritis(texts, default_namespace=namespace, strict=True)
         else:
             resources = _load(docs, source, namespace)
     except ScenarioError:
@@ -162,6 +172,83 @@ def resolve(guard: KritisGuard, keys: KeyFactory, world: World) -> KritisResourc
         return world.pgp_keys[KeyRef(owner, name)].kritis_entry()
 
     return _load(substitute_keys(list(guard.documents), key), guard.source, guard.namespace)
+
+
+def lists_keys_of(guard: KritisGuard, attestor: AttestorSpec) -> bool:
+    """Whether an AttestationAuthority of ``guard`` lists a key of the
+    scenario attestor (at load time: a ``scenarioKey`` naming it, or the
+    fingerprint of its key file), so that its ``rotateKey``/``revokeKey``
+    steps change that AA."""
+    from kritis_sim.scenarios.keys import PGP, kritis_placeholder
+
+    fingerprints = {kritis_placeholder(k)["keyId"] for k in attestor.keys if k.algorithm == PGP}
+    return any(k.fingerprint in fingerprints for aa in guard.resources.authorities for k in aa.pgp_keys)
+
+
+def key_change_changes_nothing(s: Sections, attestor: str, verb: str) -> str | None:
+    """Why a ``rotateKey``/``revokeKey`` of ``attestor`` would change nothing
+    (None when it changes something): in a scenario with Kritis-guarded
+    environments, no AA lists one of its keys and no environment is guarded
+    by the BinAuthz policy."""
+    envs = s.environments.values()
+    guards = [e.kritis for e in envs if e.kritis is not None]
+    if not guards or any(e.kritis is None and e.platform_policy is None for e in envs):
+        return None
+    if any(lists_keys_of(g, s.attestors[attestor]) for g in guards):
+        return None
+    return (
+        f"{verb} changes attestor {attestor!r}'s keys, but no AttestationAuthority lists one of "
+        f"them (a {{scenarioKey: {attestor}/KEY}} entry, or the key of its key file) and no "
+        "environment is guarded by the BinAuthz policy: the step would change nothing"
+    )
+
+
+#: ``(environment, namespace, AA name)`` of the AttestationAuthorities a
+#: scenario attestor's keys change.
+AuthorityRef = tuple[str, str, str]
+
+
+def linked_authorities(world: World) -> dict[str, tuple[AuthorityRef, ...]]:
+    """For each scenario attestor with PGP keys, the AAs (of every
+    Kritis-guarded environment, keys resolved) that list one of its keys (by
+    fingerprint): the AAs its ``rotateKey``/``revokeKey`` steps change."""
+    out: dict[str, tuple[AuthorityRef, ...]] = {}
+    for name in world.scenario.attestors:
+        fingerprints = {m.key_id for ref, m in world.pgp_keys.items() if ref.attestor == name}
+        out[name] = tuple(
+            (env, aa.namespace, aa.name)
+            for env, resources in world.kritis.items()
+            for aa in resources.authorities
+            if any(k.fingerprint in fingerprints for k in aa.pgp_keys)
+        )
+    return out
+
+
+def rotate_authorities(world: World, attestor: str, add: Sequence[str], remove: Sequence[str]) -> None:
+    """``rotateKey``/``revokeKey`` on the AttestationAuthorities that list the
+    attestor's keys: each added PGP key is listed (base64 of its armor, id its
+    fingerprint, as Kritis reads it), each removed one is no longer listed."""
+    import dataclasses
+
+    from kritis_sim.model.kritis.resources import KritisKey
+    from kritis_sim.scenarios.schema import KeyRef
+
+    gone = {world.pgp_keys[KeyRef(attestor, k)].key_id for k in remove if KeyRef(attestor, k) in world.pgp_keys}
+    new = [world.pgp_keys[KeyRef(attestor, k)] for k in add if KeyRef(attestor, k) in world.pgp_keys]
+    for env, namespace, name in world.kritis_links.get(attestor, ()):
+        resources = world.kritis[env]
+        authorities = []
+        for aa in resources.authorities:
+            if (aa.namespace, aa.name) == (namespace, name):
+                keys = [k for k in aa.keys if k.fingerprint not in gone]
+                keys += [
+                    KritisKey("PGP", key_id=m.key_id, fingerprint=m.key_id, armored=m.public)
+                    for m in new
+                    if all(k.fingerprint != m.key_id for k in keys)
+                ]
+                aa = dataclasses.replace(aa, keys=tuple(keys))
+            authorities.append(aa)
+        world.kritis[env] = dataclasses.replace(resources, authorities=tuple(authorities))
 
 
 class WorldKritisSource:

@@ -49,6 +49,7 @@ DEFAULT_START = datetime.datetime(2024, 5, 1, 9, 0, tzinfo=datetime.UTC)
 _TOP = (
     "scenario", "description", "project", "start", "options", "environments",
     "attestors", "stages", "artifacts", "policy", "events", "expect", "builders", "cv",
+    "occurrences",
 )
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _PROJECT = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
@@ -134,6 +135,9 @@ def load_scenario(
     if classic and "policy" not in doc:
         r.fail((), f"a scenario needs the field 'policy' (environment {classic[0]!r} has no platformPolicy)")
     policy = sections.policy(doc["policy"], ("policy",)) if "policy" in doc else None
+    from kritis_sim.scenarios.seed import read_seed
+
+    seeded = read_seed(sections, doc["occurrences"], ("occurrences",)) if "occurrences" in doc else ()
     events = read_events(sections, r.require(doc, "events", (), "a scenario"))
     cv = read_cv(r, doc["cv"]) if "cv" in doc else None
     if cv is None and any(isinstance(e, CvExpect) for e in events):
@@ -156,6 +160,7 @@ def load_scenario(
         check_docker_reference=r.boolean(options, "checkDockerReference", ("options",), False),
         builders=sections.builders,
         cv=cv,
+        occurrences=seeded,
     )
 
 
@@ -253,9 +258,10 @@ def _key(s: Sections, attestor: str, default_alg: str, value: object, path: Path
         if field not in doc:
             continue
         where = (*path, field)
-        if alg == "PGP":
-            r.fail(where, "PGP scenario keys are generated per run; key files are PEM keys (PKIX) only")
         _, text = s.read_file(doc[field], where)
+        if alg == "PGP":
+            private, public = _pgp_file(r, field, text, where)
+            continue
         try:
             loaded: crypto_keys.PrivateKey | crypto_keys.PublicKey
             if field == "privateKeyFile":
@@ -276,6 +282,21 @@ def _key(s: Sections, attestor: str, default_alg: str, value: object, path: Path
         public_key_pem=public,
         key_id=r.opt_string(doc, "keyId", path),
     )
+
+
+def _pgp_file(r: Reader, field: str, text: str, where: Path) -> tuple[bytes | None, str | None]:
+    """An OpenPGP key file of a PGP scenario key: an armored secret key that
+    can sign (``privateKeyFile``) or an armored public key (``publicKeyFile``)."""
+    from kritis_sim.crypto import pgp
+
+    try:
+        if field == "privateKeyFile":
+            pgp.secret_key_certificate(text)
+            return text.encode(), None
+        pgp.pgp_fingerprint(text)
+    except InputError as exc:
+        r.fail(where, exc.message)
+    return None, text
 
 
 def _stages(s: Sections, value: object) -> tuple[Stage, ...]:

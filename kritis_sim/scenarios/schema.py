@@ -359,6 +359,9 @@ class Scenario:
     check_docker_reference: bool = False
     builders: Mapping[str, BuilderSpec] | None = None
     cv: CvSettings | None = None
+    #: Grafeas v1 JSON of the occurrences the world's store starts with
+    #: (``occurrences: {file: ...}``, :mod:`.seed`), named in the project.
+    occurrences: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def deploys(self) -> tuple[Deploy, ...]:

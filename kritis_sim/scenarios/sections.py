@@ -20,7 +20,7 @@ from kritis_sim.errors import InputError, ScenarioError
 from kritis_sim.model.platform.policy import PlatformPolicy
 from kritis_sim.model.policy import Policy
 from kritis_sim.scenarios._reader import Reader, relocate
-from kritis_sim.scenarios.files import FileRefused, read_confined
+from kritis_sim.scenarios.files import FileRefused, confined_directory, read_confined
 from kritis_sim.scenarios.schema import (
     Artifact,
     AttestorSpec,
@@ -70,6 +70,30 @@ class Sections:
         except FileRefused as exc:
             self.reader.fail(path, str(exc))
         return os.fspath(full), text
+
+    def read_files(
+        self, value: object, path: Path, suffixes: tuple[str, ...] = (".yaml", ".yml", ".json")
+    ) -> list[tuple[str, str]]:
+        """``(display name, text)`` of each file ``value`` names: a file, a
+        directory (its files with ``suffixes``, sorted; none is an error) or a
+        non-empty list of either, each confined as :meth:`read_file` does."""
+        r = self.reader
+        if isinstance(value, list):
+            if not value:
+                r.fail(path, "expected a file or directory name, or a non-empty list of them")
+            items: list[tuple[object, Path]] = [(v, (*path, i)) for i, v in enumerate(value)]
+        else:
+            items = [(value, path)]
+        out: list[tuple[str, str]] = []
+        for item, where in items:
+            name = r.string(item, where)
+            try:
+                listed = confined_directory(name, self.base_dir, self.root, suffixes)
+            except FileRefused as exc:
+                r.fail(where, str(exc))
+            for one in listed if listed is not None else [name]:
+                out.append(self.read_file(one, where))
+        return out
 
     def policy(self, value: object, path: Path) -> Policy:
         """An inline policy, or ``{file: path}``; attestor short names expand."""

@@ -150,6 +150,10 @@ class World(PlatformState):
         #: the clock is separate (:attr:`clock`).
         self.generation = 0
         self._init_platform(keys)
+        if scenario.occurrences:  # occurrences: {file: ...} (:mod:`.seed`)
+            self.store.insert(
+                "occurrences", [Record.for_occurrence(self.parent, dict(d)) for d in scenario.occurrences]
+            )
         from kritis_sim.scenarios.kritis import WorldKritisSource, resolve
 
         #: The Kritis resources guarding environments (``kritis:``), keys resolved.
@@ -159,6 +163,10 @@ class World(PlatformState):
             if e.kritis is not None
         }
         self.kritis_source = WorldKritisSource(self)
+        from kritis_sim.scenarios.kritis import linked_authorities
+
+        #: The AAs each attestor's key changes apply to (:mod:`.kritis`).
+        self.kritis_links = linked_authorities(self)
 
     # --- attestors and keys ---------------------------------------------------
 
@@ -196,6 +204,10 @@ class World(PlatformState):
         trusted = self.trusted[attestor]
         trusted.extend(k for k in add if k not in trusted)
         self.trusted[attestor] = [k for k in trusted if k not in set(remove)]
+        if self.kritis:
+            from kritis_sim.scenarios.kritis import rotate_authorities
+
+            rotate_authorities(self, attestor, list(add), list(remove))
         self._attestors = None
         self._by_name = None
         self.generation += 1
@@ -235,6 +247,8 @@ class World(PlatformState):
             claimed_id = claimed_pgp.key_id if claimed_pgp is not None else self.keys[claim_key].key_id
         pgp = self.pgp_keys.get(key)
         if pgp is not None:
+            if pgp.secret is None:
+                raise ValueError(f"key {key} has no secret key")
             occ = make_pgp_attestation(
                 payload_image or image, note, pgp.secret, claimed_id, create_time=created
             )

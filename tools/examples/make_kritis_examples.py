@@ -5,9 +5,11 @@ The resources are those of Kritis' documentation (the reference
 ``kritis-config``), with two real PGP keys in place of the truncated one
 (base64 of the armored key, as Kritis wants it), a ``build-attestor`` that
 ``my-gap`` names, a full digest in ``my-isp``'s allowlist, Pods, and
-occurrences (PGP-signed attestations and vulnerabilities). Secret keys are
-generated in memory and thrown away; re-running makes new keys and
-signatures (the decisions stay the same).
+occurrences (PGP-signed attestations and vulnerabilities). The two secret
+keys are written to ``keys/*.TEST-ONLY.sec.asc`` so that ``scenario.yaml``
+can sign new attestations with them: they are test keys, published, and
+protect nothing. Re-running makes new keys and signatures (the decisions
+stay the same).
 
 Run: python3 tools/examples/make_kritis_examples.py
 """
@@ -28,6 +30,10 @@ OUT = Path(__file__).resolve().parents[2] / "examples" / "kritis"
 API = "kritis.grafeas.io/v1beta1"
 APP = "gcr.io/example-project/app@sha256:" + "1" * 64
 OTHER = "gcr.io/example-project/other@sha256:" + "2" * 64
+_TEST_ONLY = (
+    "TEST-ONLY key of kritis-sim's examples/kritis (published; protects nothing).\n"
+    "Made by tools/examples/make_kritis_examples.py. Never trust it outside tests.\n\n"
+)
 
 
 def _authority(name: str, public: str) -> dict[str, Any]:
@@ -106,8 +112,13 @@ def _write(name: str, docs: list[dict[str, Any]], header: str) -> None:
 
 def main() -> None:
     (OUT / "resources").mkdir(parents=True, exist_ok=True)
-    qa = pgp.generate_pgp_key("qa-attestor@example.com")
-    build = pgp.generate_pgp_key("build-attestor@example.com")
+    qa = pgp.generate_pgp_key("qa-attestor TEST ONLY <qa-attestor@example.com>")
+    build = pgp.generate_pgp_key("build-attestor TEST ONLY <build-attestor@example.com>")
+    (OUT / "keys").mkdir(exist_ok=True)
+    for name, (secret, _) in (("qa-attestor", qa), ("build-attestor", build)):
+        (OUT / "keys" / f"{name}.TEST-ONLY.sec.asc").write_text(
+            f"{_TEST_ONLY}{secret}"
+        )
     _write(
         "resources/attestation-authorities.yaml",
         [_authority("qa-attestor", qa[1]), _authority("build-attestor", build[1])],

@@ -30,8 +30,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kritis_sim._yaml import Path
+from kritis_sim._yaml import Locator, Path, load_documents
 from kritis_sim.crypto.pgp import signed_content
+from kritis_sim.errors import OccurrenceError
 from kritis_sim.model._fields import FieldReader
 from kritis_sim.model._shapes import enum_field, or_default
 from kritis_sim.model.envelope import OccurrenceHeader
@@ -49,7 +50,7 @@ from kritis_sim.model.vulnerability import (
     VulnerabilityOccurrence,
 )
 
-__all__ = ["is_v1beta1", "read_v1beta1"]
+__all__ = ["is_v1beta1", "read_v1beta1", "read_v1beta1_text"]
 
 _FIELDS = ("name", "resource", "noteName", "kind", "remediation", "createTime",
            "updateTime", "attestation", "vulnerability")  # fmt: skip
@@ -196,3 +197,34 @@ def read_v1beta1(
     if details[0] == "attestation":
         return _attestation(r, data, path, header, keys)
     return _vulnerability(r, data, path, header)
+
+
+def read_v1beta1_text(
+    text: str, shown: str, keys: Mapping[str, str]
+) -> list[AttestationOccurrence | VulnerabilityOccurrence] | None:
+    """The occurrences of a file of Grafeas v1beta1 occurrences (documents,
+    a list, or ``{occurrences: [...]}``), or None when the file holds v1
+    occurrences; ``keys`` maps AA fingerprints to armored keys (for
+    ``pgpSignedAttestation``).
+
+    Raises:
+        OccurrenceError: a v1 entry among v1beta1 ones, or a bad entry (located).
+    """
+    found: list[AttestationOccurrence | VulnerabilityOccurrence] = []
+    entries: list[tuple[Any, Locator, tuple[str | int, ...]]] = []
+    for doc, locator in load_documents(text, shown):
+        if isinstance(doc, dict) and isinstance(doc.get("occurrences"), list):
+            entries += [(e, locator, ("occurrences", i)) for i, e in enumerate(doc["occurrences"])]
+        elif isinstance(doc, list):
+            entries += [(e, locator, (i,)) for i, e in enumerate(doc)]
+        elif doc is not None:
+            entries.append((doc, locator, ()))
+    if not any(is_v1beta1(e) for e, _, _ in entries):
+        return None
+    for entry, locator, path in entries:
+        reader = FieldReader(locator, OccurrenceError)
+        if not is_v1beta1(entry):
+            reader.fail(path, "a v1 occurrence in a file of v1beta1 occurrences; "
+                        "keep each API version in its own file")  # fmt: skip
+        found.append(read_v1beta1(reader, entry, path, keys))
+    return found

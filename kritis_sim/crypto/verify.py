@@ -69,17 +69,12 @@ class _LRU(Generic[K, V]):
         self.maxsize = maxsize
         self._data: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: K) -> V | None:
         with self._lock:
             value = self._data.get(key)
-            if value is None:
-                self.misses += 1
-                return None
-            self._data.move_to_end(key)
-            self.hits += 1
+            if value is not None:
+                self._data.move_to_end(key)
             return value
 
     def put(self, key: K, value: V) -> None:
@@ -88,11 +83,6 @@ class _LRU(Generic[K, V]):
             self._data.move_to_end(key)
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self.hits = self.misses = 0
 
     def __len__(self) -> int:
         with self._lock:
@@ -232,7 +222,7 @@ def verify_signature_detail(
     Never raises for bad signatures, bad keys or unsupported algorithms: each
     is a ``False`` result whose reason explains it.
     """
-    prepared = (key_cache or _DEFAULT_KEYS).verifier(
+    prepared = (_DEFAULT_KEYS if key_cache is None else key_cache).verifier(
         key.public_key_pem, key.signature_algorithm
     )
     if prepared.check is None:
@@ -281,7 +271,7 @@ class VerificationCache:
         if maxsize < 1:
             raise ValueError(f"cache size must be at least 1, got {maxsize}")
         # Parsed keys are shared process-wide by default: keys are configuration.
-        self.key_cache = key_cache or _DEFAULT_KEYS
+        self.key_cache = _DEFAULT_KEYS if key_cache is None else key_cache
         self._results = functools.lru_cache(maxsize=maxsize)(self._compute)
         #: Judgements a caller derives from these results (the decision core
         #: keeps per-attestor outcomes here, see ``core.attestations``). They

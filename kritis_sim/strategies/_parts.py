@@ -34,6 +34,7 @@ from kritis_sim.strategies._pool import (
 )
 
 
+@functools.cache
 def images(*, tags: bool = True) -> st.SearchStrategy[str]:
     """Image references: ``repo@sha256:...``, ``repo:tag@sha256:...`` or ``repo:tag``."""
     repo = st.sampled_from(_REPOS)
@@ -46,6 +47,7 @@ def images(*, tags: bool = True) -> st.SearchStrategy[str]:
     return st.one_of(choices)
 
 
+@functools.cache
 def patterns() -> st.SearchStrategy[str]:
     """Allowlist patterns over the generated repositories: exact names, ``*``
     and ``**`` at several depths, and near misses (a prefix, a look-alike)."""
@@ -64,6 +66,7 @@ def patterns() -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def attestors(max_size: int = 3) -> st.SearchStrategy[list[dict[str, Any]]]:
     """1..max_size attestors named a0, a1, ...; each trusts 1-2 pool keys
     (rarely none), under the default key id or a custom URI."""
@@ -168,7 +171,7 @@ def _attestations(
     return st.builds(build, kind, st.integers(0, _POOL - 1), st.sampled_from(_AGES_H))
 
 
-def _rule(attestor_names: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+def _rule(attestor_names: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
     enforcement = st.sampled_from(
         ("ENFORCED_BLOCK_AND_AUDIT_LOG",) * 5 + ("DRYRUN_AUDIT_LOG_ONLY",)
     )
@@ -205,6 +208,13 @@ def policies(attestor_names: list[str]) -> st.SearchStrategy[dict[str, Any]]:
     """Policies whose rules name only ``attestor_names``: a default rule, at
     most one kind of specific rule (for namespace ``prod`` or for cluster
     :data:`CLUSTER`; a policy may not mix kinds), and 0-2 allowlist patterns."""
+    return _policies(tuple(attestor_names))
+
+
+@functools.lru_cache(maxsize=256)
+def _policies(attestor_names: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
+    """:func:`policies`, built once per name list (building and validating
+    strategies costs more than drawing from them)."""
 
     def build(
         default: dict[str, Any],
@@ -244,6 +254,7 @@ def _mark(metadata: dict[str, Any], marker: tuple[str, str, str] | None) -> None
         metadata.setdefault(where, {})[key] = value
 
 
+@functools.lru_cache(maxsize=64)
 def workloads(
     image_strategy: st.SearchStrategy[str] | None = None,
 ) -> st.SearchStrategy[dict[str, Any]]:

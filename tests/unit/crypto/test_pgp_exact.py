@@ -153,6 +153,37 @@ def test_generated_keys_carry_the_user_id_and_sign_armored_by_default() -> None:
 def test_an_unusable_secret_key_is_a_key_error() -> None:
     with pytest.raises(KeyFormatError) as info:
         pgp.sign_pgp("junk", b"data")
-    assert info.value.message == "not a usable OpenPGP secret key: unexpected EOF"
+    assert info.value.message == (
+        "not a usable OpenPGP secret key (an unprotected key with a signing-capable "
+        "key is needed): unexpected EOF"
+    )
     with pytest.raises(KeyFormatError, match=r"^not a usable OpenPGP secret key"):
         pgp.secret_key_fingerprint("junk")
+
+
+def test_public_and_pem_keys_are_not_secret_keys() -> None:
+    public, _, _, _ = _parts("rsa-armored")
+    with pytest.raises(KeyFormatError) as info:
+        pgp.secret_key_certificate(public)
+    assert info.value.message == (
+        "expected an OpenPGP secret key; this is a public key (export the secret "
+        "one with gpg --armor --export-secret-keys)"
+    )
+    pem = "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n"
+    with pytest.raises(KeyFormatError) as info:
+        pgp.sign_pgp(pem, b"data")
+    assert info.value.message == (
+        "expected an OpenPGP secret key; this is a PEM key (PKIX keys are PEM, "
+        "PGP keys armored OpenPGP: gpg --armor --export-secret-keys)"
+    )
+
+
+def test_a_secret_key_followed_by_its_public_key_reaches_the_library() -> None:
+    secret, public = pgp.generate_pgp_key("both")
+    assert pgp.secret_key_certificate(secret) == public
+    with pytest.raises(KeyFormatError) as info:
+        pgp.sign_pgp(secret + "\n" + public, b"data")
+    # Not "this is a public key": the text holds a secret key, which Sequoia
+    # then refuses as a keyring.
+    assert info.value.message.startswith("not a usable OpenPGP secret key")
+    assert "keyring" in info.value.message

@@ -94,3 +94,17 @@ def test_key_change_that_changes_nothing_is_refused() -> None:
     assert err.startswith("rotation.yaml:")
     assert "revokeKey.attestor: revokeKey changes attestor 'other''s keys" in err
     assert "would change nothing" in err
+
+
+def test_bundled_merchant_rotation_matters() -> None:
+    # kritis-online-merchant rotates the approval key: without the step the old
+    # approval keeps counting and the "after the rotation" deploy is admitted.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3] / "scenarios"
+    text = (root / "kritis-online-merchant.yaml").read_text()
+    step = "  - rotateKey: {attestor: prod-approved, add: next, remove: default}\n"
+    assert step in text
+    scenario = load_scenario(text.replace(step, ""), source="m.yaml", base_dir=root, root=root)
+    fails = list(simulate(scenario, keys=KEYS).failures)
+    assert any("storefront after the approval key rotation" in f for f in fails)

@@ -25,7 +25,15 @@ from kritis_sim._yaml import Path
 from kritis_sim.model._fields import FieldReader, ProtoEnum, type_name
 from kritis_sim.model.occurrence import decode_bytes, parse_timestamp
 
-__all__ = ["Leaf", "Shape", "bool_field", "check_shape", "enum_field", "or_default"]
+__all__ = [
+    "Leaf",
+    "Shape",
+    "bool_field",
+    "check_shape",
+    "enum_field",
+    "kept_as_given",
+    "or_default",
+]
 
 P = TypeVar("P", bound=ProtoEnum)
 
@@ -60,6 +68,20 @@ def check_shape(reader: FieldReader, value: object, path: Path, shape: Shape) ->
         data = reader.mapping(value, path, known=shape, what="a message")
         for key, item in data.items():
             check_shape(reader, item, (*path, key), shape[key])
+
+
+def kept_as_given(
+    reader: FieldReader, body: Mapping[str, Any], path: Path, shapes: Mapping[str, Shape]
+) -> dict[str, Any]:
+    """The fields of ``body`` named in ``shapes`` that are there (not null),
+    each checked against its shape and kept as given, so it round-trips
+    exactly; ``path`` is ``body``'s own."""
+    kept: dict[str, Any] = {}
+    for key, shape in shapes.items():
+        if body.get(key) is not None:
+            check_shape(reader, body[key], (*path, key), shape)
+            kept[key] = body[key]
+    return kept
 
 
 def _check_leaf(reader: FieldReader, value: object, path: Path, leaf: Leaf) -> None:

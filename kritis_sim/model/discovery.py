@@ -32,7 +32,7 @@ from typing import Any, Self
 from kritis_sim._yaml import Locator, Path
 from kritis_sim.errors import OccurrenceError
 from kritis_sim.model._fields import FieldReader, ProtoEnum
-from kritis_sim.model._shapes import Leaf, Shape, check_shape, enum_field
+from kritis_sim.model._shapes import Leaf, Shape, enum_field, kept_as_given
 from kritis_sim.model.envelope import OccurrenceHeader, header_dict, read_header
 from kritis_sim.model.occurrence import _read_time, format_timestamp
 
@@ -184,11 +184,7 @@ def read_discovery(
         reader, value, path, detail="discovery", detail_fields=_DETAIL_FIELDS
     )
     dpath = (*path, "discovery")
-    extra: dict[str, Any] = {}
-    for key, shape in _RAW_FIELDS.items():
-        if body.get(key) is not None:
-            check_shape(reader, body[key], (*dpath, key), shape)
-            extra[key] = body[key]
+    extra = kept_as_given(reader, body, dpath, _RAW_FIELDS)
     present = {k: v for k, v in body.items() if v is not None}
     times = [_read_time(reader, present, key, dpath) for key in _TIMES]
     return DiscoveryOccurrence(

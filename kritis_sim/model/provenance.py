@@ -32,7 +32,7 @@ from typing import Any
 from kritis_sim._yaml import Locator, Path
 from kritis_sim.errors import OccurrenceError
 from kritis_sim.model._fields import FieldReader
-from kritis_sim.model._shapes import Leaf, Shape, check_shape
+from kritis_sim.model._shapes import Leaf, Shape, check_shape, kept_as_given
 from kritis_sim.model.envelope import OccurrenceHeader, header_dict, read_header
 from kritis_sim.model.intoto import (
     GRAFEAS_PREDICATE_FIELDS,
@@ -133,6 +133,12 @@ _REQUIRED: Mapping[str, tuple[tuple[str, ...], ...]] = {
     SLSA_V01: (("builder", "id"),),
     SLSA_V02: (("builder", "id"), ("buildType",)),
     SLSA_V1: (("runDetails", "builder", "id"), ("buildDefinition", "buildType")),
+}
+#: Legacy and deprecated BUILD fields, kept as given.
+_LEGACY_FIELDS: Mapping[str, Shape] = {
+    "provenance": Leaf.STRUCT,
+    "intotoProvenance": Leaf.STRUCT,
+    "provenanceBytes": Leaf.STRING,
 }
 _BUILD_FIELDS = frozenset(
     {
@@ -286,15 +292,7 @@ def read_build(reader: FieldReader, value: object, path: Path) -> BuildOccurrenc
         reader, value, path, detail="build", detail_fields=_BUILD_FIELDS
     )
     bpath = (*path, "build")
-    legacy: dict[str, Any] = {}
-    for key, leaf in (
-        ("provenance", Leaf.STRUCT),
-        ("intotoProvenance", Leaf.STRUCT),
-        ("provenanceBytes", Leaf.STRING),
-    ):
-        if body.get(key) is not None:
-            check_shape(reader, body[key], (*bpath, key), leaf)
-            legacy[key] = body[key]
+    legacy = kept_as_given(reader, body, bpath, _LEGACY_FIELDS)
     intoto = None
     if body.get("intotoStatement") is not None:
         spath = (*bpath, "intotoStatement")

@@ -10,7 +10,7 @@ confined to the scenario's root (:mod:`.files`). It reads no section itself.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any, NoReturn
@@ -95,18 +95,26 @@ class Sections:
                 out.append(self.read_file(one, where))
         return out
 
-    def policy(self, value: object, path: Path) -> Policy:
-        """An inline policy, or ``{file: path}``; attestor short names expand."""
+    def _inline_or_file(
+        self, value: object, path: Path, known: Collection[str], what: str
+    ) -> tuple[Any, Locator]:
+        """A document given inline (a mapping with the ``known`` keys) or as
+        ``{file: path}`` (read with :meth:`read_file`), and the locator of its
+        fields; a parse error in the file is located at ``path`` too."""
         r = self.reader
         if isinstance(value, dict) and set(value) == {"file"}:
             source, text = self.read_file(value["file"], (*path, "file"))
             try:
-                data, locator = load_one(text, source)
+                return load_one(text, source)
             except InputError as exc:
                 raise relocate(exc, r.locator, path) from None
-        else:
-            r.mapping(value, path, known=_POLICY_KEYS, what="a Policy (or {file: ...})")
-            data, locator = value, r.locator.child(path)
+        r.mapping(value, path, known=known, what=f"{what} (or {{file: ...}})")
+        return value, r.locator.child(path)
+
+    def policy(self, value: object, path: Path) -> Policy:
+        """An inline policy, or ``{file: path}``; attestor short names expand."""
+        r = self.reader
+        data, locator = self._inline_or_file(value, path, _POLICY_KEYS, "a Policy")
         data = self._expand_attestors(data, locator)
         try:
             return Policy.from_dict(data, locator=locator)
@@ -130,15 +138,7 @@ class Sections:
         from kritis_sim.model.platform.policy import PlatformPolicy
 
         r = self.reader
-        if isinstance(value, dict) and set(value) == {"file"}:
-            source, text = self.read_file(value["file"], (*path, "file"))
-            try:
-                data, locator = load_one(text, source)
-            except InputError as exc:
-                raise relocate(exc, r.locator, path) from None
-        else:
-            r.mapping(value, path, known=_PLATFORM_KEYS, what="a platform policy (or {file: ...})")
-            data, locator = value, r.locator.child(path)
+        data, locator = self._inline_or_file(value, path, _PLATFORM_KEYS, "a platform policy")
         keyed = None
         if _names_keys(data):
             keyed = KeyedPolicy(data, locator)

@@ -199,3 +199,14 @@ def test_malformed_provenance_is_a_located_error(
 def test_bad_payloads_are_refused(payload: bytes, message: str) -> None:
     with pytest.raises(OccurrenceError, match=message):
         parse_statement(payload, source="envelope.payload")
+
+
+def test_legacy_build_fields_are_kept_as_given_and_checked() -> None:
+    data = _fixture("build-slsa-v02.json")
+    data["build"] = {"provenance": {"id": "b1", "x": [1]}, "provenanceBytes": "e30="}
+    occ = BuildOccurrence.from_dict(data)
+    assert occ.legacy == data["build"] and occ.to_dict() == data
+    data["build"]["provenanceBytes"] = 7
+    with pytest.raises(OccurrenceError, match="expected a string") as info:
+        BuildOccurrence.from_dict(data)
+    assert info.value.path == "build.provenanceBytes"

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.crypto.payload import parse_payload
-from kritis_sim.crypto.pgp import verify_pgp
+from kritis_sim.crypto.pgp import verify_pgp_at
 from kritis_sim.crypto.verify import VerificationCache, verify_signature
 from kritis_sim.errors import OccurrenceError
 from kritis_sim.model.attestor import Attestor
@@ -154,9 +154,10 @@ def _verify_one(
     pkix = key.pkix_public_key
     if pkix is None:
         # A PGP key: the signature is a signed message whose content must be
-        # serializedPayload. verify_pgp memoises on every input byte.
+        # serializedPayload; a signature expiration is judged at ``now``.
+        # verify_pgp memoises on every input byte.
         armored = key.ascii_armored_pgp_public_key or ""
-        pgp = verify_pgp(armored, signature, occ.serialized_payload)
+        pgp = verify_pgp_at(armored, signature, occ.serialized_payload, now)
         if not pgp.verified:
             return (
                 OutcomeReason.BAD_SIGNATURE,

@@ -20,15 +20,24 @@ the optional extra ``kritis-sim[pgp]``); this module only wraps it:
 
 Without pysequoia every entry point raises :class:`KeyFormatError` saying to
 install ``kritis-sim[pgp]``: a PGP key is never silently skipped or allowed.
-The one clock this module cannot hold out is Sequoia's: a signature carrying
-its own *signature expiration* subpacket is judged at wall-clock time
-(pysequoia's ``verify`` takes no reference time).
+- :func:`verify_pgp_at` is :func:`verify_pgp` judged at a given time: a
+  signature carrying its own *signature expiration* subpacket that has expired
+  at that time is refused (the expiry read from the signature packet with
+  pysequoia's packet parser).
+
+The one clock this module cannot hold out is Sequoia's: pysequoia's
+``verify`` takes no reference time and refuses a signature whose expiration
+has passed on the wall clock, so such a signature cannot be verified at an
+earlier decision time either (:func:`verify_pgp_at` says so in its reason).
+Key expiry and revocation do not depend on the clock: Sequoia judges them at
+the signature's creation time.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import datetime
 from types import ModuleType
 from typing import Any
 
@@ -43,8 +52,10 @@ __all__ = [
     "secret_key_certificate",
     "secret_key_fingerprint",
     "sign_pgp",
+    "signature_expirations",
     "signed_content",
     "verify_pgp",
+    "verify_pgp_at",
 ]
 
 INSTALL_HINT = (
@@ -175,6 +186,65 @@ def _verify_pgp(armored_key: str, message: bytes, payload: bytes) -> PgpResult:
 
 
 verify_pgp = functools.lru_cache(maxsize=8192)(_verify_pgp)
+
+
+@functools.lru_cache(maxsize=8192)
+def signature_expirations(message: bytes) -> tuple[datetime, ...]:
+    """The expiration times (timezone-aware) of the signature packets of
+    ``message`` that carry one (a signature expiration subpacket); empty when
+    none does or the message cannot be parsed (:func:`verify_pgp` says why).
+
+    Raises:
+        KeyFormatError: pysequoia is missing.
+    """
+    seq = _sequoia()
+    try:
+        pile = seq.packet.PacketPile.from_bytes(bytes(message))
+        return tuple(
+            p.signature_expiration_time
+            for p in pile
+            if p.tag == seq.packet.Tag.Signature and p.signature_expiration_time is not None
+        )
+    except Exception:
+        return ()
+
+
+def _stamp(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def verify_pgp_at(armored_key: str, message: bytes, payload: bytes, now: datetime) -> PgpResult:
+    """:func:`verify_pgp`, with the signature's own expiration judged at ``now``.
+
+    A signature whose expiration (the earliest, if the message holds several
+    signatures) is at or before ``now`` is refused, saying when it expired.
+    One whose expiration lies after ``now`` but that Sequoia refuses gets the
+    wall-clock limit added to its reason: pysequoia refuses a signature that
+    has expired by the current time, whatever the decision time.
+
+    Raises:
+        KeyFormatError: as :func:`verify_pgp`.
+    """
+    result = verify_pgp(armored_key, message, payload)
+    expirations = signature_expirations(message)
+    if not expirations:
+        return result
+    expires = min(expirations)
+    if expires <= now:
+        return PgpResult(
+            False,
+            f"the signature expired at {_stamp(expires)} (its signature expiration "
+            f"time), not after the decision time {_stamp(now)}",
+        )
+    if not result.verified:
+        return PgpResult(
+            False,
+            f"{result.reason}; the signature expires at {_stamp(expires)}, after the "
+            f"decision time {_stamp(now)}, but if that is already past on the current "
+            "clock pysequoia cannot verify it (it judges signature expiry at the "
+            "current time only)",
+        )
+    return result
 
 
 def signed_content(armored_key: str, message: bytes) -> bytes | None:

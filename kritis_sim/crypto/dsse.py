@@ -296,9 +296,10 @@ def verify_build(
         threshold=threshold,
         predicate_types=(SLSA_V1, SLSA_V02, SLSA_V01),
     )
-    if not checked or checked.statement is None:
+    if not checked:
         return checked
     statement = checked.statement
+    assert statement is not None  # verify_statement returns it when verified
     reader = FieldReader(Locator("envelope.payload"), OccurrenceError)
     try:
         check_provenance(reader, statement, (), "predicate")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kritis_sim.crypto.dsse import sign_envelope, verify_build
-from kritis_sim.model.attestor import SignatureAlgorithm
+from kritis_sim.model.attestor import PkixPublicKey, SignatureAlgorithm
 from kritis_sim.model.envelope import Envelope
 from kritis_sim.model.provenance import BuildOccurrence
 from tests.unit.crypto.conftest import key_for, pkix_for
@@ -144,3 +144,63 @@ def test_every_decoded_copy_must_match() -> None:
     result = verify_build(both, [pkix_for(ALG)], image_digest=DIGEST)
     assert not result
     assert "build.intotoStatement differs" in result.reason
+
+
+def _named(variant: int = 0) -> PkixPublicKey:
+    return PkixPublicKey(pkix_for(ALG, variant).public_key_pem, ALG, "builder-key")
+
+
+def test_build_reasons_are_exact_and_keep_the_signing_keys() -> None:
+    unsigned = BuildOccurrence.from_dict(
+        json.loads((FIXTURES / "build-slsa-v1.json").read_text())
+    )
+    result = verify_build(unsigned, [_named()], image_digest=DIGEST)
+    assert (result.verified, result.verified_keys) == (False, ())
+    assert result.reasons == (
+        "BUILD occurrence has no envelope: its provenance is unsigned",
+    )
+    ok = verify_build(
+        _occurrence("build-slsa-v1.json"), [_named()], image_digest=DIGEST
+    )
+    assert ok.reasons == (
+        "envelope signed by builder-key",
+        f"statement subject matches {DIGEST}",
+    )
+    wire = _wire("build-slsa-v1.json")
+    del wire["predicate"]["runDetails"]["builder"]["id"]
+    occ = dataclasses.replace(
+        _occurrence("build-slsa-v1.json", wire),
+        slsa_v1=None,
+        legacy={"provenanceBytes": ""},
+    )
+    bad = verify_build(occ, [_named()], image_digest=DIGEST)
+    assert (bad.verified, bad.verified_keys, bad.statement) == (
+        False,
+        ("builder-key",),
+        None,
+    )
+    assert bad.reasons == (
+        "envelope.payload: predicate.runDetails.builder.id: runDetails.builder.id "
+        "is required in https://slsa.dev/provenance/v1 provenance",
+    )
+
+
+def test_a_differing_v1_copy_is_named_and_keeps_the_signing_keys() -> None:
+    wire = _wire("build-slsa-v1.json")
+    wire["predicate"]["runDetails"]["builder"]["id"] = "https://evil.example/b"
+    result = verify_build(
+        _occurrence("build-slsa-v1.json", wire), [_named()], image_digest=DIGEST
+    )
+    assert (result.verified, result.verified_keys) == (False, ("builder-key",))
+    assert result.reasons == (
+        "the decoded statement in build.inTotoSlsaProvenanceV1 differs from the "
+        "signed envelope payload",
+    )
+
+
+def test_build_threshold_is_passed_on() -> None:
+    occ = _occurrence("build-slsa-v1.json")
+    result = verify_build(occ, [_named(), _named(1)], image_digest=DIGEST, threshold=2)
+    assert not result.verified
+    assert result.reasons == ("1 of 2 required trusted keys signed the envelope",)
+    assert verify_build(occ, [_named(), _named(1)], image_digest=DIGEST).verified

@@ -16,7 +16,7 @@ import os
 import sys
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 # Test speed: many tests start real processes (the CLI, the emulator,
 # adapters, pytest itself) that import kritis_sim from source. Where the
@@ -35,13 +35,16 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 # Mutation testing (docs/mutation.md): few examples, the same ones every run,
-# no example database, so a mutant's verdict does not depend on earlier runs.
+# no example database, so a mutant's verdict does not depend on earlier runs;
+# no shrinking (a mutant is killed by the first failing example; shrinking it
+# under a loaded machine took minutes per mutant).
 settings.register_profile(
     "mutation",
     max_examples=25,
     deadline=None,
     derandomize=True,
     database=None,
+    phases=(Phase.explicit, Phase.generate),
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(

@@ -71,11 +71,15 @@ def run_check(body: CheckBody, facts: ImageFacts, now: datetime) -> Outcome:
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def directories(name: str) -> tuple[str, ...]:
+def _directories(name: str) -> tuple[str, ...]:
     """``registry/a/b/c`` and its ancestors: ``registry/a/b``, ``registry/a``, ``registry``."""
     parts = name.split("/")
     return tuple("/".join(parts[:end]) for end in range(len(parts), 0, -1))
+
+
+# Memoised by wrapping rather than decorating: mutmut mutates only undecorated
+# functions (docs/mutation.md).
+directories = functools.lru_cache(maxsize=4096)(_directories)
 
 
 def trusted_directory(check: TrustedDirectoryCheck, facts: ImageFacts) -> Outcome:
@@ -128,6 +132,8 @@ def freshness(check: ImageFreshnessCheck, facts: ImageFacts, now: datetime) -> O
     return _fresh(upload, check.max_upload_age_days)
 
 
-@functools.lru_cache(maxsize=4096)
-def _fresh(upload: datetime, days: int) -> Outcome:
+def _fresh_outcome(upload: datetime, days: int) -> Outcome:
     return Verdict.CONFORMANT, f"uploaded {upload.isoformat()}, within {days} days"
+
+
+_fresh = functools.lru_cache(maxsize=4096)(_fresh_outcome)

@@ -275,8 +275,7 @@ def image_project(image: ImageRef) -> str | None:
     return _project(image.domain, image.path)
 
 
-@functools.lru_cache(maxsize=4096)
-def _project(domain: str, path: str) -> str | None:
+def _project_of(domain: str, path: str) -> str | None:
     domain = domain.lower()
     if not (_GCR.fullmatch(domain) or _AR.fullmatch(domain)):
         return None
@@ -286,3 +285,8 @@ def _project(domain: str, path: str) -> str | None:
     if "." in parts[0] and len(parts) > 2:
         return f"projects/{parts[0]}:{parts[1]}"
     return f"projects/{parts[0]}"
+
+
+# Memoised by wrapping rather than decorating: mutmut mutates only undecorated
+# functions (docs/mutation.md).
+_project = functools.lru_cache(maxsize=4096)(_project_of)

@@ -11,6 +11,7 @@ import functools
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -280,10 +281,28 @@ class _Failing(InMemoryPlatformOccurrences):
         super().__init__(store)
         self.fail = fail
 
-    def _get(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
+    def _by_kind(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
         if kind == self.fail:
             raise GrafeasError(f"{kind} store down")
-        return super()._get(kind, project, resource_url)
+        return super()._by_kind(kind, project, resource_url)
+
+
+def test_the_failing_store_fails_only_its_kind() -> None:
+    # Guards the property below: a store that never fails would make it vacuous
+    # (as it was while _Failing overrode a method the store no longer calls).
+    url = "https://gcr.io/gen/app@sha256:" + "a" * 64
+    methods = {
+        "VULNERABILITY": "vulnerabilities",
+        "DISCOVERY": "discoveries",
+        "BUILD": "builds",
+        "ATTESTATION": "attestations",
+    }
+    for kind, method in methods.items():
+        store = _Failing([], kind)
+        with pytest.raises(GrafeasError, match=f"{kind} store down"):
+            getattr(store, method)("projects/gen", url)
+        for other in set(methods.values()) - {method}:
+            assert getattr(store, other)("projects/gen", url) == ()
 
 
 _READS = {

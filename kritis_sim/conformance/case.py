@@ -17,6 +17,7 @@ on demand with the model's loaders.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,7 @@ CASE_FILES = (
 )
 _FAULT_KINDS = ("status", "reset", "latency")
 _REVIEW_KINDS = ("AdmissionReview", "ImageReview")
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 def _text(path: Path) -> str:
@@ -140,6 +142,13 @@ def _request(doc: Fields) -> tuple[RequestSpec, TargetSpec]:
             ("target", "semantics"),
             f"expected one of {', '.join(SEMANTICS)} (gcp only for the platform model), got {show(semantics)}",
         )
+    namespace = doc.optional_string(("target", "kritisNamespace"))
+    if namespace is not None and (semantics != "kritis" or not _NAMESPACE.fullmatch(namespace)):
+        raise doc.error(
+            ("target", "kritisNamespace"),
+            "expected a namespace name (a DNS label: lower-case letters, digits, '-') "
+            f"for the translated Kritis resources, with semantics kritis; got {show(namespace)}",
+        )
     return (
         RequestSpec(
             review=review,
@@ -157,6 +166,7 @@ def _request(doc: Fields) -> tuple[RequestSpec, TargetSpec]:
             model,
             semantics,
             doc.mapping(("target", "kritisVulnerabilities")) or None,
+            namespace,
         ),
     )
 

@@ -79,6 +79,10 @@ class TargetSpec:
         semantics: ``gcp`` (default), ``kritis`` (decided as Kritis does, the
             configuration translated to Kritis resources) or ``both``
             (:mod:`kritis_sim.conformance.kritis_case`).
+        kritis_vulnerabilities: ``target.kritisVulnerabilities``: an
+            ImageSecurityPolicy's requirements (Kritis cases).
+        kritis_namespace: ``target.kritisNamespace``: the namespace the
+            translated Kritis resources go to (default ``default``).
     """
 
     cluster: str | None = None
@@ -86,6 +90,7 @@ class TargetSpec:
     model: str = "classic"
     semantics: str = "gcp"
     kritis_vulnerabilities: Mapping[str, Any] | None = None
+    kritis_namespace: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``target`` mapping of ``request.yaml``."""
@@ -99,6 +104,8 @@ class TargetSpec:
             out["semantics"] = self.semantics
         if self.kritis_vulnerabilities is not None:
             out["kritisVulnerabilities"] = dict(self.kritis_vulnerabilities)
+        if self.kritis_namespace is not None:
+            out["kritisNamespace"] = self.kritis_namespace
         return out
 
 

@@ -199,6 +199,11 @@ def _gap_any(resources: KritisResources) -> KritisResources:
     return dataclasses.replace(resources, attestation_policies=split)
 
 
+def _authorities_in_default(resources: KritisResources) -> KritisResources:
+    moved = tuple(dataclasses.replace(aa, namespace="default") for aa in resources.authorities)
+    return dataclasses.replace(resources, authorities=moved)
+
+
 def _template_breakglass(real: Callable[..., Any]) -> Callable[..., Any]:
     from kritis_sim.admission.workloads import Workload
     from kritis_sim.core.kritis.objects import BREAKGLASS
@@ -249,7 +254,10 @@ KRITIS_DEFECTS: dict[str, KritisDefect] = {
                      ("kritis_breakglass_template_annotation_deny",), interpret=_template_breakglass),
         KritisDefect("kritis-namespaced-policy-cluster-wide",
                      "applies namespace default's policies to every namespace",
-                     ("kritis_namespace_without_policy",), namespace="default"),
+                     ("kritis_namespace_without_policy", "kritis_namespaced_policy_deny"), namespace="default"),
+        KritisDefect("kritis-authority-from-default-namespace",
+                     "looks a policy's AttestationAuthorities up in namespace default, not the policy's own",
+                     ("kritis_namespaced_policy_attested",), resources=_authorities_in_default),
         KritisDefect("kritis-gap-any-authority",
                      "admits an image attested by any one authority of a GAP instead of all",
                      ("kritis_gap_needs_all_authorities_deny",), resources=_gap_any),

@@ -18,7 +18,9 @@ requiring all its attestors, with the policy's allowlist as
 ``admissionAllowlistPatterns``, and ALWAYS_ALLOW becomes no policy. Whatever
 has no Kritis form (ALWAYS_DENY, dry-run, cluster/namespace/account/Istio
 rules, the GKE system policy, freshness) is refused with that reason, never
-dropped. The resources go to namespace ``default``.
+dropped. The resources go to namespace ``default``, or to
+``target.kritisNamespace`` (so a case can show that they judge only objects of
+that namespace).
 ``target.kritisVulnerabilities`` (``maximumSeverity``,
 ``maximumFixUnavailableSeverity``, ``allowlistCVEs``) adds an
 ImageSecurityPolicy with those requirements.
@@ -58,7 +60,7 @@ __all__ = [
 SEMANTICS = ("gcp", "kritis", "both")
 #: The tag every ``semantics: kritis`` case needs.
 KRITIS_FEATURE = "kritis-semantics"
-_NAMESPACE = "default"
+DEFAULT_NAMESPACE = "default"
 _API = "kritis.grafeas.io/v1beta1"
 
 
@@ -71,10 +73,13 @@ def _short(name: str) -> str:
 
 
 def translate(
-    policy: Policy, attestors: Sequence[Attestor], vulnerabilities: Mapping[str, Any] | None = None
+    policy: Policy,
+    attestors: Sequence[Attestor],
+    vulnerabilities: Mapping[str, Any] | None = None,
+    namespace: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The Kritis resources for ``policy`` and ``attestors`` (see the module doc);
-    ``vulnerabilities`` (``target.kritisVulnerabilities``: ``maximumSeverity``,
+    """The Kritis resources for ``policy`` and ``attestors`` (see the module doc),
+    in ``namespace`` (default ``default``); ``vulnerabilities`` (``target.kritisVulnerabilities``: ``maximumSeverity``,
     ``maximumFixUnavailableSeverity``, ``allowlistCVEs``) adds an
     ImageSecurityPolicy with those requirements.
 
@@ -97,6 +102,7 @@ def translate(
     for bad, what in refused:
         if bad:
             raise TranslationError(f"{what} has no Kritis form", path="policy.yaml")
+    ns = namespace or DEFAULT_NAMESPACE
     out: list[dict[str, Any]] = []
     for att in attestors:
         keys = [
@@ -112,7 +118,7 @@ def translate(
         ]
         out.append({
             "apiVersion": _API, "kind": "AttestationAuthority",
-            "metadata": {"name": _short(att.name), "namespace": _NAMESPACE},
+            "metadata": {"name": _short(att.name), "namespace": ns},
             "spec": {"noteReference": att.note_reference, "publicKeys": keys},
         })  # fmt: skip
     if rule.evaluation_mode is EvaluationMode.REQUIRE_ATTESTATION:
@@ -125,29 +131,36 @@ def translate(
             ]
         out.append({
             "apiVersion": _API, "kind": "GenericAttestationPolicy",
-            "metadata": {"name": "binauthz-default", "namespace": _NAMESPACE}, "spec": spec,
+            "metadata": {"name": "binauthz-default", "namespace": ns}, "spec": spec,
         })  # fmt: skip
     if vulnerabilities is not None:
         out.append({
             "apiVersion": _API, "kind": "ImageSecurityPolicy",
-            "metadata": {"name": "binauthz-vulnerabilities", "namespace": _NAMESPACE},
+            "metadata": {"name": "binauthz-vulnerabilities", "namespace": ns},
             "spec": {"packageVulnerabilityRequirements": dict(vulnerabilities)},
         })  # fmt: skip
     return out
 
 
 def translation_text(
-    policy: Policy, attestors: Sequence[Attestor], vulnerabilities: Mapping[str, Any] | None = None
+    policy: Policy,
+    attestors: Sequence[Attestor],
+    vulnerabilities: Mapping[str, Any] | None = None,
+    namespace: str | None = None,
 ) -> str:
     """:func:`translate` as the multi-document YAML an adapter applies."""
-    return yaml.safe_dump_all(translate(policy, attestors, vulnerabilities), sort_keys=False)
+    return yaml.safe_dump_all(translate(policy, attestors, vulnerabilities, namespace), sort_keys=False)
 
 
 def kritis_resources(
-    policy: Policy, attestors: Sequence[Attestor], vulnerabilities: Mapping[str, Any] | None = None
+    policy: Policy,
+    attestors: Sequence[Attestor],
+    vulnerabilities: Mapping[str, Any] | None = None,
+    namespace: str | None = None,
 ) -> KritisResources:
     """The loaded Kritis resources of a case's configuration."""
-    return load_kritis_text(translation_text(policy, attestors, vulnerabilities), "kritis.yaml", strict=True)
+    text = translation_text(policy, attestors, vulnerabilities, namespace)
+    return load_kritis_text(text, "kritis.yaml", strict=True)
 
 
 def image_project(resource_url: str) -> str | None:

@@ -138,7 +138,9 @@ def _kritis_result(case: Case, review: Any) -> ReferenceResult:
     source = KritisCaseSource(
         FailingSource("injected store fault") if store_fails(case) else reference_source(world), vulns
     )
-    judge = KritisJudge(kritis_resources(case.policy(), case.attestors(), case.target.kritis_vulnerabilities))
+    judge = KritisJudge(kritis_resources(
+        case.policy(), case.attestors(), case.target.kritis_vulnerabilities, case.target.kritis_namespace
+    ))
     target = deploy_target(found, cluster=None, trust_domain=None)
     decision = judge.judge(
         found.images, target, source, case.world.time, breakglass=bool(found.breakglass)

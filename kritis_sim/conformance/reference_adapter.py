@@ -64,6 +64,7 @@ def _target(case_dir: Path) -> dict[str, Any]:
         "model": target.get("model") or "classic",
         "semantics": target.get("semantics") or "gcp",
         "kritisVulnerabilities": target.get("kritisVulnerabilities"),
+        "kritisNamespace": target.get("kritisNamespace"),
     }
 
 
@@ -88,7 +89,7 @@ def _platform_files(case_dir: Path, out: Path) -> None:
         (out / "image-metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
 
 
-def _kritis_files(out: Path, vulnerabilities: dict[str, Any] | None) -> None:
+def _kritis_files(out: Path, vulnerabilities: dict[str, Any] | None, namespace: str | None) -> None:
     """``kritis.yaml``: the neutral configuration as Kritis resources
     (:func:`kritis_sim.conformance.kritis_case.translate`), what a Kritis
     user would ``kubectl apply``; the webhook serves them with ``--semantics
@@ -99,7 +100,7 @@ def _kritis_files(out: Path, vulnerabilities: dict[str, Any] | None) -> None:
 
     policy = load_policy((out / "policy.yaml").read_text(encoding="utf-8"))
     attestors = load_attestors((out / "attestors.yaml").read_text(encoding="utf-8"))
-    text = translation_text(policy, attestors, vulnerabilities)
+    text = translation_text(policy, attestors, vulnerabilities, namespace)
     (out / "kritis.yaml").write_text(text, encoding="utf-8")
 
 
@@ -112,7 +113,7 @@ def setup(case_dir: Path, grafeas: str, out: Path, defect: str | None) -> None:
     if settings["model"] == "platform":
         _platform_files(case_dir, out)
     if settings["semantics"] == "kritis":
-        _kritis_files(out, settings["kritisVulnerabilities"])
+        _kritis_files(out, settings["kritisVulnerabilities"], settings["kritisNamespace"])
     (out / "adapter.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
 
 

@@ -138,6 +138,8 @@ def test_adapter_without_kritis_semantics_gets_kritis_cases_skipped(tmp_path: Pa
         ({"semantics": "kritis"}, [], "needs the kritis-semantics feature"),
         ({"semantics": "Kritis"}, ["kritis-semantics"], "expected one of gcp, kritis, both"),
         ({"semantics": "kritis", "model": "platform"}, ["kritis-semantics"], "gcp only for the platform model"),
+        ({"semantics": "kritis", "kritisNamespace": "Team_B"}, ["kritis-semantics"], "expected a namespace name"),
+        ({"semantics": "gcp", "kritisNamespace": "team-b"}, [], "with semantics kritis"),
     ],
 )
 def test_bad_semantics_is_refused_at_load(target: dict[str, str], features: list[str], message: str) -> None:
@@ -165,3 +167,16 @@ def test_untranslatable_configuration_is_refused() -> None:
                          "enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n")
     with pytest.raises(TranslationError, match="ALWAYS_DENY has no Kritis form"):
         translate(policy, [])
+
+
+def test_kritis_namespace_places_the_translated_resources() -> None:
+    # target.kritisNamespace: every translated resource goes there, so a case
+    # can show that Kritis resources judge their own namespace only.
+    from kritis_sim.conformance.kritis_case import translate
+
+    case = load_case(CATALOGUE / "kritis_namespaced_policy_deny")
+    assert case.target.kritis_namespace == "team-b"
+    assert case.target.to_dict()["kritisNamespace"] == "team-b"
+    docs = translate(case.policy(), case.attestors(), None, case.target.kritis_namespace)
+    assert {d["metadata"]["namespace"] for d in docs} == {"team-b"}
+    assert {d["metadata"]["namespace"] for d in translate(case.policy(), case.attestors())} == {"default"}

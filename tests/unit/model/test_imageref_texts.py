@@ -87,3 +87,74 @@ def test_name_length_text_quotes_40_characters() -> None:
         "repository name is 256 characters; at most 255 allowed "
         f"(got {path[:37] + '...'!r})"
     )
+
+
+_HEX64 = "0123456789abcdef" * 4
+_A63 = "a" * 63
+
+#: Known answers: a bad reference and the exact message ImageRef.parse gives
+#: for it, one row per error of the grammar (written out, not computed, so a
+#: changed word, quote or cut is a deliberate change of this table).
+KNOWN_ANSWERS = [
+    ("", "empty image reference; expected name[:tag][@digest]"),
+    (
+        _HEX64,
+        "cannot use a bare 64-character hex string '0123456789abcdef0...' as an "
+        "image reference; expected a repository name, e.g. name@sha256:<hex>",
+    ),
+    ("ubuntu:" + "t" * 129, "tag is 129 characters; at most 128 allowed"),
+    (
+        "ubuntu:-x",
+        "invalid tag '-x'; expected a letter, digit or '_' followed by letters, "
+        "digits, '_', '.' or '-'",
+    ),
+    (
+        "ubuntu:" + "-" * 129,
+        "tag is 129 characters; at most 128 allowed",
+    ),
+    (
+        "gcr.io/p/i@sha256:" + _A63,
+        "digest 'sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' must be 64 lower-case hex "
+        "characters after 'sha256:'; got 63 characters",
+    ),
+    (
+        "gcr.io/p/i@sha512:" + _HEX64,
+        "digest 'sha512:0123456789abcdef0123456789abcd...' must be 128 lower-case hex "
+        "characters after 'sha512:'; got 64 characters",
+    ),
+    (
+        "gcr.io/p/i@sha384:" + "B" * 96,
+        "digest 'sha384:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBB...' must be 96 lower-case hex "
+        "characters after 'sha384:'; got 96 characters including upper case",
+    ),
+    (
+        "gcr.io/p/i@sha256",
+        "digest 'sha256' is malformed; expected '<algorithm>:<hex>', "
+        "e.g. 'sha256:' followed by 64 lower-case hex characters",
+    ),
+    (
+        "bad_domain.io/x",
+        "invalid registry domain 'bad_domain.io' in 'bad_domain.io/x'; "
+        "expected host[:port] with a DNS name, IPv4 address or [IPv6]",
+    ),
+    (
+        "gcr.io:port/x:v1",
+        "invalid registry domain 'gcr.io:port' in 'gcr.io:port/x:v1'; "
+        "expected host[:port] with a DNS name, IPv4 address or [IPv6]",
+    ),
+    ("UBUNTU", "repository name must be lowercase: got 'UBUNTU' in 'UBUNTU'"),
+    (
+        "/i",
+        "empty path component in '/i'; expected components separated by single '/'",
+    ),
+    (
+        "gcr.io/p/a b",
+        "invalid path component 'a b' in 'gcr.io/p/a b'; expected lower-case "
+        "letters and digits joined by '.', '_', '__' or runs of '-'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), KNOWN_ANSWERS)
+def test_known_bad_references_give_exact_messages(text: str, message: str) -> None:
+    assert _message(text) == message

@@ -289,7 +289,7 @@ def _metadata(obj: Mapping[str, Any], locator: Locator, base: Path) -> None:
     if problem is not None:
         raise _fail(locator, (*base, "metadata", "name"), problem)
     namespace = meta.get("namespace")
-    if isinstance(namespace, str) and namespace:
+    if isinstance(namespace, str) and namespace and not _DNS_LABEL.fullmatch(namespace):
         try:
             check_namespace(namespace, format_path((*base, "metadata", "namespace")))
         except ManifestError as exc:

@@ -14,6 +14,7 @@ breakglass: :mod:`kritis_sim.admission.workloads`); it decides nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -57,6 +58,7 @@ __all__ = [
     "admission_reply",
     "decode_json",
     "image_review_reply",
+    "object_identity",
     "parse_admission_review",
     "parse_image_review",
 ]
@@ -153,7 +155,7 @@ def _expect_type(value: Any, kind: type | tuple[type, ...], path: str) -> None:
         )
 
 
-def _optional_str(request: dict[str, Any], key: str) -> str | None:
+def _optional_str(request: Mapping[str, Any], key: str) -> str | None:
     value = request.get(key)
     if value is None:
         return None
@@ -216,18 +218,7 @@ def parse_admission_review(data: dict[str, Any]) -> ParsedAdmission:
     old_obj = request.get("oldObject")
     if old_obj is not None:
         _expect_type(old_obj, dict, "request.oldObject")
-    metadata: dict[str, Any] = {}
-    if obj is not None:
-        # The object first: for a manifest wrapped by `kritis-sim review` its
-        # fields are the ones the user wrote.
-        check_api_version(obj, group, version, kind)
-        metadata = obj.get("metadata") or {}
-        _expect_type(metadata, dict, "object.metadata")
-    check_gvk(group, version, kind, "request.kind")
-    _optional_str(request, "name")
-    namespace, name = resolve_identity(
-        request, metadata, group, kind, require_name=obj is not None
-    )
+    namespace, name = object_identity(request, obj, group, version, kind)
     return ParsedAdmission(
         api_version=cast(str, api_version),
         request=cast(AdmissionRequest, request),
@@ -240,6 +231,36 @@ def parse_admission_review(data: dict[str, Any]) -> ParsedAdmission:
         name=name,
         obj=obj,
         old_obj=old_obj,
+    )
+
+
+def object_identity(
+    request: Mapping[str, Any],
+    obj: dict[str, Any] | None,
+    group: str,
+    version: str,
+    kind: str,
+) -> tuple[str | None, str | None]:
+    """The namespace and name of a request about ``obj`` (of ``request.kind``
+    ``group``/``version``/``kind``), checked as the API server would; the
+    part of :func:`parse_admission_review` that reads the object, shared with
+    :func:`kritis_sim.admission.workloads.workload_from_object`.
+
+    Raises:
+        WebhookRequestError: naming the field (``object.apiVersion``,
+            ``object.metadata``, ``request.kind``, ``request.name``, ...).
+    """
+    metadata: dict[str, Any] = {}
+    if obj is not None:
+        # The object first: for a manifest wrapped by `kritis-sim review` its
+        # fields are the ones the user wrote.
+        check_api_version(obj, group, version, kind)
+        metadata = obj.get("metadata") or {}
+        _expect_type(metadata, dict, "object.metadata")
+    check_gvk(group, version, kind, "request.kind")
+    _optional_str(request, "name")
+    return resolve_identity(
+        request, metadata, group, kind, require_name=obj is not None
     )
 
 

@@ -21,9 +21,23 @@ from typing import Any
 
 from kritis_sim._yaml import Locator, Path, format_path, load_documents
 from kritis_sim.admission.k8s_schema import check_object
+from kritis_sim.admission.review import object_identity
+from kritis_sim.admission.workloads import (
+    TEMPLATE_PATHS,
+    NotApplicable,
+    Workload,
+    read_workload,
+)
 from kritis_sim.errors import InputError, ManifestError
 
-__all__ = ["Item", "as_admission_review", "iter_values", "load_items", "where_of"]
+__all__ = [
+    "Item",
+    "as_admission_review",
+    "iter_values",
+    "load_items",
+    "where_of",
+    "workload_from_object",
+]
 
 _REVIEW_KINDS = ("AdmissionReview", "ImageReview")
 
@@ -147,6 +161,45 @@ def as_admission_review(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
             "dryRun": False,
         },
     }
+
+
+def workload_from_object(
+    obj: dict[str, Any], namespace: str
+) -> Workload | NotApplicable:
+    """What an object asks to run: exactly what
+    :func:`~kritis_sim.admission.workloads.workload_from_admission` gives for
+    the review :func:`as_admission_review` wraps it in (``namespace`` when
+    the object names none), with the same checks in the same order and the
+    same messages and field paths, without building and re-reading that
+    review (``kritis-sim cv`` reads tens of thousands of objects). ``obj``
+    must have a string ``apiVersion`` and a non-empty string ``kind``
+    (callers check them first).
+
+    Raises:
+        WebhookRequestError: a bad namespace, name or apiVersion (as
+            :func:`~kritis_sim.admission.review.parse_admission_review`).
+        ManifestError: fields of the wrong shape.
+    """
+    kind = obj["kind"]
+    group, _, version = obj["apiVersion"].rpartition("/")
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    request = {
+        "namespace": meta.get("namespace") or namespace,
+        "name": meta.get("name"),
+    }
+    found_namespace, name = object_identity(request, obj, group, version, kind)
+    if (group, kind) not in TEMPLATE_PATHS:
+        return NotApplicable(f"not applicable: {kind} objects carry no pod template")
+    read = read_workload(
+        obj,
+        kind,
+        name,
+        found_namespace,
+        TEMPLATE_PATHS[(group, kind)],
+        ephemeral_only=False,
+    )
+    return read if isinstance(read, NotApplicable) else read[0]
 
 
 def load_items(text: str, source: str) -> list[Item]:

@@ -40,11 +40,13 @@ __all__ = [
     "BREAKGLASS_ANNOTATION_ALPHA",
     "BREAKGLASS_ANNOTATION_KRITIS",
     "BREAKGLASS_LABEL",
+    "TEMPLATE_PATHS",
     "NotApplicable",
     "NotRejudged",
     "Workload",
     "breakglass_markers",
     "deploy_target",
+    "read_workload",
     "workload_from_admission",
     "workload_from_image_review",
 ]
@@ -65,7 +67,7 @@ _PATHS: dict[str, tuple[str, ...] | None] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
 # (group, kind) -> path to the pod template, for every group serving the kind.
-_TEMPLATE_PATHS: dict[tuple[str, str], tuple[str, ...] | None] = {
+TEMPLATE_PATHS: dict[tuple[str, str], tuple[str, ...] | None] = {
     (group, kind): _PATHS.get(kind, ("spec", "template"))
     for kind, groups in SERVED.items()
     for group in groups
@@ -262,6 +264,43 @@ def _pod(
     )
 
 
+def read_workload(
+    obj: Any,
+    kind: str,
+    name: str | None,
+    namespace: str | None,
+    template_path: tuple[str, ...] | None,
+    *,
+    ephemeral_only: bool,
+) -> tuple[Workload, Mapping[str, Any], str] | NotApplicable:
+    """The workload of an object (checked identity) of a served kind, with
+    its pod spec and the spec's path; NotApplicable without a pod template.
+
+    Raises:
+        ManifestError: fields of the wrong shape.
+    """
+    found = _pod(obj, template_path, "object")
+    if found is None:
+        return NotApplicable(f"not applicable: this {kind} has no pod template")
+    spec, spec_path, pod_meta, pod_meta_path = found
+    if namespace is None:  # parse_admission_review refuses this
+        raise ManifestError("no namespace", path="request.namespace")
+    workload = Workload(
+        kind=kind,
+        name=name,
+        namespace=namespace,
+        images=pod_spec_images(spec, spec_path, ephemeral_only=ephemeral_only),
+        service_account=_service_account(spec, spec_path),
+        breakglass=breakglass_markers(pod_meta, pod_meta_path),
+        misplaced_breakglass=(
+            ()
+            if template_path is None
+            else _misplaced(_mapping(obj, "object"), kind, template_path)
+        ),
+    )
+    return workload, spec, spec_path
+
+
 def workload_from_admission(
     parsed: ParsedAdmission, *, judge_updates: JudgeUpdates = "changed"
 ) -> Workload | NotApplicable:
@@ -278,7 +317,7 @@ def workload_from_admission(
             f"not applicable: {parsed.operation} does not start containers"
         )
     key = (parsed.group, parsed.kind)
-    if key not in _TEMPLATE_PATHS:
+    if key not in TEMPLATE_PATHS:
         return NotApplicable(
             f"not applicable: {parsed.kind} objects carry no pod template"
         )
@@ -288,27 +327,15 @@ def workload_from_admission(
             f"not applicable: the {parsed.kind.lower()}s/{sub} subresource "
             "does not change images"
         )
-    template_path = _TEMPLATE_PATHS[key]
-    found = _pod(parsed.obj, template_path, "object")
-    if found is None:
-        return NotApplicable(f"not applicable: this {parsed.kind} has no pod template")
-    spec, spec_path, pod_meta, pod_meta_path = found
+    template_path = TEMPLATE_PATHS[key]
     ephemeral_only = bool(sub)
-    if parsed.namespace is None:  # parse_admission_review refuses this
-        raise ManifestError("no namespace", path="request.namespace")
-    workload = Workload(
-        kind=parsed.kind,
-        name=parsed.name,
-        namespace=parsed.namespace,
-        images=pod_spec_images(spec, spec_path, ephemeral_only=ephemeral_only),
-        service_account=_service_account(spec, spec_path),
-        breakglass=breakglass_markers(pod_meta, pod_meta_path),
-        misplaced_breakglass=(
-            ()
-            if template_path is None
-            else _misplaced(_mapping(parsed.obj, "object"), parsed.kind, template_path)
-        ),
-    )
+    read = read_workload(
+        parsed.obj, parsed.kind, parsed.name, parsed.namespace, template_path,
+        ephemeral_only=ephemeral_only,
+    )  # fmt: skip
+    if isinstance(read, NotApplicable):
+        return read
+    workload, spec, spec_path = read
     if parsed.operation != "UPDATE" or judge_updates != "changed":
         return workload
     old = _pod(parsed.old_obj, template_path, "oldObject")

@@ -25,6 +25,7 @@ nothing.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -80,8 +81,11 @@ class Cluster:
         }
 
 
+@functools.lru_cache(maxsize=4096)
 def rfc3339(when: datetime) -> str:
-    """``2022-11-22T01:06:53Z`` (UTC, microseconds only when present)."""
+    """``2022-11-22T01:06:53Z`` (UTC, microseconds only when present);
+    remembered (a pass writes the same ``now`` into every entry, and the
+    Pods of one rollout share deploy times)."""
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 

@@ -6,10 +6,11 @@ becomes a :class:`CvItem` (what runs, where, since when, in which containers)
 or a :class:`Skip` (why it does not apply). The object goes the way
 ``kritis-sim review`` takes it: the same classification of kinds and API
 versions, the same strict check against the Kubernetes schema
-(:func:`kritis_sim.admission.k8s_schema.check_object`), the same AdmissionReview
-wrapping and the same pod-spec reading
-(:func:`kritis_sim.admission.workloads.workload_from_admission`), so ``cv``
-and ``review`` can never disagree about what an object runs.
+(:func:`kritis_sim.admission.k8s_schema.check_object`), and the reading of
+the CREATE AdmissionReview ``review`` wraps it in
+(:func:`kritis_sim.admission.review_inputs.workload_from_object`: the same
+identity checks and pod-spec reading, without building the review), so
+``cv`` and ``review`` can never disagree about what an object runs.
 
 Objects of other kinds, or of workload kinds in API versions the Kubernetes
 1.33 API server no longer serves (``extensions/v1beta1`` Deployments), and
@@ -31,13 +32,8 @@ from typing import Any
 from kritis_sim._yaml import Locator, Path
 from kritis_sim.admission.identity import SERVED
 from kritis_sim.admission.k8s_schema import K8S_VERSION, check_object
-from kritis_sim.admission.review import parse_admission_review
-from kritis_sim.admission.review_inputs import as_admission_review, where_of
-from kritis_sim.admission.workloads import (
-    NotApplicable,
-    Workload,
-    workload_from_admission,
-)
+from kritis_sim.admission.review_inputs import where_of, workload_from_object
+from kritis_sim.admission.workloads import NotApplicable, Workload
 from kritis_sim.errors import InputError, ManifestError, WebhookRequestError
 from kritis_sim.model.occurrence import parse_timestamp
 
@@ -212,8 +208,7 @@ def item_from_object(
     if phase in _FINISHED:
         return Skip(f"Pod not running (phase {phase})", where)
     try:
-        parsed = parse_admission_review(as_admission_review(obj, namespace))
-        found = workload_from_admission(parsed)
+        found = workload_from_object(obj, namespace)
     except (WebhookRequestError, ManifestError) as exc:
         raise ManifestError(exc.message, path=exc.path, source=where) from None
     if isinstance(found, NotApplicable):

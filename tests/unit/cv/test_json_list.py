@@ -49,6 +49,39 @@ def test_anything_else_goes_to_the_general_reader(text: str) -> None:
     assert json_list_items(text, "x.json") is None
 
 
+@pytest.mark.parametrize(
+    "item",
+    [
+        '{"kind": "Pod", "metadata": {"name": "a", "name": "b"}}',
+        '{"kind": "Pod", "spec": {"x": "a:b", "x": "c"}}',  # colons in values
+        '{"kind": "Pod", "a": {"b": 1}, "a": {"b": 2}}',
+        '{"kind": "Pod", "a": "\\u003a", "a": 1}',  # an escaped colon too
+    ],
+)
+def test_a_duplicate_key_inside_an_item_goes_to_the_general_reader(
+    item: str,
+) -> None:
+    for text in (
+        f'{{"apiVersion": "v1", "kind": "List", "items": [{item}]}}',
+        f"[{item}]",
+    ):
+        assert json_list_items(text, "x.json") is None
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        '{"kind": "Pod", "a": "\\u003a:", "b": "x\\":y"}',  # escaped colon, quote
+        '{"kind": "Pod", "n": 123456789012345678901234567890}',  # beyond 64 bits
+        '{"kind": "Pod", "s": "\\ud800"}',  # a lone surrogate
+    ],
+)
+def test_items_the_colon_count_cannot_vouch_for_are_read_exactly(item: str) -> None:
+    text = f'{{"apiVersion": "v1", "kind": "List", "items": [{item}]}}'
+    found = json_list_items(text, "x.json")
+    assert found is not None and found[0].value == json.loads(item)
+
+
 def test_a_bad_item_is_refused_at_the_line_of_its_field() -> None:
     pods = json.loads((FIXTURES / "snapshot.json").read_text())
     pods["items"][3]["spec"]["containers"][0]["imagePullPolicyy"] = "Never"

@@ -151,10 +151,10 @@ def test_gpg_agrees_at_the_decision_time(name: str, decision: dict[str, str], tm
     home = tmp_path / "home"
     home.mkdir(mode=0o700)
     env = {**os.environ, "GNUPGHOME": str(home), "LC_ALL": "C"}
-    subprocess.run([gpg, "--batch", "--import", str(VECTORS / name / "key.asc")], env=env,
+    subprocess.run([gpg, "--batch", "--no-autostart", "--import", str(VECTORS / name / "key.asc")], env=env,
                    capture_output=True, check=True)  # fmt: skip
     faked = decision["now"].replace("-", "").replace(":", "").removesuffix("Z") + "!"
-    out = subprocess.run([gpg, "--batch", "--faked-system-time", faked, "--status-fd", "1", "--verify",
+    out = subprocess.run([gpg, "--batch", "--no-autostart", "--faked-system-time", faked, "--status-fd", "1", "--verify",
                           str(VECTORS / name / "signature.asc")], env=env, capture_output=True, check=False)  # fmt: skip
     assert f"[GNUPG:] {decision['gpg_status']} " in out.stdout.decode()
     if decision["gpg_status"] == "GOODSIG" and decision["expect"] != "verified":

@@ -192,3 +192,13 @@ def test_example_matches_the_editor_schema() -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((REPO / "schema" / "scenario.schema.json").read_text())
     jsonschema.validate(yaml.safe_load((EXAMPLES / "scenario.yaml").read_text()), schema)
+
+
+def test_passphrase_protected_key_refused(capsys: pytest.CaptureFixture[str], example: Path) -> None:
+    # gpg's usual export is protected: kritis-sim cannot sign with it and says so
+    # (data/protected.TEST-ONLY.sec.asc was made by gpg, see its header).
+    protected = Path(__file__).resolve().parent / "data" / "protected.TEST-ONLY.sec.asc"
+    shutil.copyfile(protected, example / "keys" / "qa-attestor.TEST-ONLY.sec.asc")
+    line = _line(example, "privateKeyFile: keys/qa-attestor")
+    _refused(capsys, example, line, "attestors['qa-attestor'].keys[0].privateKeyFile",
+             r"an unprotected key with a signing-capable key is needed\): .*encrypted")  # fmt: skip

@@ -89,3 +89,33 @@ def pytest_collection_modifyitems(
         reason = f"E2E tests need {REQUIREMENTS}; missing: " + "; ".join(missing)
     for item in e2e:
         item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _stop_gpg_agents(root: str) -> None:
+    """Stop the gpg-agents that tests' throw-away GNUPGHOMEs under ``root`` started.
+
+    gpg starts an agent per home directory for key generation, signing and
+    imports, and the agent outlives gpg; a test run must not leave processes
+    behind. ``gpgconf --kill`` asks each one to exit.
+    """
+    import shutil
+    import subprocess
+
+    gpgconf = shutil.which("gpgconf")
+    if gpgconf is None or not os.path.isdir(root):
+        return
+    for dirpath, _dirs, files in os.walk(root):
+        if "S.gpg-agent" in files:
+            subprocess.run(
+                [gpgconf, "--homedir", dirpath, "--kill", "gpg-agent"],
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_gpg_agent_left(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """After the session, stop every gpg-agent a test's GNUPGHOME started."""
+    yield None
+    _stop_gpg_agents(str(tmp_path_factory.getbasetemp()))

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from kritis_sim.core.decide import DecisionOptions
 from kritis_sim.core.judges import ClassicJudge, Judge, Lookup, Replay
@@ -46,6 +46,7 @@ __all__ = [
     "Clock",
     "Enforcer",
     "JudgeProvider",
+    "Judged",
     "PolicyProvider",
     "StaticJudge",
     "StaticPolicy",
@@ -110,6 +111,24 @@ class _Job:
         with self.lock:
             if not self.abandoned:
                 self.answers[key] = value
+
+    def replay(self) -> Replay:
+        """What was read, as the judge read it (a lookup not read raises)."""
+        with self.lock:
+            answers = dict(self.answers)
+        return Replay(answers, GrafeasError("not read for this decision"))
+
+
+class Judged(NamedTuple):
+    """A decision, the judge that made it (None when no policy could be had)
+    and the source it read: the store itself when it answers from memory,
+    else a :class:`~kritis_sim.core.judges.Replay` of what was prefetched
+    (so nothing said about the decision reads the store again); None
+    without a judge."""
+
+    decision: Decision
+    judge: Judge | None
+    source: Any
 
 
 def policy_failure(images: Sequence[str], breakglass: bool, detail: str) -> Decision:
@@ -232,24 +251,43 @@ class Enforcer:
         """:meth:`decide`, with the judge that made this decision (None when
         no policy could be had), so what is said about the decision (denial
         fixes) reads the same policy even while another request switches it."""
+        judged = await self.judged(target, images, breakglass=breakglass, budget=budget)
+        return judged.decision, judged.judge
+
+    async def judged(
+        self,
+        target: DeployTarget,
+        images: Sequence[str],
+        *,
+        breakglass: bool,
+        budget: float,
+    ) -> Judged:
+        """:meth:`decide_with_judge`, with what the judge read too (the
+        attestations a denial's fixes name as seen)."""
         if self._inline:
             return self._run_inline(target, images, breakglass, self._clock())
         job = _Job(target, tuple(images), breakglass, self._clock(), budget)
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._pool, self._run, job)
         try:
-            return await asyncio.wait_for(future, timeout=budget), job.world
+            decision = await asyncio.wait_for(future, timeout=budget)
+            return Judged(decision, job.world, job.replay())
         except TimeoutError:
             with job.lock:
                 job.abandoned = True
-            return self._finish(job, timed_out=True), job.world
+            return self._finish_judged(job, timed_out=True)
         except Exception as exc:
             with job.lock:
                 job.abandoned = True
             if job.world is None:
                 self._count_store_errors(1)
-                return policy_failure(images, breakglass, _describe(exc)), None
-            return self._finish(job, timed_out=False), job.world
+                return Judged(
+                    policy_failure(images, breakglass, _describe(exc)), None, None
+                )
+            return self._finish_judged(job, timed_out=False)
+
+    def _finish_judged(self, job: _Job, *, timed_out: bool) -> Judged:
+        return Judged(self._finish(job, timed_out=timed_out), job.world, job.replay())
 
     def _run_inline(
         self,
@@ -257,7 +295,7 @@ class Enforcer:
         images: Sequence[str],
         breakglass: bool,
         now: datetime,
-    ) -> tuple[Decision, Judge | None]:
+    ) -> Judged:
         """Policy and occurrences are in memory: nothing can hang or time out,
         so judge on this thread, once, with no worker-thread hop and no
         prefetch pass (the prefetch exists only to bound slow stores)."""
@@ -265,11 +303,11 @@ class Enforcer:
             judge = self.judge_now()
         except Exception as exc:
             self._count_store_errors(1)
-            return policy_failure(images, breakglass, _describe(exc)), None
-        decision = judge.judge(
-            images, target, self._source, now, breakglass=breakglass
-        )
-        return decision, judge
+            return Judged(
+                policy_failure(images, breakglass, _describe(exc)), None, None
+            )
+        decision = judge.judge(images, target, self._source, now, breakglass=breakglass)
+        return Judged(decision, judge, self._source)
 
     def _run(self, job: _Job) -> Decision:
         try:

@@ -145,7 +145,7 @@ class _Webhook:
             trust_domain=self.config.istio_trust_domain,
         )
         remaining = max(budget - (time.perf_counter() - started), 0.001)
-        decision, judge = await self.enforcer.decide_with_judge(
+        decision, judge, read = await self.enforcer.judged(
             target,
             workload.images,
             breakglass=bool(workload.breakglass),
@@ -154,7 +154,9 @@ class _Webhook:
         elapsed = time.perf_counter() - started
         found: tuple[Fix, ...] = ()
         if not decision.verdict_allowed and not decision.failed_closed:
-            found = judge_fixes(decision, judge)
+            # The seen key ids come from what the decision read: no store
+            # read is made for them.
+            found = judge_fixes(decision, judge, read)
         self.metrics.decision(
             endpoint,
             verdict_label(

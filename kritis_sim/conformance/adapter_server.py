@@ -37,16 +37,14 @@ from typing import Any
 import httpx
 
 from kritis_sim.admission.certs import make_certs, write_certs
-from kritis_sim.admission.enforcer import Enforcer, StaticPolicy
+from kritis_sim.admission.enforcer import Enforcer, Judged, StaticPolicy
 from kritis_sim.admission.webhook import WebhookConfig, create_app
 from kritis_sim.conformance.defect_hooks import Context
 from kritis_sim.conformance.defects import DEFECTS, Defect, get_defect
-from kritis_sim.core.judges import Judge
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.grafeas.client import GrafeasAttestationSource, GrafeasRestClient
 from kritis_sim.model.attestor import Attestor, load_attestors
-from kritis_sim.model.decision import Decision
 from kritis_sim.model.policy import load_policy
 from kritis_sim.serving import ServerThread
 
@@ -65,27 +63,27 @@ class _DefectiveEnforcer(Enforcer):
         self._defect = defect
         self._ctx = ctx
 
-    async def decide_with_judge(
+    async def judged(
         self,
         target: DeployTarget,
         images: Sequence[str],
         *,
         breakglass: bool,
         budget: float,
-    ) -> tuple[Decision, Judge | None]:
+    ) -> Judged:
         imgs = tuple(images)
         if self._defect.before is not None:
             target, imgs, breakglass = self._defect.before(target, imgs, breakglass)
-        decision, judge = await super().decide_with_judge(
+        judged = await super().judged(
             target, imgs, breakglass=breakglass, budget=budget
         )
         if self._defect.after is None:
-            return decision, judge
+            return judged
         ctx = Context(
             self._ctx["policy"], self._ctx["attestors"], self._ctx["source"],
             target, imgs, breakglass, datetime.now(UTC),
         )  # fmt: skip
-        return self._defect.after(decision, ctx), judge
+        return judged._replace(decision=self._defect.after(judged.decision, ctx))
 
 
 class _RequestRewriter:
@@ -173,7 +171,9 @@ def _source(
     return source
 
 
-def build_platform_webhook(config_dir: Path, settings: dict[str, Any]) -> tuple[Any, Any]:
+def build_platform_webhook(
+    config_dir: Path, settings: dict[str, Any]
+) -> tuple[Any, Any]:
     """The webhook enforcing a platform case's policy: the loaders and judge
     of ``kritis-sim webhook --platform-policy`` (``--trusted-builders``,
     ``--image-metadata``), reading occurrences from the suite's Grafeas, with

@@ -291,10 +291,13 @@ def render(found: Iterable[Fix]) -> str:
 
 
 def hint(found: Iterable[Fix], limit: int = 300) -> str:
-    """One short sentence per image (the first fix), cut to ``limit`` chars."""
-    seen: dict[str, str] = {}
+    """One short sentence per image (the first fix), cut to ``limit`` chars;
+    with the key ids seen on the attestations when that still fits."""
+    first: dict[str, Fix] = {}
     for fix in found:
-        if fix.image not in seen:
-            seen[fix.image] = fix.short()
-    text = " ".join(f"Fix: {s}" for s in seen.values())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+        first.setdefault(fix.image, fix)
+    for seen in (True, False):
+        text = " ".join(f"Fix: {f.short(seen=seen)}" for f in first.values())
+        if len(text) <= limit:
+            return text
+    return text[: limit - 3] + "..."

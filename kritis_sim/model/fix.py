@@ -73,15 +73,23 @@ class Fix:
     pattern: str | None = None
     commands: tuple[str, ...] = ()
 
-    def short(self) -> str:
-        """A short hint for size-limited places (the webhook's message)."""
+    def short(self, *, seen: bool = False) -> str:
+        """A short hint for size-limited places (the webhook's message); with
+        ``seen``, an ``attest`` hint also names the key ids seen on the
+        image's attestations and why each did not count."""
         image = abbreviated(self.image)
         if self.kind == "attest" and not self.accepted_key_ids:
             return f"attest {image} as {self.attestor}."
         if self.kind == "attest":
             ids = " or ".join(self.accepted_key_ids)
+            found = ""
+            if seen:
+                found = "; seen: " + (
+                    ", ".join(f"{s.key_id} ({s.why})" for s in self.seen_keys) or "none"
+                )
             return (
-                f"attest {image} as {self.attestor} (note {self.note}, key id {ids})."
+                f"attest {image} as {self.attestor} (note {self.note}, key id "
+                f"{ids}{found})."
             )
         if self.kind == "allowlist":
             return f"allowlist {self.pattern!r}."

@@ -48,7 +48,7 @@ from kritis_sim.model.attestor import Attestor, load_attestors
 from kritis_sim.model.policy import load_policy
 from kritis_sim.serving import ServerThread
 
-__all__ = ["ReloadingWebhook", "main"]
+__all__ = ["ReloadingWebhook", "main", "preload"]
 
 Scope = dict[str, Any]
 
@@ -157,6 +157,15 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def preload() -> None:
+    """Do now what the first reload would: import httpx's transport (httpcore)
+    and build the shared TLS context, so that a first configuration switch
+    costs what the later ones do."""
+    import httpcore  # noqa: F401  (httpx imports it on the first transport)
+
+    _tls_context()
+
+
 def _source(
     settings: dict[str, Any], defect: Defect | None, attestors: Sequence[Attestor]
 ) -> AttestationSource:
@@ -261,25 +270,46 @@ def build_webhook(config_dir: Path) -> tuple[Any, Any]:
     return outer, hook
 
 
-class ReloadingWebhook:
-    """An ASGI app forwarding to the current webhook; :meth:`reload` swaps it."""
+async def _unconfigured(scope: Scope, receive: Any, send: Any) -> None:
+    """What :class:`ReloadingWebhook` answers before its first configuration."""
+    if scope["type"] != "http":
+        return
+    body = b"no configuration yet: start one first\n"
+    await send({"type": "http.response.start", "status": 503,
+                "headers": [(b"content-type", b"text/plain"),
+                            (b"content-length", str(len(body)).encode())]})  # fmt: skip
+    await send({"type": "http.response.body", "body": body})
 
-    def __init__(self, config_dir: Path) -> None:
+
+class ReloadingWebhook:
+    """An ASGI app forwarding to the current webhook; :meth:`reload` swaps it.
+
+    Args:
+        config_dir: the first configuration (None: answer 503 until the first
+            :meth:`reload`).
+    """
+
+    def __init__(self, config_dir: Path | None = None) -> None:
         self._lock = threading.Lock()
-        self._app, self._hook = build_webhook(config_dir)
+        self._app: Any = _unconfigured
+        self._hook: Any = None
+        if config_dir is not None:
+            self._app, self._hook = build_webhook(config_dir)
 
     def reload(self, config_dir: Path) -> None:
         """Serve the configuration in ``config_dir`` from now on."""
         app, hook = build_webhook(config_dir)
         with self._lock:
             old, self._app, self._hook = self._hook, app, hook
-        old.enforcer.close()
+        if old is not None:
+            old.enforcer.close()
 
     def close(self) -> None:
         """Release the current webhook's enforcer (its workers and source)."""
         with self._lock:
             hook = self._hook
-        hook.enforcer.close()
+        if hook is not None:
+            hook.enforcer.close()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         await self._app(scope, receive, send)

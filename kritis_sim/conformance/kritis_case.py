@@ -148,8 +148,12 @@ def translation_text(
     vulnerabilities: Mapping[str, Any] | None = None,
     namespace: str | None = None,
 ) -> str:
-    """:func:`translate` as the multi-document YAML an adapter applies."""
-    return yaml.safe_dump_all(translate(policy, attestors, vulnerabilities, namespace), sort_keys=False)
+    """:func:`translate` as the multi-document YAML an adapter applies (written
+    by libyaml when PyYAML has it: the same text, several times faster, which
+    a configuration switch of the reference adapter feels)."""
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    docs = translate(policy, attestors, vulnerabilities, namespace)
+    return yaml.dump_all(docs, Dumper=dumper, sort_keys=False)
 
 
 def kritis_resources(

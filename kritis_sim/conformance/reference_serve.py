@@ -3,8 +3,10 @@
 One process reads the protocol steps as JSON lines on standard input
 (:mod:`kritis_sim.conformance.served` is the suite's side) and answers each
 with one JSON line on standard output. It serves kritis-sim's webhook itself,
-over TLS on 127.0.0.1 with a fresh CA, from a background thread: the first
-``start`` starts the server, later ones swap the configuration in
+over TLS on 127.0.0.1 with a fresh CA, from a background thread. The
+server is brought up (modules, certificates) in the background from the
+moment the process starts, while the suite starts its Grafeas and the first
+``setup`` is answered; each ``start`` waits for it and swaps a configuration in
 (:class:`~kritis_sim.conformance.adapter_server.ReloadingWebhook`), which costs
 a few milliseconds and no process. ``stop`` answers, stops the server and
 returns; so does the end of the input.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,33 +33,67 @@ SetupFn = Callable[[Path, str, Path, "str | None"], None]
 
 
 class _Server:
-    """The webhook, started on the first ``start``."""
+    """The webhook, warmed up in the background from the first moment."""
 
     def __init__(self) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="kritis-ref-serve-")
         self.webhook: Any = None
         self.thread: Any = None
         self.ca = ""
+        self._warming: threading.Thread | None = None
+        self._warm_error: Exception | None = None
 
-    def start(self, config: Path) -> dict[str, Any]:
+    def warm_in_background(self) -> None:
+        """:meth:`warm` in a thread, so that steps are answered meanwhile."""
+
+        def run() -> None:
+            try:
+                self.warm()
+            except Exception as exc:  # raised again by the next start
+                self._warm_error = exc
+
+        self._warming = threading.Thread(target=run, name="warm-up", daemon=True)
+        self._warming.start()
+
+    def _warmed(self) -> None:
+        """Wait for the background warm-up; raise what it raised, once."""
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
+        error, self._warm_error = self._warm_error, None
+        if error is not None:
+            raise error
+
+    def warm(self) -> None:
+        """Load the webhook's modules, make the TLS certificates and start
+        the server (answering 503 until the first ``start``), so that the
+        first ``start`` is a reload like the others."""
         from kritis_sim.admission.certs import make_certs, write_certs
-        from kritis_sim.conformance.adapter_server import ReloadingWebhook
+        from kritis_sim.conformance.adapter_server import ReloadingWebhook, preload
         from kritis_sim.serving import ServerThread
 
-        if self.webhook is not None:
-            self.webhook.reload(config)
-        else:
-            paths = write_certs(make_certs(["localhost"]), Path(self._tmp.name))
-            self.webhook = ReloadingWebhook(config)
-            self.thread = ServerThread(
-                self.webhook,
-                ssl_certfile=str(paths["tls.crt"]),
-                ssl_keyfile=str(paths["tls.key"]),
-            ).start()
-            self.ca = str(paths["ca.crt"])
+        preload()
+        paths = write_certs(make_certs(["localhost"]), Path(self._tmp.name))
+        webhook = ReloadingWebhook()
+        self.thread = ServerThread(
+            webhook,
+            ssl_certfile=str(paths["tls.crt"]),
+            ssl_keyfile=str(paths["tls.key"]),
+        ).start()
+        self.ca, self.webhook = str(paths["ca.crt"]), webhook
+
+    def start(self, config: Path) -> dict[str, Any]:
+        self._warmed()
+        if self.webhook is None:
+            self.warm()
+        self.webhook.reload(config)
         return {"ok": True, "url": self.thread.base_url, "ca": self.ca}
 
     def close(self) -> None:
+        try:
+            self._warmed()
+        except Exception:  # nothing was started then, or only part of it
+            pass
         if self.thread is not None:
             self.thread.stop()
         if self.webhook is not None:
@@ -108,6 +145,7 @@ def serve(
         sys.stdout = sys.stderr
     server = _Server()
     try:
+        server.warm_in_background()
         for line in source:
             try:
                 request = json.loads(line)

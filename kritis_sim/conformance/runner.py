@@ -106,7 +106,7 @@ def _run_wave(
         for attempt in attempts:
             attempt.problem = f"protocol: {exc}"
         return attempts
-    before = len(session.grafeas.request_log)
+    before = session.grafeas.request_count
 
     def one(i: int) -> None:
         try:
@@ -123,7 +123,7 @@ def _run_wave(
             list(session.pool.map(one, range(len(wave))))
     finally:
         session.grafeas.set_fault(None)
-        log = session.grafeas.request_log[before:]
+        log = session.grafeas.requests_since(before)
         for attempt, count in zip(attempts, attribute(wave, log), strict=True):
             attempt.store_requests = count
     return attempts

@@ -122,6 +122,29 @@ class ServedAdapter:
         self._proc = proc
         return proc
 
+    def launch(self) -> None:
+        """Start ``serve`` now rather than at the first step, so that it loads
+        while the suite prepares the rest (a no-op when it runs already).
+
+        Raises:
+            ConformanceError: the process could not be started.
+        """
+        if self._proc is None:
+            self._spawn()
+
+    def kill(self) -> None:
+        """End the ``serve`` process group without a ``stop`` step (for a
+        session that could not open); a no-op when none runs."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            if proc.stdin is not None:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
+            _processes.end(proc, grace=1.0)
+        self._logdir.cleanup()
+
     def last_output(self) -> str:
         """The adapter's last stdout line and the tail of its stderr."""
         line = self._last[0].rstrip("\n") if self._last else ""

@@ -170,6 +170,19 @@ class Session:
             self.adapter.stop(self.config_dir or self.work)
 
 
+def _prepare(
+    per_call: Adapter, persistent: bool, reply_timeout: float
+) -> tuple[frozenset[str], Adapter | ServedAdapter]:
+    """The adapter's capabilities and the adapter to drive; a persistent one's
+    ``serve`` process is started at once, so that it loads meanwhile."""
+    capabilities = per_call.capabilities()
+    if not (persistent and PERSISTENT in capabilities):
+        return capabilities, per_call
+    served = ServedAdapter(per_call.argv, reply_timeout=reply_timeout)
+    served.launch()
+    return capabilities, served
+
+
 @contextlib.contextmanager
 def open_session(
     entrypoint: str,
@@ -184,6 +197,10 @@ def open_session(
     :func:`~kritis_sim.conformance.runner.judge_wave`); the adapter is stopped
     on exit.
 
+    The suite's Grafeas starts while the adapter answers ``capabilities`` and,
+    in the persistent mode, while its ``serve`` process loads (both are other
+    processes), so opening costs about the longest of them, not their sum.
+
     Args:
         entrypoint: the adapter command line.
         workdir: where configuration directories go (default: a temporary one).
@@ -193,18 +210,28 @@ def open_session(
         reply_timeout: persistent mode: how long a ``setup`` or ``stop`` may
             take (``start``: 60 s).
     """
-    per_call = Adapter(entrypoint)
-    capabilities = per_call.capabilities()
-    adapter: Adapter | ServedAdapter = per_call
-    if persistent and PERSISTENT in capabilities:
-        adapter = ServedAdapter(per_call.argv, reply_timeout=reply_timeout)
-    with tempfile.TemporaryDirectory(prefix="kritis-conformance-", dir=workdir) as tmp, \
-            SuiteGrafeas() as grafeas:  # fmt: skip
-        session = Session(adapter, grafeas, Path(tmp))
-        if concurrency > 1:
-            session.pool = ThreadPoolExecutor(concurrency, "conformance-review")
-        session.concurrency = max(1, concurrency)
-        try:
-            yield session, capabilities
-        finally:
-            session.close()
+    opener = ThreadPoolExecutor(1, "conformance-open")
+    prepared = opener.submit(_prepare, Adapter(entrypoint), persistent, reply_timeout)
+    opener.shutdown(wait=False)
+    session: Session | None = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="kritis-conformance-", dir=workdir) as tmp, \
+                SuiteGrafeas() as grafeas:  # fmt: skip
+            capabilities, adapter = prepared.result()
+            session = Session(adapter, grafeas, Path(tmp))
+            if concurrency > 1:
+                session.pool = ThreadPoolExecutor(concurrency, "conformance-review")
+            session.concurrency = max(1, concurrency)
+            try:
+                yield session, capabilities
+            finally:
+                session.close()
+    finally:
+        if session is None:  # the Grafeas failed to start: end a serve started
+            try:
+                _, adapter = prepared.result()
+            except ConformanceError:
+                pass
+            else:
+                if isinstance(adapter, ServedAdapter):
+                    adapter.kill()

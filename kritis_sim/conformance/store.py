@@ -25,6 +25,7 @@ import asyncio
 import collections
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
@@ -81,6 +82,10 @@ class FaultInjector:
         self.log: collections.deque[RequestLogEntry] = collections.deque(
             maxlen=log_size
         )
+        #: How many requests were ever logged (the log keeps the last ones).
+        self.total = 0
+        #: Held while an entry is logged, so that the log and ``total`` agree.
+        self.lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -120,7 +125,9 @@ class FaultInjector:
                 status = -1
                 raise _ResetError("injected connection reset")
         finally:
-            self.log.append((method, path, query, status))
+            with self.lock:
+                self.log.append((method, path, query, status))
+                self.total += 1
 
     @staticmethod
     async def _error(code: int, send: Any) -> None:
@@ -178,6 +185,20 @@ class SuiteGrafeas:
     def request_log(self) -> list[RequestLogEntry]:
         """Every request so far, oldest first."""
         return list(self.injector.log)
+
+    @property
+    def request_count(self) -> int:
+        """How many requests were made so far (a mark for :meth:`requests_since`)."""
+        return self.injector.total
+
+    def requests_since(self, mark: int) -> list[RequestLogEntry]:
+        """The requests made after :attr:`request_count` was ``mark``, oldest
+        first (the log keeps the last 10,000: a long run's mark stays right,
+        where an index into the full log would not)."""
+        with self.injector.lock:
+            log, total = list(self.injector.log), self.injector.total
+        count = min(total - mark, len(log))
+        return log[len(log) - count :] if count > 0 else []
 
     def set_fault(self, fault: Fault | None) -> None:
         """Inject ``fault`` from now on (None: behave)."""

@@ -209,3 +209,30 @@ def test_review_resent_once_when_a_kept_alive_connection_was_closed(
     with pytest.raises(ConformanceError, match="Server disconnected"):
         session.send(case)
     session.client.close()
+
+
+def test_serve_launched_while_the_grafeas_failed_to_start_is_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The serve process starts while the suite's Grafeas does; when the
+    Grafeas fails, the session never opens and the serve process is ended."""
+    from kritis_sim.conformance import served, store
+
+    launched = []
+    real_launch = served.ServedAdapter.launch
+
+    def launch(self: served.ServedAdapter) -> None:
+        real_launch(self)
+        launched.append(self._proc)
+
+    def broken(self: object) -> None:
+        raise RuntimeError("address already in use")
+
+    monkeypatch.setattr(served.ServedAdapter, "launch", launch)
+    monkeypatch.setattr(store.SuiteGrafeas, "__enter__", broken)
+    opening = open_session(ADAPTER, tmp_path)
+    with pytest.raises(RuntimeError, match="address already in use"):
+        opening.__enter__()
+    assert len(launched) == 1
+    proc = launched[0]
+    assert proc is not None and proc.poll() is not None

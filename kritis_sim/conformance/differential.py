@@ -1,13 +1,14 @@
 """Differential mode: random cases, judged by the reference, run against an adapter.
 
-Hypothesis draws *batches* of worlds from
-:func:`kritis_sim.strategies.world_batches`: every world of a batch shares one
+Batches of worlds (:func:`kritis_sim.strategies.world_batches`) are drawn and
+decided by the reference ahead of time in a producer process
+(:mod:`kritis_sim.conformance.producer`); every world of a batch shares one
 configuration (policy, attestors, cluster), so the adapter is configured
 (``setup`` + ``start``) once per batch and then answers one review per world;
 a batch's reviews go out concurrently where the worlds cannot see each other
 (:func:`kritis_sim.conformance.runner.judge_all`). Each world becomes a case
 whose expectation is the reference decision
-(:func:`kritis_sim.conformance.reference.reference_result`); only what
+(:func:`kritis_sim.conformance.generated.reference_allowed`); only what
 ``setup`` reads is written to disk, once per configuration.
 
 Batches are sized to the adapter's reload cost, measured at start
@@ -15,9 +16,10 @@ Batches are sized to the adapter's reload cost, measured at start
 reported with the seed; the same seed and batch size draw the same worlds.
 
 The run stops after ``examples`` cases or ``seconds`` of wall time, whichever
-comes first. On the first disagreement Hypothesis shrinks the batch for at most
-``shrink_seconds`` (a shrink step that changes the configuration costs an
-adapter reconfiguration), and the smallest disagreeing world found is written
+comes first. On the first disagreement the producer is stopped, the batch is
+found again here from its recorded choices and Hypothesis shrinks it for at
+most ``shrink_seconds`` (a shrink step that changes the configuration costs an
+adapter reconfiguration); the smallest disagreeing world found is written
 under ``out_dir`` as ``generated_<hash>[_deny]``, ready to be added to the
 catalogue.
 
@@ -37,22 +39,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-from hypothesis import seed as hypothesis_seed
+from hypothesis import Phase, Verbosity
+from hypothesis.database import InMemoryExampleDatabase
 from hypothesis.errors import Flaky, HypothesisWarning
 
-from kritis_sim.conformance.case import CATALOGUE, Case, case_from_documents, load_case
+from kritis_sim.conformance.case import CATALOGUE, Case, load_case
 from kritis_sim.conformance.generated import (
     case_data,
+    probe_case,
     world_case,
     world_digest,
     world_features,
 )
+from kritis_sim.conformance.producer import Drawn, Producer, batch_test
 from kritis_sim.conformance.reference import reference_result
 from kritis_sim.conformance.runner import CaseResult, judge_all, open_session
 from kritis_sim.conformance.session import Session
 from kritis_sim.conformance.writer import dump_yaml
-from kritis_sim.strategies import GeneratedWorld, world_batches
+from kritis_sim.strategies import GeneratedWorld
 
 __all__ = [
     "DifferentialRun",
@@ -78,13 +82,14 @@ class _Cases:
         self.root = root
         self._dirs: dict[str, tuple[Path, str, str]] = {}
 
-    def case(self, world: GeneratedWorld) -> Case:
-        """``world`` as a case whose expectation is the reference decision."""
+    def case(self, world: GeneratedWorld, allowed: bool | None = None) -> Case:
+        """``world`` as a case whose expectation is the reference decision
+        (``allowed``, when already decided)."""
         name = f"generated_{world_digest(world)}"
-        draft = case_data(world, name, True)
         config = json.dumps(world.config, sort_keys=True)
         entry = self._dirs.get(config)
         if entry is None:
+            draft = case_data(world, name, True)
             path = self.root / f"config_{len(self._dirs):06d}"
             path.mkdir(parents=True)
             policy_text = dump_yaml(dict(draft.policy))
@@ -95,11 +100,9 @@ class _Cases:
                 (path / file).write_text(text, encoding="utf-8")
             entry = self._dirs[config] = (path, policy_text, attestors_text)
         path, policy_text, attestors_text = entry
-        probe = case_from_documents(
-            path, policy_text=policy_text, attestors_text=attestors_text,
-            world=draft.world, request=draft.request, expect=draft.expect,
-        )  # fmt: skip
-        allowed = reference_result(probe).observed.allowed
+        probe = probe_case(world, path, (policy_text, attestors_text))
+        if allowed is None:
+            allowed = reference_result(probe).observed.allowed
         return replace(
             probe,
             name=name + ("" if allowed else "_deny"),
@@ -139,10 +142,12 @@ class _Run:
     def check(
         self,
         batch: Sequence[GeneratedWorld],
-        judge_batch: Callable[[list[GeneratedWorld]], list[str]],
+        judge_batch: _JudgeBatch,
+        allowed: Sequence[bool] | None = None,
     ) -> None:
         """Judge a batch's new worlds together (concurrently where they
         cannot see each other), then raise on its first disagreement.
+        ``allowed``: the worlds' reference decisions, when already made.
 
         Raises:
             AssertionError: a world disagrees (Hypothesis then shrinks).
@@ -150,19 +155,20 @@ class _Run:
         """
         if self.out_of_budget():
             raise _Stop
+        digests = [world_digest(world) for world in batch]
+        decided = dict(zip(digests, allowed, strict=True)) if allowed else {}
         todo: dict[str, GeneratedWorld] = {}
-        for world in batch:
-            key = world_digest(world)
+        for key, world in zip(digests, batch, strict=True):
             if key not in self.memo:
                 todo.setdefault(key, world)
         keys = list(todo)
         if self.first_failure_at is None:
             keys = keys[: max(self.examples - self.ran, 0)]
             self.ran += len(keys)  # cases tried while shrinking do not count
-        for key, detail in zip(keys, judge_batch([todo[k] for k in keys]), strict=True):
+        details = judge_batch([(todo[k], decided.get(k)) for k in keys])
+        for key, detail in zip(keys, details, strict=True):
             self.memo[key] = detail
-        for world in batch:
-            key = world_digest(world)
+        for key, world in zip(digests, batch, strict=True):
             if key not in self.memo:
                 raise _Stop  # beyond the case cap
             detail = self.memo[key]
@@ -172,6 +178,53 @@ class _Run:
                 self.first_failure_at = self.first_failure_at or time.perf_counter()
                 self.failures.append((world, detail))
                 raise AssertionError(detail)
+
+    def generate(self, producer: Producer, judge_batch: _JudgeBatch) -> Drawn | None:
+        """Judge the producer's batches until the budget is spent; the batch
+        with the first disagreement, or None."""
+        while not self.out_of_budget():
+            drawn = producer.next()
+            try:
+                self.check(drawn.worlds, judge_batch, drawn.allowed)
+            except AssertionError:
+                return drawn
+            except _Stop:
+                return None
+        return None
+
+    def shrink(self, size: int, failing: Drawn, judge_batch: _JudgeBatch) -> None:
+        """Find ``failing`` again in this process and let Hypothesis shrink it
+        for at most ``shrink_seconds``: its choices are replayed as a fuzzer's
+        failing input (saved to an in-memory example database), then the test
+        runs with the reuse and shrink phases only. A disagreement that does not
+        come back keeps the producer's world, unshrunk."""
+        database = InMemoryExampleDatabase()
+        check = batch_test(
+            size, lambda batch: self.check(batch, judge_batch),
+            database=database, max_examples=max(self.examples, 1),
+            report_multiple_bugs=False, phases=[Phase.reuse, Phase.shrink],
+            verbosity=Verbosity.quiet,
+        )  # fmt: skip
+        found = len(self.failures)
+        try:
+            check.hypothesis.fuzz_one_input(failing.choices)
+        except AssertionError:
+            pass  # found again, and saved for the shrink phase
+        except _Stop:
+            return
+        if len(self.failures) == found:
+            return  # not found again: the producer's world stands
+        try:
+            with warnings.catch_warnings():
+                # Hypothesis warns when it prints a big failing batch; the
+                # counterexample is written as a case directory instead.
+                warnings.simplefilter("ignore", HypothesisWarning)
+                check()  # not @seed: that turns the example database off
+        except (AssertionError, Flaky, _Stop):
+            pass  # shrunk (Flaky: a step did not reproduce) or out of time
+
+
+_JudgeBatch = Callable[[list[tuple[GeneratedWorld, bool | None]]], list[str]]
 
 
 @dataclass(frozen=True)
@@ -286,6 +339,8 @@ def differential(
     seed = random.randrange(2**32) if seed is None else seed
     run = _Run(examples, seconds, shrink_seconds)
     with contextlib.ExitStack() as stack:
+        # Started first: its start-up overlaps the adapter's and the probes.
+        producer = stack.enter_context(Producer(seed))
         tmp = stack.enter_context(
             tempfile.TemporaryDirectory(prefix="kritis-generated-")
         )
@@ -299,33 +354,20 @@ def differential(
         if not size:  # measured only when needed
             reload_s, review_s = _measure(session, capabilities)
             size = batch_size_for(reload_s, review_s)
+        producer.begin(size)
         before = session.configurations  # the probes above do not count
         cases = _Cases(Path(tmp))
         run.started = time.perf_counter()
 
-        def judge_batch(worlds: list[GeneratedWorld]) -> list[str]:
-            results = judge_all(
-                session, [cases.case(w) for w in worlds], capabilities, {}
-            )
+        def judge_batch(worlds: list[tuple[GeneratedWorld, bool | None]]) -> list[str]:
+            batch = [cases.case(w, allowed) for w, allowed in worlds]
+            results = judge_all(session, batch, capabilities, {})
             return [r.detail if r.outcome == "failed" else "" for r in results]
 
-        @settings(
-            max_examples=max(examples, 1), deadline=None, database=None,
-            suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
-            phases=[Phase.generate, Phase.shrink], verbosity=Verbosity.quiet,
-        )  # fmt: skip
-        @given(world_batches(max_size=size))
-        def check(batch: list[GeneratedWorld]) -> None:
-            run.check(batch, judge_batch)
-
-        try:
-            with warnings.catch_warnings():
-                # Hypothesis warns when it prints a big failing batch; the
-                # counterexample is written as a case directory instead.
-                warnings.simplefilter("ignore", HypothesisWarning)
-                hypothesis_seed(seed)(check)()
-        except (AssertionError, Flaky, _Stop):
-            pass  # a disagreement (Flaky: one that did not reproduce) or a budget
+        failing = run.generate(producer, judge_batch)
+        producer.close()  # nothing more is drawn
+        if failing is not None:
+            run.shrink(size, failing, judge_batch)
         configurations = session.configurations - before
     elapsed = time.perf_counter() - run.started
 

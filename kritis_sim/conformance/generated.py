@@ -21,7 +21,14 @@ from kritis_sim.conformance.writer import CaseData, dump_yaml, write_case
 from kritis_sim.model.occurrence import format_timestamp
 from kritis_sim.strategies import TIME, GeneratedWorld
 
-__all__ = ["case_data", "world_case", "world_digest", "world_features"]
+__all__ = [
+    "case_data",
+    "probe_case",
+    "reference_allowed",
+    "world_case",
+    "world_digest",
+    "world_features",
+]
 
 _RULE_MAPS = ("clusterAdmissionRules", "kubernetesNamespaceAdmissionRules")
 _BREAKGLASS_KEYS = (
@@ -119,20 +126,38 @@ def world_digest(world: GeneratedWorld) -> str:
     return hashlib.sha256(data).hexdigest()[:12]
 
 
-def world_case(world: GeneratedWorld, root: Path) -> Case:
-    """Write ``world`` as a case whose expectation is the reference decision
-    (decided in memory first, so the directory is written once)."""
-    name = f"generated_{world_digest(world)}"
-    draft = case_data(world, name, True)
-    probe = case_from_documents(
-        Path(root) / name,
-        policy_text=dump_yaml(dict(draft.policy)),
-        attestors_text=dump_yaml([dict(a) for a in draft.attestors]),
+def probe_case(
+    world: GeneratedWorld, path: Path, texts: tuple[str, str] | None = None
+) -> Case:
+    """``world`` as an in-memory case at ``path`` (nothing is written) that
+    expects an allow; ``texts`` are its policy and attestors YAML when already
+    dumped."""
+    draft = case_data(world, path.name, True)
+    policy_text, attestors_text = texts or (
+        dump_yaml(dict(draft.policy)),
+        dump_yaml([dict(a) for a in draft.attestors]),
+    )
+    return case_from_documents(
+        path,
+        policy_text=policy_text,
+        attestors_text=attestors_text,
         world=draft.world,
         request=draft.request,
         expect=draft.expect,
     )
-    allowed = reference_result(probe).observed.allowed
+
+
+def reference_allowed(world: GeneratedWorld) -> bool:
+    """The reference decision for ``world``: allowed or not."""
+    probe = probe_case(world, Path(f"generated_{world_digest(world)}"))
+    return reference_result(probe).observed.allowed
+
+
+def world_case(world: GeneratedWorld, root: Path) -> Case:
+    """Write ``world`` as a case whose expectation is the reference decision
+    (decided in memory first, so the directory is written once)."""
+    name = f"generated_{world_digest(world)}"
+    allowed = reference_result(probe_case(world, Path(root) / name)).observed.allowed
     return write_case(
         root, case_data(world, name + ("" if allowed else "_deny"), allowed)
     )

@@ -90,13 +90,19 @@ def attestors(max_size: int = 3) -> st.SearchStrategy[list[dict[str, Any]]]:
     return st.lists(spec, min_size=1, max_size=max_size).map(build)
 
 
-def _trusted(attestor: dict[str, Any]) -> list[tuple[int, str]]:
+@functools.cache
+def _pool_index() -> dict[str, int]:
+    """Pool index of each pool key's PEM."""
+    return {_pem(k): k for k in range(_POOL)}
+
+
+def _trusted(attestor: dict[str, Any]) -> tuple[tuple[int, str], ...]:
     """(pool index, key id) of each key the attestor trusts."""
-    pems = {_pem(k): k for k in range(_POOL)}
-    return [
+    pems = _pool_index()
+    return tuple(
         (pems[entry["pkixPublicKey"]["publicKeyPem"]], entry["id"])
         for entry in attestor["userOwnedGrafeasNote"]["publicKeys"]
-    ]
+    )
 
 
 @functools.cache
@@ -123,52 +129,76 @@ def attestations(
     :data:`NEAR_MISSES` (default: any). ``createTime`` lies 1 hour to 3 days
     before :data:`TIME`, so some are stale under a 24 h maximum age."""
     note = attestor["userOwnedGrafeasNote"]["noteReference"]
-    return _attestations(image, tuple(_trusted(attestor)), note, kinds)
+    build = functools.partial(_attestation, image, _trusted(attestor), note)
+    return st.builds(build, _kinds(kinds), _PICK, _AGE)
 
 
-@functools.lru_cache(maxsize=4096)
-def _attestations(
+def draw_attestation(
+    draw: st.DrawFn,
+    image: str,
+    attestor: dict[str, Any],
+    kinds: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
+    """``draw(attestations(image, attestor, kinds))`` with the same choices,
+    without building a strategy per image and attestor (building and
+    validating strategies costs more than drawing from them)."""
+    kind, pick, age_h = draw(_kinds(kinds)), draw(_PICK), draw(_AGE)
+    note = attestor["userOwnedGrafeasNote"]["noteReference"]
+    return _attestation(image, _trusted(attestor), note, kind, pick, age_h)
+
+
+_PICK = st.integers(0, _POOL - 1)
+_AGE = st.sampled_from(_AGES_H)
+
+
+@functools.cache
+def _kinds(kinds: tuple[str, ...] | None) -> st.SearchStrategy[str]:
+    return st.sampled_from(kinds or ("valid", *NEAR_MISSES))
+
+
+@functools.cache
+def _created(age_h: int) -> str:
+    return format_timestamp(TIME - timedelta(hours=age_h))
+
+
+def _attestation(
     image: str,
     trusted: tuple[tuple[int, str], ...],
     note: str,
-    kinds: tuple[str, ...] | None,
-) -> st.SearchStrategy[dict[str, Any]]:
-    """:func:`attestations`, built once per argument set (building and
-    validating strategies costs more than drawing from them)."""
+    kind: str,
+    pick: int,
+    age_h: int,
+) -> dict[str, Any]:
+    """The occurrence :func:`attestations` builds from its drawn parts."""
     name, _, digest = image.partition("@")
     repo = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
-
-    def build(kind: str, pick: int, age_h: int) -> dict[str, Any]:
-        own = {k for k, _ in trusted}
-        foreign = next(k for k in range(pick, pick + _POOL) if k % _POOL not in own)
-        key, key_id = trusted[pick % len(trusted)] if trusted else (0, "")
-        if not trusted or kind == "foreign-key":
-            key, key_id = foreign % _POOL, _default_id(foreign % _POOL)
-        signed = _digest(99) if kind == "digest-mismatch" else digest
-        payload = _payload(f"{repo}@{signed}")
-        sigs = [_signature(key, key_id, payload, corrupt=kind == "corrupt")]
-        if kind == "wrong-key-id":
-            others = [i for _, i in trusted if i != key_id]
-            sigs[0]["publicKeyId"] = others[0] if others else "generated://keys/none"
-        elif kind == "impostor":
-            sigs = [_signature(foreign % _POOL, key_id, payload)]
-        elif kind == "bad-then-good":
-            sigs.insert(0, _signature(key, key_id, payload, corrupt=True))
-        created = format_timestamp(TIME - timedelta(hours=age_h))
-        return {
-            "resourceUri": f"https://{repo}@{digest}",
-            "noteName": f"{PROJECT}/notes/other" if kind == "wrong-note" else note,
-            "kind": "ATTESTATION",
-            "createTime": created,
-            "updateTime": created,
-            "attestation": {
-                "serializedPayload": encode_bytes(payload),
-                "signatures": sigs,
-            },
-        }
-
-    kind = st.sampled_from(kinds or ("valid", *NEAR_MISSES))
-    return st.builds(build, kind, st.integers(0, _POOL - 1), st.sampled_from(_AGES_H))
+    own = {k for k, _ in trusted}
+    foreign = next(k for k in range(pick, pick + _POOL) if k % _POOL not in own)
+    key, key_id = trusted[pick % len(trusted)] if trusted else (0, "")
+    if not trusted or kind == "foreign-key":
+        key, key_id = foreign % _POOL, _default_id(foreign % _POOL)
+    signed = _digest(99) if kind == "digest-mismatch" else digest
+    payload = _payload(f"{repo}@{signed}")
+    sigs = [_signature(key, key_id, payload, corrupt=kind == "corrupt")]
+    if kind == "wrong-key-id":
+        others = [i for _, i in trusted if i != key_id]
+        sigs[0]["publicKeyId"] = others[0] if others else "generated://keys/none"
+    elif kind == "impostor":
+        sigs = [_signature(foreign % _POOL, key_id, payload)]
+    elif kind == "bad-then-good":
+        sigs.insert(0, _signature(key, key_id, payload, corrupt=True))
+    created = _created(age_h)
+    return {
+        "resourceUri": f"https://{repo}@{digest}",
+        "noteName": f"{PROJECT}/notes/other" if kind == "wrong-note" else note,
+        "kind": "ATTESTATION",
+        "createTime": created,
+        "updateTime": created,
+        "attestation": {
+            "serializedPayload": encode_bytes(payload),
+            "signatures": sigs,
+        },
+    }
 
 
 def _rule(attestor_names: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:

@@ -4,14 +4,15 @@ share one configuration. Internal to :mod:`kritis_sim.strategies`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import strategies as st
 
 from kritis_sim.strategies._parts import (
-    attestations,
     attestors,
+    draw_attestation,
     policies,
     workloads,
 )
@@ -50,6 +51,15 @@ class GeneratedWorld:
         return (self.policy, self.attestors, self.cluster)
 
 
+# Built once: building and validating a strategy costs more than a draw.
+_CLUSTERS = st.sampled_from((CLUSTER, None))
+_BOOLEANS = st.booleans()
+_PLAN = st.sampled_from(_PLANS)
+_STATE = st.sampled_from(_STATES)
+_GAP_STATE = st.sampled_from(("near-miss", "near-miss", "none"))
+_GAPS = tuple(st.integers(0, n) for n in range(16))
+
+
 def _pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
     spec: dict[str, Any] = workload["spec"]
     if workload["kind"] == "CronJob":
@@ -62,7 +72,7 @@ def _configuration(
 ) -> tuple[dict[str, Any], list[dict[str, Any]], str | None]:
     atts = draw(attestors())
     policy = draw(policies([a["name"] for a in atts]))
-    return policy, atts, draw(st.sampled_from((CLUSTER, None)))
+    return policy, atts, draw(_CLUSTERS)
 
 
 def _world(
@@ -72,7 +82,7 @@ def _world(
     workload = draw(workloads())
     spec = _pod_spec(workload)
     sub = None
-    if spec.get("ephemeralContainers") and draw(st.booleans()):
+    if spec.get("ephemeralContainers") and draw(_BOOLEANS):
         sub = "ephemeralcontainers"
     found = [
         c["image"]
@@ -80,25 +90,26 @@ def _world(
         for c in spec.get(key, [])
     ]
     pairs = [(i, a) for i in dict.fromkeys(i for i in found if "@" in i) for a in atts]
-    plan = draw(st.sampled_from(_PLANS))
-    gap = draw(st.integers(0, max(len(pairs) - 1, 0)))
+    plan = draw(_PLAN)
+    last = max(len(pairs) - 1, 0)
+    gap = draw(_GAPS[last] if last < len(_GAPS) else st.integers(0, last))
     occurrences: list[dict[str, Any]] = []
     for n, (image, attestor) in enumerate(pairs):
         if plan == "independent":
-            state = draw(st.sampled_from(_STATES))
+            state = draw(_STATE)
         elif plan == "one-gap" and n == gap:
-            state = draw(st.sampled_from(("near-miss", "near-miss", "none")))
+            state = draw(_GAP_STATE)
         elif plan == "bare":
             state = "none"
         else:
             state = "valid"
         if state == "valid":
-            occurrences.append(draw(attestations(image, attestor, ("valid",))))
-            if draw(st.booleans()):  # a near miss beside it changes nothing
-                occurrences.append(draw(attestations(image, attestor, NEAR_MISSES)))
+            occurrences.append(draw_attestation(draw, image, attestor, ("valid",)))
+            if draw(_BOOLEANS):  # a near miss beside it changes nothing
+                occurrences.append(draw_attestation(draw, image, attestor, NEAR_MISSES))
         elif state == "near-miss":  # up to three ways of almost counting
             kinds = draw(_NEAR_MISS_SETS)
-            occurrences += [draw(attestations(image, attestor, (k,))) for k in kinds]
+            occurrences += [draw_attestation(draw, image, attestor, (k,)) for k in kinds]
     return GeneratedWorld(policy, atts, occurrences, workload, sub, cluster)
 
 
@@ -108,9 +119,14 @@ def worlds(draw: st.DrawFn) -> GeneratedWorld:
     return _world(draw, _configuration(draw))
 
 
+@functools.cache
+def _counts(max_size: int) -> st.SearchStrategy[int]:
+    return st.integers(1, max_size)
+
+
 @st.composite
 def world_batches(draw: st.DrawFn, max_size: int = 8) -> list[GeneratedWorld]:
     """1..max_size worlds sharing one configuration (policy, attestors, cluster)."""
     config = _configuration(draw)
-    count = draw(st.integers(1, max_size))
+    count = draw(_counts(max_size))
     return [_world(draw, config) for _ in range(count)]

@@ -111,12 +111,11 @@ def _source_problem(
     for uri in candidates:
         if any(p.matches(repository(uri)) for p in patterns):
             return None
-    seen = listing([repr(u) for u in candidates]) if candidates else "no source"
+    wanted = f"trustedSourceRepoPatterns {listing([repr(p.text) for p in patterns])}"
+    if not candidates:
+        return f"the provenance names no source repository to match {wanted}"
     what = "config source" if config is not None else "sources"
-    return (
-        f"{what} {seen} match none of trustedSourceRepoPatterns "
-        f"{listing([repr(p.text) for p in patterns])}"
-    )
+    return f"{what} {listing([repr(u) for u in candidates])} match none of {wanted}"
 
 
 def _rule(index: int, rule: VerificationRule, facts: ImageFacts) -> tuple[Verdict, str]:
@@ -180,8 +179,9 @@ def _build(
     label = occ.header.name or occ.header.resource_uri
     assert image.digest is not None
     checked = verify_build(occ, roots.keys, image_digest=image.digest)
-    if not checked or checked.statement is None:
+    if not checked:
         return False, f"{label}: {checked.reason}"
+    assert checked.statement is not None  # verify_build returns it when verified
     summary = summarize(checked.statement)
     assert summary is not None  # verify_build accepts SLSA predicates only
     if summary.builder_id not in roots.builder_ids:

@@ -129,3 +129,18 @@ def test_warm_signing_result_follows_an_added_attestation() -> None:
     assert evaluate(policy(check), store).verdict is Verdict.NON_CONFORMANT
     store.add(attestation(key_id=kid))
     assert evaluate(policy(check), store).verdict is Verdict.CONFORMANT
+
+
+def test_fetch_never_drops_an_unnamed_item() -> None:
+    # Only a repeat with the same name is dropped: occurrences without a name
+    # (and anything without a header) are all kept, in order.
+    tagged = ImageRef.parse(f"us-docker.pkg.dev/my-proj/repo/app:v1@sha256:{'a' * 64}")
+    unnamed = dataclasses.replace(
+        vuln("CVE-1"), header=dataclasses.replace(vuln("CVE-1").header, name=None)
+    )
+    bare = object()
+
+    def lister(project: str, url: str) -> Sequence[object]:
+        return (unnamed, bare)
+
+    assert fetch(lister, [PROJECT, "projects/b"], tagged) == (unnamed, bare) * 4

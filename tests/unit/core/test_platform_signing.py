@@ -9,14 +9,20 @@ from typing import Any
 
 from kritis_sim.core.platform.occurrences import InMemoryPlatformOccurrences
 from kritis_sim.core.platform.signing import key_id
+from kritis_sim.crypto.sign import sign
 from kritis_sim.errors import GrafeasError
-from kritis_sim.model.occurrence import Signature
+from kritis_sim.model.attestor import PkixPublicKey
+from kritis_sim.model.occurrence import AttestationOccurrence, Signature
 from kritis_sim.model.platform.results import Verdict
 from tests.unit.core.platform_world import (
+    ALG,
+    DIGEST,
+    IMAGE,
     OTHER_DIGEST,
     attestation,
     check_outcome,
     evaluate,
+    key,
     pkix,
     pkix_dict,
     policy,
@@ -165,3 +171,124 @@ def test_precedence_non_conformant_over_error_over_conformant() -> None:
     assert [c.verdict for c in result.check_results] == [E, N]
     # both CONFORMANT: CONFORMANT
     assert evaluate(policy(signing), store).verdict is C
+
+
+# Exact explanations, and which failure "closest" names (issue 16). Occurrence
+# names are set so that, were two failure ranks equal, the name order would pick
+# the other attempt: each test then fails when a rank is changed.
+WHERE = "projects/my-proj"
+TRIED = f"key ids tried: {KID}"
+
+
+def _named(occ: AttestationOccurrence, name: str, **kw: Any) -> AttestationOccurrence:
+    return dataclasses.replace(occ, name=f"{WHERE}/occurrences/{name}", **kw)
+
+
+def _signed(payload: bytes, name: str) -> AttestationOccurrence:
+    """An attestation whose signature by 'signer' verifies over ``payload``."""
+    occ = attestation(key_id=KID)
+    sig = Signature(sign(key("signer"), ALG, payload), KID)
+    return _named(occ, name, serialized_payload=payload, signatures=(sig,))
+
+
+def _other_digest(name: str) -> AttestationOccurrence:
+    """Signed for the image's repository at another digest, stored under the image."""
+    occ = attestation(image=IMAGE.replace(DIGEST, OTHER_DIGEST), key_id=KID)
+    return _named(occ, name, resource_uri="https://" + IMAGE)
+
+
+def _why(*occurrences: AttestationOccurrence, **kw: Any) -> str:
+    verdict, why = check_outcome(_check(pkix_dict("signer", KID), **kw), *occurrences)
+    assert verdict is N, why
+    return why
+
+
+def _closest(why: str) -> str:
+    head = f"no attestation in {WHERE} verified ("
+    assert why.startswith(head) and why.endswith(f"; {TRIED}"), why
+    return why.split("; closest: ", 1)[1].removesuffix(f"; {TRIED}")
+
+
+def test_explanations_name_each_failure_exactly() -> None:
+    occ = attestation(key_id=KID)
+    unsigned = _named(occ, "z", signatures=())
+    assert _why(unsigned) == (
+        f"no attestation in {WHERE} verified (1 tried); closest: "
+        f"{WHERE}/occurrences/z has no signatures; {TRIED}"
+    )
+    unknown = _named(occ, "a", signatures=(Signature(b"x", "urn:other"),))
+    assert _closest(_why(unknown)) == (
+        f"{WHERE}/occurrences/a: signature names key id 'urn:other', which no "
+        "authenticator has (ids must match exactly)"
+    )
+    forged = _named(occ, "a", signatures=(Signature(b"x", KID),))
+    assert _closest(_why(forged)) == (
+        f"{WHERE}/occurrences/a: signature does not verify with key {KID!r} "
+        "(ECDSA_P256_SHA256)"
+    )
+    unusable = _closest(_why(_signed(b"not json", "a")))
+    assert unusable.startswith(f"{WHERE}/occurrences/a: signed payload is unusable: ")
+    assert len(unusable) > len(f"{WHERE}/occurrences/a: signed payload is unusable: ")
+    assert _closest(_why(_other_digest("a"))) == (
+        f"{WHERE}/occurrences/a: signed payload names digest {OTHER_DIGEST!r}, "
+        f"the image has {DIGEST!r}"
+    )
+    assert check_outcome(_check(pkix_dict("signer", KID)), _named(occ, "a")) == (
+        C,
+        f"attestation {WHERE}/occurrences/a verified with key {KID!r} "
+        "(ECDSA_P256_SHA256)",
+    )
+
+
+def test_no_occurrence_names_the_image_and_every_project() -> None:
+    projects = (WHERE, "projects/other")
+    assert _why(projects=projects) == (
+        f"no ATTESTATION occurrence for {IMAGE} in {WHERE}, projects/other; {TRIED}"
+    )
+
+
+def test_an_unnamed_occurrence_is_labelled_by_its_resource() -> None:
+    occ = dataclasses.replace(attestation(key_id=KID), name=None, signatures=())
+    store = InMemoryPlatformOccurrences([occ], project=WHERE)
+    response = evaluate(policy(_check(pkix_dict("signer", KID))), store)
+    result = response.results[0].image_results[0].check_set_result
+    assert result is not None
+    why = result.check_results[0].explanation or ""
+    assert f"closest: {occ.resource_uri} has no signatures" in why
+
+
+def test_closest_is_the_attempt_that_came_furthest() -> None:
+    occ = attestation(key_id=KID)
+    unsigned = _named(occ, "z", signatures=())
+    unknown = _named(occ, "a", signatures=(Signature(b"x", "urn:other"),))
+    assert "which no authenticator has" in _closest(_why(unsigned, unknown))
+    # one occurrence, two signatures: an unknown id and a known id that fails
+    both = _named(occ, "a", signatures=(Signature(b"x", "urn:o"), Signature(b"x", KID)))
+    assert "does not verify" in _closest(_why(both))
+    forged = _named(occ, "z", signatures=(Signature(b"x", KID),))
+    unusable = _signed(b"not json", "a")
+    assert "payload is unusable" in _closest(_why(forged, unusable))
+    assert "names digest" in _closest(_why(_signed(b"[]", "z"), _other_digest("a")))
+
+
+def test_an_unsigned_occurrence_does_not_stop_the_search() -> None:
+    occ = attestation(key_id=KID)
+    unsigned = _named(occ, "a", signatures=())
+    verdict, why = check_outcome(
+        _check(pkix_dict("signer", KID)), unsigned, _named(occ, "b")
+    )
+    assert verdict is C, why
+
+
+def test_keys_sharing_an_id_are_all_tried() -> None:
+    check = _check(pkix_dict("signer", KID), pkix_dict("other", KID))
+    assert check_outcome(check, attestation(key_id=KID))[0] is C
+    forged = _named(attestation("mallory", key_id=KID), "a")
+    why = check_outcome(check, forged)[1]
+    assert (
+        f"does not verify with key {KID!r} (ECDSA_P256_SHA256/ECDSA_P256_SHA256)" in why
+    )
+
+
+def test_an_unloadable_key_without_id_has_a_placeholder_id() -> None:
+    assert key_id(PkixPublicKey("not a PEM key", ALG)) == "<unloadable key>"

@@ -5,15 +5,23 @@ of trust, CEL constraints and store failures are ERROR; repository URI normalisa
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from kritis_sim.core.platform.facts import BuilderRoots
 from kritis_sim.core.platform.occurrences import InMemoryPlatformOccurrences
+from kritis_sim.core.platform.signing import key_id
 from kritis_sim.core.platform.slsa import config_source, repository
+from kritis_sim.crypto.dsse import Ed25519Key
 from kritis_sim.errors import GrafeasError
+from kritis_sim.model.intoto import Statement
+from kritis_sim.model.platform.checks import TrustedBuilder
 from kritis_sim.model.platform.patterns import SourceRepoPattern
 from kritis_sim.model.platform.results import Verdict
 from kritis_sim.model.provenance import BuildOccurrence
@@ -22,6 +30,7 @@ from tests.unit.core.platform_world import (
     build,
     check_outcome,
     evaluate,
+    pkix,
     policy,
     roots,
 )
@@ -203,3 +212,109 @@ def test_config_source_of_v02_and_v1() -> None:
 
 def test_roots_helper_makes_gcb_roots() -> None:
     assert roots("a", "b")
+
+
+# Exact explanations (issue 16): the rule, where provenance was read, why each
+# BUILD occurrence failed and which keys were tried.
+NAME = "projects/my-proj/occurrences/b1"
+RULE0 = "rules[0] (GOOGLE_CLOUD_BUILD)"
+
+
+def _named(occ: BuildOccurrence, name: str | None = NAME) -> BuildOccurrence:
+    return dataclasses.replace(occ, header=dataclasses.replace(occ.header, name=name))
+
+
+def _tried() -> str:
+    return f"key ids tried: {key_id(pkix('builder'))}"
+
+
+def _failure(check: dict[str, Any], occ: BuildOccurrence) -> str:
+    verdict, why = check_outcome(check, occ)
+    assert verdict is N, why
+    head = f"{RULE0}: no provenance in projects/my-proj passes: {NAME}: "
+    assert why.startswith(head) and why.endswith(f"; {_tried()}"), why
+    return why.removeprefix(head).removesuffix(f"; {_tried()}")
+
+
+def test_failure_explanations_are_exact() -> None:
+    assert _failure(_check(), _named(build(builder="https://x/b"))) == (
+        "builder id 'https://x/b' is not GOOGLE_CLOUD_BUILD "
+        "('https://cloudbuild.googleapis.com/GoogleHostedWorker')"
+    )
+    two = _check(_rule(trustedSourceRepoPatterns=["gitlab.com/x/y", "gitlab.com/z/*"]))
+    assert _failure(two, _named(build())) == (
+        "config source 'git+https://github.com/my-org/app' match none of "
+        "trustedSourceRepoPatterns 'gitlab.com/x/y', 'gitlab.com/z/*'"
+    )
+    one = _check(_rule(trustedSourceRepoPatterns=["gitlab.com/x/y"]))
+    assert _failure(
+        one, _named(build(config_repo=None, deps=("https://a/b", "c/d")))
+    ) == (
+        "sources 'https://a/b', 'c/d' match none of trustedSourceRepoPatterns "
+        "'gitlab.com/x/y'"
+    )
+    assert _failure(one, _named(build(config_repo=None, deps=()))) == (
+        "the provenance names no source repository to match "
+        "trustedSourceRepoPatterns 'gitlab.com/x/y'"
+    )
+    required = _check(_rule(configBasedBuildRequired=True))
+    assert _failure(required, _named(build(config_repo=None))) == (
+        "configBasedBuildRequired, but the provenance names no build config source"
+    )
+    verdict, why = check_outcome(_check(), _named(build()))
+    assert verdict is C
+    assert why.startswith(f"{RULE0}: {NAME} verified (envelope signed by ")
+    assert why.endswith(
+        "), builder 'https://cloudbuild.googleapis.com/GoogleHostedWorker'"
+    )
+
+
+def test_an_unnamed_build_is_labelled_by_its_resource() -> None:
+    occ = _named(build("mallory"), None)
+    store = InMemoryPlatformOccurrences([occ], project="projects/my-proj")
+    response = evaluate(policy(_check()), store)
+    result = response.results[0].image_results[0].check_set_result
+    assert result is not None
+    why = result.check_results[0].explanation or ""
+    assert f"passes: {occ.header.resource_uri}: " in why
+
+
+def test_ed25519_roots_are_named_by_key_id_or_as_ed25519() -> None:
+    public = ed25519.Ed25519PrivateKey.generate().public_key()
+    pem = public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    for key, label in (
+        (Ed25519Key(pem), "<Ed25519 key>"),
+        (Ed25519Key(pem, "k-1"), "k-1"),
+    ):
+        builders = {TrustedBuilder.GOOGLE_CLOUD_BUILD: BuilderRoots((key,))}
+        verdict, why = check_outcome(_check(), build(), trusted_builders=builders)
+        assert verdict is N
+        assert why.endswith(f"; key ids tried: {label}"), why
+
+
+def test_config_source_must_be_a_non_empty_string() -> None:
+    def with_config(uri: object) -> Statement:
+        return Statement(
+            "https://in-toto.io/Statement/v0.1",
+            (),
+            "https://slsa.dev/provenance/v0.2",
+            {"invocation": {"configSource": {"uri": uri}}},
+        )
+
+    assert config_source(with_config("git+https://github.com/o/r")) == (
+        "git+https://github.com/o/r"
+    )
+    assert config_source(with_config("")) is None
+    assert config_source(with_config(7)) is None
+    assert config_source(with_config(["x"])) is None
+
+
+@pytest.mark.parametrize(
+    ("uri", "repo"),
+    [
+        ("https://github.com/o/r?ref=main", "github.com/o/r"),
+        ("https://github.com/o/r/x://y", "github.com/o/r/x://y"),  # one scheme only
+    ],
+)
+def test_repository_strips_query_and_one_scheme(uri: str, repo: str) -> None:
+    assert repository(uri) == repo

@@ -54,8 +54,13 @@ def test_unnamed_occurrence_is_refused_when_looked_up() -> None:
     )
     store = InMemoryPlatformOccurrences([unnamed])
     assert store.discoveries(PROJECT, URL) == ()  # other kinds are unaffected
-    with pytest.raises(InputError, match="have no name"):
+    with pytest.raises(InputError) as refused:
         store.vulnerabilities(PROJECT, URL)
+    assert str(refused.value) == (
+        f"1 VULNERABILITY occurrence(s) for {IMAGE} have no name "
+        f"projects/P/occurrences/ID, so whether they belong to {PROJECT} cannot be "
+        "told; name them (or give their project)"
+    )
     placed = InMemoryPlatformOccurrences([unnamed], project=PROJECT)
     assert placed.vulnerabilities(PROJECT, URL) == (unnamed,)
 

@@ -67,6 +67,8 @@ def test_ed25519_key_without_id_is_labelled_by_its_rfc6920_id() -> None:
         f"verify with key {label} (ED25519))",
         "0 of 1 required trusted keys signed the envelope",
     )
+    assert refused.reason == "; ".join(refused.reasons)
+    assert not refused and refused.verified_keys == ()
 
 
 def test_a_named_ed25519_key_is_labelled_by_its_id() -> None:

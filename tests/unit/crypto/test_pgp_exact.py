@@ -187,3 +187,42 @@ def test_a_secret_key_followed_by_its_public_key_reaches_the_library() -> None:
     # then refuses as a keyring.
     assert info.value.message.startswith("not a usable OpenPGP secret key")
     assert "keyring" in info.value.message
+
+
+def test_a_secret_key_after_blank_lines_still_gets_the_hint() -> None:
+    with pytest.raises(KeyFormatError) as info:
+        pgp.pgp_fingerprint("\n\n-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nabc\n")
+    assert info.value.message.endswith(
+        "; this is a secret key, give gpg --armor --export"
+    )
+
+
+class _Library:
+    """pysequoia stand-in whose verify answers with the given signers."""
+
+    def __init__(self, signers: list[str], content: bytes) -> None:
+        self.signers, self.content = signers, content
+
+    def verify(self, **_kwargs: object) -> object:
+        sigs = [type("Sig", (), {"certificate": s})() for s in self.signers]
+        return type("Result", (), {"valid_sigs": sigs, "bytes": self.content})()
+
+
+@pytest.mark.parametrize("signers", [[], ["a" * 40], ["a" * 40, "b" * 40]])
+def test_a_library_answer_without_the_key_never_verifies(
+    signers: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The store offers only the attestor's key, so Sequoia cannot report
+    # another signer; should a library fault do so, it is still a refusal.
+    key, message, payload, fingerprint = _parts("rsa-armored")
+    pgp.pgp_fingerprint(key)  # parse the key with the real library first
+    monkeypatch.setattr(pgp, "_sequoia", lambda: _Library(signers, payload))
+    result = pgp.verify_pgp(key, message, payload)
+    assert result == pgp.PgpResult(False, f"no valid signature by key {fingerprint}")
+    assert pgp.signed_content(key, message) == (payload if signers else None)
+    # The stand-in reporting the key itself (in lower case, as Sequoia does).
+    pgp.verify_pgp.cache_clear()
+    monkeypatch.setattr(
+        pgp, "_sequoia", lambda: _Library([fingerprint.lower()], payload)
+    )
+    assert pgp.verify_pgp(key, message, payload) == pgp.PgpResult(True)

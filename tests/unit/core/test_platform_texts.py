@@ -204,3 +204,45 @@ def test_listing_shows_ten_items_then_counts_the_rest() -> None:
     assert listing(items[:11]) == "0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 1 more"
     assert listing(items, 2) == "0, 1 and 10 more"
     assert listing([]) == ""
+
+
+def test_check_set_selection_explanations() -> None:
+    from kritis_sim.model.platform import CheckSet, GkePolicy, PlatformPolicy, Scope
+
+    none = _image(PlatformPolicy.from_dict({"gkePolicy": {}}))
+    assert none == {
+        "explanation": "the policy has no check sets: every image is allowed",
+        "imageUri": IMAGE,
+        "verdict": "CONFORMANT",
+    }
+    empty = _image(PlatformPolicy.from_dict({"gkePolicy": {"checkSets": [{}]}}))
+    assert empty["verdict"] == "CONFORMANT"
+    assert empty["checkSetResult"] == {
+        "explanation": "the check set has no checks: every image is allowed",
+        "index": "0",
+        "scope": {},
+    }
+    allow = {"allowPattern": ["us-docker.pkg.dev/my-proj/**"]}
+    exempt = PlatformPolicy.from_dict(
+        {"gkePolicy": {"checkSets": [{"displayName": "x", "imageAllowlist": allow,
+                                      "checks": [{"alwaysDeny": True}]}]}}
+    )  # fmt: skip
+    assert _image(exempt)["checkSetResult"] == {
+        "allowlistResult": {"matchedPattern": "us-docker.pkg.dev/my-proj/**"},
+        "displayName": "x",
+        "explanation": "exempt by the check set's image allowlist "
+        "('us-docker.pkg.dev/my-proj/**')",
+        "index": "0",
+        "scope": {},
+    }
+    scoped = PlatformPolicy(
+        gke_policy=GkePolicy(
+            check_sets=(CheckSet(scope=Scope(kubernetes_namespace="a")),)
+        )
+    )
+    assert _image(scoped) == {
+        "explanation": "no check set's scope covers namespace 'prod', service "
+        "account 'deployer' (the policy has no unscoped catch-all)",
+        "imageUri": IMAGE,
+        "verdict": "ERROR",
+    }

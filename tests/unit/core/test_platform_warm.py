@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from kritis_sim.core.platform import evaluate_platform_policy
 from kritis_sim.core.platform.facts import BuilderRoots
 from kritis_sim.core.platform.occurrences import InMemoryPlatformOccurrences
@@ -141,3 +143,32 @@ def test_other_sources_are_read_every_time() -> None:
     assert verdicts(source)[0] is C
     source.attestations_held.clear()
     assert verdicts(source)[0] is N
+
+
+def test_a_warm_evaluation_of_an_unchanged_store_reads_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The memo is observable only as work not done: count the store's reads.
+    reads: list[str] = []
+    by_kind = InMemoryPlatformOccurrences._by_kind
+
+    def counted(
+        self: InMemoryPlatformOccurrences, kind: str, project: str, url: str
+    ) -> tuple[Any, ...]:
+        reads.append(kind)
+        return by_kind(self, kind, project, url)
+
+    monkeypatch.setattr(InMemoryPlatformOccurrences, "_by_kind", counted)
+    store = InMemoryPlatformOccurrences(good())
+    builders = pw.roots()
+    kinds = ["ATTESTATION", "BUILD", "DISCOVERY", "VULNERABILITY"]
+    assert verdicts(store, trusted_builders=builders) == [C, C, C, C, C]
+    assert sorted(set(reads)) == kinds
+    reads.clear()
+    later = pw.NOW + timedelta(days=1)
+    assert verdicts(store, trusted_builders=builders, now=later) == [C, C, C, C, C]
+    assert reads == []
+    store.add(pw.vuln("CVE-2024-0001", "CRITICAL"))
+    assert verdicts(store, trusted_builders=builders) == [C, C, N, C, C]
+    # read again; a violation is found before the scans are needed
+    assert sorted(set(reads)) == ["ATTESTATION", "BUILD", "VULNERABILITY"]

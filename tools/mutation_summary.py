@@ -20,9 +20,11 @@ not exist or did not survive (a stale entry must be removed, not kept).
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,26 +97,34 @@ def read_equivalents(path: Path) -> dict[str, str]:
 
 
 def summarise(
-    root: Path, equivalents: dict[str, str]
+    root: Path, equivalents: dict[str, str], only: Sequence[str] = ()
 ) -> tuple[list[Module], list[str]]:
-    """Modules with their counts, and the problems with the equivalents list."""
+    """Modules with their counts, and the problems with the equivalents list.
+
+    ``only``: module path globs (``kritis_sim/core/kritis/*.py``); when given,
+    other modules and their equivalents are left out. An equivalent whose
+    mutant has not been checked yet is no problem (a run of one core leaves
+    the other cores' mutants unchecked).
+    """
     modules: list[Module] = []
     problems: list[str] = []
     seen: set[str] = set()
     for meta in sorted(root.rglob("*.py.meta")):
         data = json.loads(meta.read_text("utf-8"))
-        module = Module(str(meta.relative_to(root))[: -len(".meta")])
+        path = meta.relative_to(root).as_posix()[: -len(".meta")]
+        module = Module(path)
+        left_out = bool(only) and not any(fnmatch.fnmatchcase(path, g) for g in only)
         for name, code in sorted(data.get("exit_code_by_key", {}).items()):
             status = _STATUS.get(code, "suspicious")
             if name in equivalents:
                 seen.add(name)
-                if status != "survived":
+                if status not in {"survived", "not checked"} and not left_out:
                     problems.append(f"{name}: listed as equivalent but {status}")
-                status = "equivalent"
+                status = "equivalent" if status != "not checked" else status
             module.counts[status] += 1
             if status in {"survived", "no tests", "suspicious"}:
                 module.survivors.append(f"{name} ({status})")
-        if module.counts:
+        if module.counts and not left_out:
             modules.append(module)
     problems += [
         f"{name}: listed as equivalent but no such mutant"
@@ -150,8 +160,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also list every surviving mutant by name (mutmut show NAME shows it)",
     )
+    parser.add_argument(
+        "--module",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="only modules whose path matches GLOB, e.g. 'kritis_sim/core/kritis/*.py' "
+        "(repeatable; default: every mutated module)",
+    )
     args = parser.parse_args(argv)
-    modules, problems = summarise(args.mutants, read_equivalents(args.equivalents))
+    modules, problems = summarise(
+        args.mutants, read_equivalents(args.equivalents), args.module
+    )
     if not modules:
         print(f"no mutmut results under {args.mutants}/ (run `tox -e mutation`)")
         return 2

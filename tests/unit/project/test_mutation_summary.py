@@ -86,3 +86,19 @@ def test_malformed_equivalent_line_is_refused(results: Path) -> None:
 
 def test_no_results(tmp_path: Path) -> None:
     assert _run(tmp_path / "mutants") == 2
+
+
+def test_module_filter_leaves_other_modules_and_their_equivalents_out(
+    results: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _meta(results, "kritis_sim/core/kritis/decide.py", {"k_1": 1, "k_2": 1})
+    stale = "k_1 | f.py:1 | x | killed, but in a module left out\n"
+    assert _run(results, "--module", "kritis_sim/core/decide.py", equivalents=stale) == 0
+    rows = [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]]
+    assert rows == ["kritis_sim/core/decide.py", "total"]
+    assert _run(results, "--module", "kritis_sim/core/kritis/*.py", equivalents=stale) == 2
+
+
+def test_an_unchecked_equivalent_is_no_problem(results: Path) -> None:
+    # a run of one core leaves the other cores' mutants unchecked
+    assert _run(results, equivalents="d_7 | f.py:1 | x | not checked yet\n") == 0

@@ -131,7 +131,7 @@ def review_kritis(world: KritisWorld, item: Item, namespace: str) -> Outcome:
         world.resources, obj, world.source, world.source, now=world.now
     )
     who = {"kind": obj.kind, "namespace": obj.namespace, "name": obj.name}
-    found = () if decision.verdict_allowed else kritis_fixes(decision)
+    found = () if decision.verdict_allowed else kritis_fixes(decision, world.resources)
     out = (
         admission_reply(parsed, _verdict(decision))
         if is_review

@@ -18,7 +18,8 @@
 * ``retry``: the store failed and the decision failed closed.
 * ``platform-check``: a platform check did not conform; which check, why, and
   what to change (attestation, provenance, scan, limit or list).
-* ``kritis``: a Kritis policy denied; its reasons.
+* ``kritis``: a Kritis decision: Kritis' own fixes
+  (:mod:`kritis_sim.core.kritis.fixes`), its exemption in Kritis' terms.
 * ``allowlist``: the pattern that would exempt the image, exactly its
   repository (:func:`~kritis_sim.core.fix_commands.repository_pattern`);
   offered for every denied image that has a digest, always last.
@@ -39,6 +40,9 @@ from typing import Any
 from kritis_sim.core.attestations import check_attestor, fetch_occurrences
 from kritis_sim.core.fix_commands import attest_commands, repository_pattern
 from kritis_sim.core.judges import ClassicJudge, PlatformJudge
+from kritis_sim.core.kritis.decision import KritisDecision
+from kritis_sim.core.kritis.fixes import image_fixes
+from kritis_sim.core.kritis.judge import KritisJudge
 from kritis_sim.core.platform_fixes import platform_fixes
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.errors import GrafeasError, ImageRefError
@@ -46,6 +50,7 @@ from kritis_sim.model.attestor import Attestor
 from kritis_sim.model.decision import Decision, ImageVerdict, OutcomeReason
 from kritis_sim.model.fix import Fix, SeenKey, abbreviated
 from kritis_sim.model.imageref import ImageRef
+from kritis_sim.model.kritis.resources import KritisResources
 from kritis_sim.model.platform.policy import PlatformPolicy
 
 __all__ = [
@@ -198,18 +203,33 @@ def _classic(
     return _attest(verdict, attestors, source, image)
 
 
+def _kritis(
+    verdict: ImageVerdict, decision: Decision, resources: KritisResources | None
+) -> list[Fix]:
+    """A Kritis decision's fixes, in Kritis' terms (its own exemption: a GAP
+    ``namePattern`` or an ISP ``imageAllowlist`` entry, never a Binary
+    Authorization pattern)."""
+    detail = decision.detail
+    if isinstance(detail, KritisDecision):
+        for image in detail.images:
+            if image.image == verdict.image and not image.allowed:
+                return image_fixes(image, detail, resources)
+    return [Fix(verdict.image, "kritis", verdict.reason)]
+
+
 def _for_image(
     verdict: ImageVerdict,
     decision: Decision,
     attestors: Mapping[str, Attestor],
     source: AttestationSource | None,
     platform_policy: PlatformPolicy | None,
+    kritis_resources: KritisResources | None = None,
 ) -> list[Fix]:
     kind = verdict.rule.kind
     if kind in ("checkSet", "platformPolicy"):
         found = list(platform_fixes(verdict, decision.detail, platform_policy))
     elif kind == "kritis":
-        found = [Fix(verdict.image, "kritis", verdict.reason)]
+        return _kritis(verdict, decision, kritis_resources)
     else:
         found = _classic(verdict, attestors, source)
     pattern = repository_pattern(verdict.image)
@@ -237,20 +257,26 @@ def fixes(
     attestors: Mapping[str, Attestor] | Iterable[Attestor] = (),
     source: AttestationSource | None = None,
     platform_policy: PlatformPolicy | None = None,
+    kritis_resources: KritisResources | None = None,
 ) -> tuple[Fix, ...]:
     """Every fix for every denied image of ``decision``, in image order.
 
     ``attestors``: as ``decide`` takes them (by name, or an iterable);
     ``source``: where the decision read attestations (for ``seen_keys``);
     ``platform_policy``: the platform policy judged (for the keys and
-    commands of its attestation checks).
+    commands of its attestation checks); ``kritis_resources``: the Kritis
+    resources judged (for the ``kubectl patch`` lines of an exemption).
     """
     by_name = (
         attestors if isinstance(attestors, Mapping) else {a.name: a for a in attestors}
     )
     out: list[Fix] = []
     for verdict in decision.denied_images:
-        out.extend(_for_image(verdict, decision, by_name, source, platform_policy))
+        out.extend(
+            _for_image(
+                verdict, decision, by_name, source, platform_policy, kritis_resources
+            )
+        )
     return tuple(out)
 
 
@@ -258,12 +284,14 @@ def judge_fixes(
     decision: Decision, judge: object, source: AttestationSource | None = None
 ) -> tuple[Fix, ...]:
     """:func:`fixes` with what ``judge`` judged with: a ``ClassicJudge``'s
-    attestors, a ``PlatformJudge``'s policy (anything else: the decision
-    alone)."""
+    attestors, a ``PlatformJudge``'s policy, a ``KritisJudge``'s resources
+    (anything else: the decision alone)."""
     if isinstance(judge, ClassicJudge):
         return fixes(decision, judge.attestors, source)
     if isinstance(judge, PlatformJudge):
         return fixes(decision, platform_policy=judge.policy)
+    if isinstance(judge, KritisJudge):
+        return fixes(decision, kritis_resources=judge.resources)
     return fixes(decision)
 
 

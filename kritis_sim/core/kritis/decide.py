@@ -160,6 +160,9 @@ class _Review:
         self.denied: set[str] = set()
         self.violations: dict[str, list[Violation]] = {i: [] for i in obj.images}
         self.failed = False
+        self.gap_denied: set[str] = set()
+        self.isps_denied: dict[str, list[str]] = {i: [] for i in obj.images}
+        self.unliftable: set[str] = set()
 
     def deny(self, image: str, reason: str) -> None:
         self.denied.add(image)
@@ -202,6 +205,7 @@ class _Review:
                 )
                 continue
             self.denied.add(image)
+            self.gap_denied.add(image)
             lines.append(f"- image {image} is not attested by")
             lines.extend(f"  - {_quoted(m)} in gap {g}" for g, m in missing.items())
         if not lines:
@@ -225,6 +229,7 @@ class _Review:
                             f"found in namespace {self.obj.namespace}"
                         )
                         self.deny(image, msg)
+                        self.unliftable.add(image)
                         first = first or msg
                         continue
                     if self.atts.failure(aa, image) is None:
@@ -238,8 +243,11 @@ class _Review:
                     msg = f"could not read the vulnerabilities of {image}: {exc}"
                     self.failed = True
                     self.deny(image, f"ISP {isp.name}: {msg}")
+                    self.isps_denied[image].append(isp.name)
                     first = first or msg
                     continue
+                if found:
+                    self.isps_denied[image].append(isp.name)
                 self.violations[image].extend(found)
                 for v in found:
                     self.deny(image, f"ISP {isp.name}: {v.reason}")
@@ -290,6 +298,9 @@ def decide_kritis(
             tuple(review.reasons[image]),
             globally_allowlisted(image),
             tuple(review.violations[image]),
+            gap_denied=image in review.gap_denied,
+            isps_denied=tuple(dict.fromkeys(review.isps_denied[image])),
+            unliftable=image in review.unliftable,
         )
         for image in obj.images
     )

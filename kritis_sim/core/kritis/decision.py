@@ -27,6 +27,12 @@ class KritisImage:
         reasons: why (allowlisting, attestation, violations), in words.
         globally_allowlisted: on Kritis' built-in allowlist.
         violations: ISP violations (all ISPs of the namespace).
+        gap_denied: the GAPs deny it (no ``namePattern`` matches it and no
+            GAP has all its authorities attest it).
+        isps_denied: the ISPs that deny it for a violation or an unreadable
+            store, which their ``imageAllowlist`` would lift.
+        unliftable: denied for a reason no allowlist entry lifts (an ISP's
+            ``attestationAuthorityName`` that does not exist).
     """
 
     image: str
@@ -34,6 +40,9 @@ class KritisImage:
     reasons: tuple[str, ...] = ()
     globally_allowlisted: bool = False
     violations: tuple[Violation, ...] = ()
+    gap_denied: bool = False
+    isps_denied: tuple[str, ...] = ()
+    unliftable: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -121,6 +121,16 @@ def register(sub: Any) -> None:
         "the adapter's reload cost measured at start; recorded in the report)",
     )
     p.add_argument(
+        "--generated-late-retries",
+        metavar="N",
+        type=_non_negative(int),
+        default=0,
+        help="send a generated case again, alone, up to N times when its only "
+        "problem is a reply past the request's ?timeout= (a CPU-starved "
+        "machine); resends are counted in the report (default 0: a late reply "
+        "fails the run)",
+    )
+    p.add_argument(
         "--per-call",
         action="store_true",
         help="use the per-call protocol (a process per setup/start) even when "
@@ -274,6 +284,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             batch_size=args.generated_batch,
             persistent=not args.per_call,
+            late_retries=args.generated_late_retries,
         )
         result.results.append(run_.result)
         result.generated = run_.to_json()
@@ -281,7 +292,12 @@ def run(args: argparse.Namespace) -> int:
         console.print(
             f"generated: {run_.cases} cases, {run_.configurations} configurations "
             f"in {run_.seconds:.1f} s ({run_.to_json()['casesPerSecond']} cases/s), "
-            f"seed {run_.seed}, batch size {run_.batch_size}",
+            f"seed {run_.seed}, batch size {run_.batch_size}"
+            + (
+                f", {run_.late_resent} late replies sent again"
+                if run_.late_resent
+                else ""
+            ),
             highlight=False,
         )
     console.print(matrix(result))

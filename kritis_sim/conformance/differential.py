@@ -29,33 +29,30 @@ Results are memoised by world, so replays during shrinking cost nothing.
 from __future__ import annotations
 
 import contextlib
-import json
 import random
 import statistics
 import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hypothesis import Phase, Verbosity
 from hypothesis.database import InMemoryExampleDatabase
 from hypothesis.errors import Flaky, HypothesisWarning
 
-from kritis_sim.conformance.case import CATALOGUE, Case, load_case
+from kritis_sim.conformance.case import CATALOGUE, load_case
 from kritis_sim.conformance.generated import (
     case_data,
-    probe_case,
     world_case,
     world_digest,
     world_features,
 )
+from kritis_sim.conformance.generated_judge import BatchJudge, GeneratedCases
 from kritis_sim.conformance.producer import Drawn, Producer, batch_test
-from kritis_sim.conformance.reference import reference_result
 from kritis_sim.conformance.runner import CaseResult, judge_all, open_session
 from kritis_sim.conformance.session import Session
-from kritis_sim.conformance.writer import dump_yaml
 from kritis_sim.strategies import GeneratedWorld
 
 __all__ = [
@@ -71,43 +68,6 @@ __all__ = [
 MIN_BATCH, MAX_BATCH = 4, 32
 #: The catalogue cases that measure the reload cost (two configurations).
 _PROBES = ("default_always_allow", "default_always_deny_deny")
-
-
-class _Cases:
-    """Generated worlds as cases for the run: what ``setup`` reads (policy,
-    attestors, request target) is written once per configuration, the
-    worlds stay in memory, each decided by the reference."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._dirs: dict[str, tuple[Path, str, str]] = {}
-
-    def case(self, world: GeneratedWorld, allowed: bool | None = None) -> Case:
-        """``world`` as a case whose expectation is the reference decision
-        (``allowed``, when already decided)."""
-        name = f"generated_{world_digest(world)}"
-        config = json.dumps(world.config, sort_keys=True)
-        entry = self._dirs.get(config)
-        if entry is None:
-            draft = case_data(world, name, True)
-            path = self.root / f"config_{len(self._dirs):06d}"
-            path.mkdir(parents=True)
-            policy_text = dump_yaml(dict(draft.policy))
-            attestors_text = dump_yaml([dict(a) for a in draft.attestors])
-            for file, text in (("policy.yaml", policy_text),
-                               ("attestors.yaml", attestors_text),
-                               ("request.yaml", dump_yaml(dict(draft.request)))):  # fmt: skip
-                (path / file).write_text(text, encoding="utf-8")
-            entry = self._dirs[config] = (path, policy_text, attestors_text)
-        path, policy_text, attestors_text = entry
-        probe = probe_case(world, path, (policy_text, attestors_text))
-        if allowed is None:
-            allowed = reference_result(probe).observed.allowed
-        return replace(
-            probe,
-            name=name + ("" if allowed else "_deny"),
-            expect=replace(probe.expect, allowed=allowed),
-        )
 
 
 class _Stop(BaseException):
@@ -240,6 +200,9 @@ class DifferentialRun:
         batch_size: the most worlds per configuration.
         reload_seconds: the measured configuration switch (median; 0 when
             the batch size was given, so nothing was measured).
+        late_retries: the most resends of a case whose only problem was a
+            late reply (:mod:`kritis_sim.conformance.generated_judge`).
+        late_resent: how many such resends there were.
     """
 
     result: CaseResult
@@ -249,6 +212,8 @@ class DifferentialRun:
     seed: int
     batch_size: int
     reload_seconds: float
+    late_retries: int = 0
+    late_resent: int = 0
 
     def to_json(self) -> dict[str, float | int]:
         """The ``generated`` part of the JSON report."""
@@ -262,6 +227,8 @@ class DifferentialRun:
             "seed": self.seed,
             "batchSize": self.batch_size,
             "reloadSeconds": round(self.reload_seconds, 4),
+            "lateRetries": self.late_retries,
+            "lateResent": self.late_resent,
         }
 
 
@@ -297,13 +264,14 @@ def run_differential(
     batch_size: int | None = None,
     seed: int | None = None,
     persistent: bool = True,
+    late_retries: int = 0,
 ) -> CaseResult:
     """Run up to ``examples`` generated cases for at most ``seconds``; see
     :func:`differential` (this returns only its ``result``)."""
     return differential(
         entrypoint, examples=examples, out_dir=out_dir, seconds=seconds,
         shrink_seconds=shrink_seconds, batch_size=batch_size, seed=seed,
-        persistent=persistent,
+        persistent=persistent, late_retries=late_retries,
     ).result  # fmt: skip
 
 
@@ -317,6 +285,7 @@ def differential(
     batch_size: int | None = None,
     seed: int | None = None,
     persistent: bool = True,
+    late_retries: int = 0,
     session_: tuple[Session, frozenset[str]] | None = None,
 ) -> DifferentialRun:
     """Run up to ``examples`` generated cases for at most ``seconds``.
@@ -332,6 +301,9 @@ def differential(
         seed: makes the draws reproducible, with the same batch size (None:
             a random seed, recorded in the result).
         persistent: use the adapter's persistent mode when it has one.
+        late_retries: resend a case whose only problem is a late reply up to
+            this many times (0: never; see
+            :mod:`kritis_sim.conformance.generated_judge`).
         session_: an open session (:func:`~kritis_sim.conformance.runner.open_session`)
             to run in instead of a new one (``entrypoint`` is then only a label);
             its configuration is set up afresh first.
@@ -356,14 +328,10 @@ def differential(
             size = batch_size_for(reload_s, review_s)
         producer.begin(size)
         before = session.configurations  # the probes above do not count
-        cases = _Cases(Path(tmp))
+        judge_batch = BatchJudge(
+            session, capabilities, GeneratedCases(Path(tmp)), late_retries
+        )
         run.started = time.perf_counter()
-
-        def judge_batch(worlds: list[tuple[GeneratedWorld, bool | None]]) -> list[str]:
-            batch = [cases.case(w, allowed) for w, allowed in worlds]
-            results = judge_all(session, batch, capabilities, {})
-            return [r.detail if r.outcome == "failed" else "" for r in results]
-
         failing = run.generate(producer, judge_batch)
         producer.close()  # nothing more is drawn
         if failing is not None:
@@ -373,8 +341,9 @@ def differential(
 
     def made(result: CaseResult) -> DifferentialRun:
         return DifferentialRun(
-            result, run.ran, configurations, elapsed, seed, size, reload_s
-        )
+            result, run.ran, configurations, elapsed, seed, size, reload_s,
+            late_retries, judge_batch.late_resent,
+        )  # fmt: skip
 
     if not run.failures:
         result = CaseResult(

@@ -3,7 +3,8 @@
 * :func:`to_json`: ``{"summary": {passed, failed, skipped, xfailed}, "entrypoint",
   "capabilities", "seconds", "casesPerSecond", "configurations",
   "configurationsPerSecond", "generated": {cases, configurations, seconds,
-  casesPerSecond, configurationsPerSecond, seed, batchSize, reloadSeconds}
+  casesPerSecond, configurationsPerSecond, seed, batchSize, reloadSeconds,
+  lateRetries, lateResent}
   (differential runs only), "cases": [...]}``;
 * :func:`to_junit`: JUnit XML (one ``testcase`` per case; xfailed cases are
   reported as skipped with the reason, as pytest does);

@@ -137,6 +137,7 @@ def test_cli_generated_seconds_is_a_time_budget(tmp_path: Path) -> None:
     (generated,) = data["cases"]
     figures = data["generated"]
     assert figures["seed"] == 7 and figures["cases"] > 0
+    assert figures["lateRetries"] == 0 and figures["lateResent"] == 0  # exact
     assert figures["casesPerSecond"] > 0 and figures["configurations"] > 0
     assert generated["name"] == "generated" and generated["outcome"] == "passed"
     assert "generated cases agreed (seed " in generated["detail"]

@@ -45,7 +45,7 @@ from kritis_sim.core.source import AttestationSource
 from kritis_sim.core.target import DeployTarget
 from kritis_sim.grafeas.client import GrafeasAttestationSource, GrafeasRestClient
 from kritis_sim.model.attestor import Attestor, load_attestors
-from kritis_sim.model.policy import load_policy
+from kritis_sim.model.policy import Policy, load_policy
 from kritis_sim.serving import ServerThread
 
 __all__ = ["ReloadingWebhook", "main", "preload"]
@@ -157,6 +157,20 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+@functools.lru_cache(maxsize=256)
+def _policy(text: str) -> Policy:
+    """A policy parsed once per text: many configurations share one (their
+    values are frozen, so sharing them between webhooks is safe)."""
+    return load_policy(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _attestors(text: str) -> tuple[Attestor, ...]:
+    """Attestors parsed once per text (their keys with them): the 81
+    catalogue configurations hold 24 different attestor files."""
+    return load_attestors(text)
+
+
 def preload() -> None:
     """Do now what the first reload would: import httpx's transport (httpcore)
     and build the shared TLS context, so that a first configuration switch
@@ -240,10 +254,8 @@ def build_webhook(config_dir: Path) -> tuple[Any, Any]:
     policy_text = (config_dir / "policy.yaml").read_text(encoding="utf-8")
     if defect is not None and defect.policy_text is not None:
         policy_text = defect.policy_text(policy_text)
-    policy = load_policy(policy_text)
-    attestors = load_attestors(
-        (config_dir / "attestors.yaml").read_text(encoding="utf-8")
-    )
+    policy = _policy(policy_text)
+    attestors = _attestors((config_dir / "attestors.yaml").read_text(encoding="utf-8"))
     if defect is not None and defect.policy is not None:
         policy = defect.policy(policy)
     config = WebhookConfig(

@@ -14,7 +14,9 @@ another kind to the project of its ``name``), then turns on the case's fault, if
 
 Faults apply to ``/v1/`` paths only and never to the suite's own seeding. Every
 request is appended to :attr:`SuiteGrafeas.request_log` as
-``(method, path, query, status)`` so tests can assert what an enforcer asked.
+``(method, path, query, status)`` so tests can assert what an enforcer asked
+(status -1: the injected reset; 0: no reply started), as its reply starts:
+whoever has a reply finds the request logged.
 
 This module knows nothing about webhooks or adapters.
 """
@@ -94,12 +96,21 @@ class FaultInjector:
         method, path = scope.get("method", ""), scope.get("path", "")
         query = scope.get("query_string", b"").decode("latin-1")
         fault = self.fault if path.startswith("/v1/") else None
-        status = 0
+        logged = False
+
+        def log(status: int) -> None:
+            # Logged before the reply can reach the client: a client that has
+            # its answer finds its request in the log.
+            nonlocal logged
+            if not logged:
+                logged = True
+                with self.lock:
+                    self.log.append((method, path, query, status))
+                    self.total += 1
 
         async def _send(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
+                log(message["status"])
             await send(message)
 
         try:
@@ -111,7 +122,8 @@ class FaultInjector:
             elif fault.kind == "status":
                 await self._error(fault.status, _send)
             else:
-                await _send(
+                log(-1)
+                await send(
                     {
                         "type": "http.response.start",
                         "status": 200,
@@ -119,15 +131,12 @@ class FaultInjector:
                                     (b"content-length", b"4096")],
                     }
                 )  # fmt: skip
-                await _send(
+                await send(
                     {"type": "http.response.body", "body": b'{"occ', "more_body": True}
                 )
-                status = -1
                 raise _ResetError("injected connection reset")
         finally:
-            with self.lock:
-                self.log.append((method, path, query, status))
-                self.total += 1
+            log(0)  # no reply was started
 
     @staticmethod
     async def _error(code: int, send: Any) -> None:

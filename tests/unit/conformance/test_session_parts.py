@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import io
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import yaml
 
 from kritis_sim.conformance.adapter_server import ReloadingWebhook
-from kritis_sim.conformance.case import CATALOGUE, iter_case_dirs, load_case
+from kritis_sim.conformance.case import CATALOGUE, Fault, iter_case_dirs, load_case
 from kritis_sim.conformance.kritis_case import translate, translation_text
 from kritis_sim.conformance.reference_serve import serve
-from kritis_sim.conformance.store import SuiteGrafeas
+from kritis_sim.conformance.store import FaultInjector, SuiteGrafeas
 
 
 def _requests(app: object, *calls: tuple[str, str]) -> list[httpx.Response]:
@@ -116,3 +118,38 @@ def test_kritis_translation_text_is_what_the_python_dumper_writes() -> None:
         assert translation_text(policy, attestors, vulns) == expected, case.name
         checked += 1
     assert checked >= 5
+
+
+def _answer(status: int) -> object:
+    async def app(scope: object, receive: object, send: Any) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [(None, 200), (Fault("status", status=503), 503), (Fault("reset"), -1)],
+)
+def test_a_request_is_logged_before_its_reply_reaches_the_client(
+    fault: Fault | None, status: int
+) -> None:
+    """Whoever has a reply finds the request in the log: logged after the
+    reply, the suite's last seeding request was counted for the next case."""
+    injector = FaultInjector(_answer(200))
+    injector.fault = fault
+    seen: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            seen.append(injector.total)
+
+    scope = {"type": "http", "method": "GET", "path": "/v1/x", "query_string": b"a=1"}
+    with contextlib.suppress(Exception):  # the reset fault raises, as it should
+        asyncio.run(injector(scope, receive, send))
+    assert seen == [1]
+    assert list(injector.log) == [("GET", "/v1/x", "a=1", status)]

@@ -35,7 +35,7 @@ from kritis_sim.cv.entries import (
     pod_event_entry,
     rfc3339,
 )
-from kritis_sim.cv.inputs import Inputs
+from kritis_sim.cv.inputs import Inputs, gc_paused
 from kritis_sim.cv.items import CvItem
 from kritis_sim.cv.judge import Judge, Judgement, WorkloadJudge
 from kritis_sim.model.fix import Fix
@@ -137,7 +137,15 @@ class CvReport:
 def validate(
     inputs: Inputs, judge: Judge, *, cluster: Cluster, now: datetime
 ) -> CvReport:
-    """Judge every item of ``inputs`` at ``now``."""
+    """Judge every item of ``inputs`` at ``now`` (with
+    :func:`~kritis_sim.cv.inputs.gc_paused`)."""
+    with gc_paused():
+        return _validate(inputs, judge, cluster=cluster, now=now)
+
+
+def _validate(
+    inputs: Inputs, judge: Judge, *, cluster: Cluster, now: datetime
+) -> CvReport:
     report = CvReport(now=now, inputs=inputs, fixer=getattr(judge, "fixes", None))
     for description in judge.config_errors():
         report.config_errors.append(description)

@@ -201,7 +201,7 @@ class InMemoryPlatformOccurrences(ListsByKind):
     def _by_kind(self, kind: str, project: str, resource_url: str) -> tuple[Any, ...]:
         bare = _bare(resource_url)
         if self._unplaced:
-            count = self._unplaced.get((kind, bare), 0)
+            count = self._unplaced.get((kind, bare))
             if count:
                 raise InputError(
                     f"{count} {kind} occurrence(s) for {bare} have no name "

@@ -92,7 +92,6 @@ def _reason(result: ImageResult) -> str:
 
 def _message(
     policy_name: str | None,
-    allowed: bool,
     verdict_allowed: bool,
     dry_run: bool,
     breakglass: bool,
@@ -107,7 +106,6 @@ def _message(
         return f"Admitted in dry-run ({DRY_RUN_MODE}); would have been denied: {joined}"
     if breakglass:
         return f"Admitted by breakglass; would have been denied: {joined}"
-    assert not allowed
     named = f" {policy_name}" if policy_name else ""
     return f"Denied by Binary Authorization platform policy{named}: {joined}"
 
@@ -145,7 +143,6 @@ def platform_decision(
         dry_run=is_dry,
         message=_message(
             policy_name,
-            allowed,
             verdict_allowed,
             is_dry,
             breakglass,

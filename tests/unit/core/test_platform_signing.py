@@ -127,7 +127,10 @@ def test_no_projects_listed_is_non_conformant() -> None:
         _check(pkix_dict("signer", KID), projects=()), attestation(key_id=KID)
     )
     assert verdict is N
-    assert "no containerAnalysisAttestationProjects" in why
+    assert why == (
+        "no containerAnalysisAttestationProjects are listed; kritis-sim reads "
+        "attestations only from listed projects, so none was found"
+    )
 
 
 def test_tag_only_image_is_non_conformant() -> None:
@@ -145,7 +148,14 @@ class _Failing(InMemoryPlatformOccurrences):
 
 def test_store_error_is_error_and_no_source_is_error() -> None:
     check = policy(_check(pkix_dict("signer", KID)))
-    assert evaluate(check, _Failing([attestation(key_id=KID)])).verdict is E
+    failed = evaluate(check, _Failing([attestation(key_id=KID)]))
+    assert failed.verdict is E
+    result = failed.results[0].image_results[0].check_set_result
+    assert result is not None
+    assert result.check_results[0].explanation == (
+        "could not read ATTESTATION occurrences from projects/my-proj: timeout; "
+        "failing closed"
+    )
     assert evaluate(check, None).verdict is E
 
 

@@ -10,6 +10,7 @@ messages, and the one-line error texts made from Sequoia's multi-line errors
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -226,3 +227,25 @@ def test_a_library_answer_without_the_key_never_verifies(
         pgp, "_sequoia", lambda: _Library([fingerprint.lower()], payload)
     )
     assert pgp.verify_pgp(key, message, payload) == pgp.PgpResult(True)
+
+
+def test_verify_pgp_at_refusals_are_false_with_exact_reasons() -> None:
+    d = VECTORS.parent / "pgp-expiry" / "expires-1d"  # expires 2024-01-02T01:00Z
+    key, message = (d / "key.asc").read_text(), (d / "signature.asc").read_bytes()
+    payload = (d / "payload.json").read_bytes()
+    late = datetime(2024, 6, 1, tzinfo=UTC)
+    assert pgp.verify_pgp_at(key, message, payload, late) == pgp.PgpResult(
+        False,
+        "the signature expired at 2024-01-02T01:00:00Z (its signature expiration "
+        "time), not after the decision time 2024-06-01T00:00:00Z",
+    )
+    early = datetime(2024, 1, 1, 12, tzinfo=UTC)
+    library = pgp.verify_pgp(key, message, payload)  # refused: expired by now
+    assert not library.verified
+    assert pgp.verify_pgp_at(key, message, payload, early) == pgp.PgpResult(
+        False,
+        f"{library.reason}; the signature expires at 2024-01-02T01:00:00Z, after "
+        "the decision time 2024-01-01T12:00:00Z, but if that is already past on "
+        "the current clock pysequoia cannot verify it (it judges signature expiry "
+        "at the current time only)",
+    )

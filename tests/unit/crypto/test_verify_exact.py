@@ -154,7 +154,9 @@ def test_verification_cache_uses_the_given_key_cache() -> None:
     assert len(keys) == 1
     result = cache.verify_detail(pkix, DATA, b"x")
     assert result.reason == f"signature does not verify with key k ({EC.value})"
-    assert VerificationCache().key_cache is VerificationCache().key_cache
+    default = VerificationCache().key_cache
+    assert isinstance(default, PublicKeyCache)
+    assert VerificationCache().key_cache is default  # one process-wide key cache
 
 
 def test_verification_cache_keys_on_the_key_id_and_algorithm() -> None:

@@ -153,3 +153,39 @@ def test_a_request_is_logged_before_its_reply_reaches_the_client(
         asyncio.run(injector(scope, receive, send))
     assert seen == [1]
     assert list(injector.log) == [("GET", "/v1/x", "a=1", status)]
+
+
+def test_reviews_go_to_their_path_with_the_request_budget(tmp_path: Path) -> None:
+    """The review URL (parsed once per path and budget) is BASE/path?timeout=Ns."""
+    from kritis_sim.conformance.session import Session
+
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        sent = json.loads(request.content)
+        if sent["kind"] == "ImageReview":
+            return httpx.Response(200, json={**sent, "status": {"allowed": True}})
+        uid = sent["request"]["uid"]
+        return httpx.Response(
+            200, json={**sent, "response": {"uid": uid, "allowed": True}}
+        )
+
+    session = Session(None, SuiteGrafeas(), tmp_path)  # type: ignore[arg-type]
+    session.client = httpx.Client(
+        base_url="https://enforcer.test/", transport=httpx.MockTransport(handler)
+    )
+    names = [
+        "default_always_allow",
+        "store_latency_past_deadline_deny",
+        "imagereview_attested",
+    ]
+    for name in [*names, names[0]]:
+        session.send(load_case(CATALOGUE / name))
+    session.client.close()
+    assert seen == [
+        "https://enforcer.test/validate?timeout=10s",
+        "https://enforcer.test/validate?timeout=2s",
+        "https://enforcer.test/imagereview?timeout=10s",
+        "https://enforcer.test/validate?timeout=10s",
+    ]

@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 #: Batch sizes chosen from the measured reload cost stay within these.
-MIN_BATCH, MAX_BATCH = 4, 32
+MIN_BATCH, MAX_BATCH = 8, 32
 #: The catalogue cases that measure the reload cost (two configurations).
 _PROBES = ("default_always_allow", "default_always_deny_deny")
 
@@ -233,11 +233,13 @@ class DifferentialRun:
 
 
 def batch_size_for(reload_s: float, review_s: float) -> int:
-    """Worlds per configuration so that reloads cost at most about a fifth of
-    the time: ``4 * reload / review``, within ``MIN_BATCH..MAX_BATCH``."""
+    """The most worlds per configuration so that reloads cost at most about a
+    fifth of the time: a batch holds 1 to N worlds, uniformly, so about
+    ``(N + 1) / 2``, and N is ``8 * reload / review``, within
+    ``MIN_BATCH..MAX_BATCH``."""
     if review_s <= 0:
         return MAX_BATCH
-    return max(MIN_BATCH, min(MAX_BATCH, round(4 * reload_s / review_s)))
+    return max(MIN_BATCH, min(MAX_BATCH, round(8 * reload_s / review_s)))
 
 
 def _measure(session: Session, capabilities: frozenset[str]) -> tuple[float, float]:

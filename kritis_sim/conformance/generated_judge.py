@@ -32,6 +32,7 @@ from kritis_sim.conformance.generated import case_data, probe_case, world_digest
 from kritis_sim.conformance.reference import reference_result
 from kritis_sim.conformance.runner import judge_all
 from kritis_sim.conformance.session import Session
+from kritis_sim.conformance.waves import case_keys
 from kritis_sim.conformance.writer import dump_yaml
 from kritis_sim.strategies import GeneratedWorld
 
@@ -105,8 +106,15 @@ class BatchJudge:
         """Each world's problem ("" when the adapter agreed), in order;
         ``worlds`` pairs each world with its reference decision when made."""
         batch = [self.cases.case(world, allowed) for world, allowed in worlds]
-        results = judge_all(self.session, batch, self.capabilities, {})
-        problems = [r.detail if r.outcome == "failed" else "" for r in results]
+        # Cases that may share a wave first: a case that must run alone
+        # (an image without a digest) would close the wave it meets.
+        order = sorted(range(len(batch)), key=lambda i: case_keys(batch[i]) is None)
+        results = judge_all(
+            self.session, [batch[i] for i in order], self.capabilities, {}
+        )
+        problems = [""] * len(batch)
+        for i, result in zip(order, results, strict=True):
+            problems[i] = result.detail if result.outcome == "failed" else ""
         for i, case in enumerate(batch):
             tries = 0
             while tries < self.late_retries and only_late(problems[i]):

@@ -25,7 +25,8 @@ tuned to land on the boundaries where enforcers go wrong, not to be uniform:
 * :func:`worlds` and :func:`world_batches`: all of the above, consistent, as
   :class:`GeneratedWorld` values; a batch shares one configuration (policy,
   attestors, cluster) so an enforcer under test is configured once for many
-  requests.
+  requests, and each world of a batch has image digests of its own, so their
+  reviews can go out concurrently.
 
 For every image and attestor, :func:`worlds` draws the attestations
 independently, so several required attestors with exactly one missing is a

@@ -35,10 +35,11 @@ from kritis_sim.strategies._pool import (
 
 
 @functools.cache
-def images(*, tags: bool = True) -> st.SearchStrategy[str]:
-    """Image references: ``repo@sha256:...``, ``repo:tag@sha256:...`` or ``repo:tag``."""
+def images(*, tags: bool = True, salt: int = 0) -> st.SearchStrategy[str]:
+    """Image references: ``repo@sha256:...``, ``repo:tag@sha256:...`` or
+    ``repo:tag``, over four digests (another four for each ``salt``)."""
     repo = st.sampled_from(_REPOS)
-    digest = st.integers(0, 3).map(_digest)
+    digest = st.integers(0, 3).map(functools.partial(_digest, salt=salt))
     by_digest = st.builds(lambda r, d: f"{r}@{d}", repo, digest)
     with_tag = st.builds(lambda r, d: f"{r}:1.0@{d}", repo, digest)
     choices = [by_digest, by_digest, by_digest, with_tag]
@@ -292,7 +293,7 @@ def workloads(
     containers, 0-1 init containers and (Pods only) 0-1 ephemeral containers;
     sometimes a breakglass marker (valid or nearly) on the object or, for a
     controller, on its pod template."""
-    imgs = image_strategy or images()
+    imgs = image_strategy if image_strategy is not None else images()
 
     def build(
         kind: str,

@@ -79,8 +79,12 @@ def _key(index: int) -> PrivateKey:
     return generate_private_key(_ALG)
 
 
-def _digest(label: int) -> str:
-    return "sha256:" + hashlib.sha256(f"generated/{label}".encode()).hexdigest()
+@functools.cache
+def _digest(label: int, salt: int = 0) -> str:
+    """The image digest ``label`` (0-3; 99: one no image has); ``salt`` > 0
+    gives another set of digests (one per world of a batch)."""
+    text = f"generated/{salt}/{label}" if salt else f"generated/{label}"
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 @functools.cache

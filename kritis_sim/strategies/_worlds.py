@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from kritis_sim.strategies._parts import (
     attestors,
     draw_attestation,
+    images,
     policies,
     workloads,
 )
@@ -76,10 +77,12 @@ def _configuration(
 
 
 def _world(
-    draw: st.DrawFn, config: tuple[dict[str, Any], list[dict[str, Any]], str | None]
+    draw: st.DrawFn,
+    config: tuple[dict[str, Any], list[dict[str, Any]], str | None],
+    salt: int = 0,
 ) -> GeneratedWorld:
     policy, atts, cluster = config
-    workload = draw(workloads())
+    workload = draw(workloads(images(salt=salt)) if salt else workloads())
     spec = _pod_spec(workload)
     sub = None
     if spec.get("ephemeralContainers") and draw(_BOOLEANS):
@@ -109,7 +112,9 @@ def _world(
                 occurrences.append(draw_attestation(draw, image, attestor, NEAR_MISSES))
         elif state == "near-miss":  # up to three ways of almost counting
             kinds = draw(_NEAR_MISS_SETS)
-            occurrences += [draw_attestation(draw, image, attestor, (k,)) for k in kinds]
+            occurrences += [
+                draw_attestation(draw, image, attestor, (k,)) for k in kinds
+            ]
     return GeneratedWorld(policy, atts, occurrences, workload, sub, cluster)
 
 
@@ -126,7 +131,11 @@ def _counts(max_size: int) -> st.SearchStrategy[int]:
 
 @st.composite
 def world_batches(draw: st.DrawFn, max_size: int = 8) -> list[GeneratedWorld]:
-    """1..max_size worlds sharing one configuration (policy, attestors, cluster)."""
+    """1..max_size worlds sharing one configuration (policy, attestors,
+    cluster). World ``i`` draws its image digests from a set of its own
+    (:func:`images` with ``salt=i``), so no two worlds of a batch share a
+    digest and an enforcer under test can review them concurrently; within a
+    world, repositories still share digests."""
     config = _configuration(draw)
     count = draw(_counts(max_size))
-    return [_world(draw, config) for _ in range(count)]
+    return [_world(draw, config, salt) for salt in range(count)]

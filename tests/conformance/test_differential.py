@@ -147,6 +147,6 @@ def test_cli_generated_seconds_is_a_time_budget(tmp_path: Path) -> None:
 
 def test_batch_size_follows_the_reload_cost() -> None:
     assert batch_size_for(0.6, 0.015) == MAX_BATCH  # a process per reload
-    assert batch_size_for(0.02, 0.015) == 5  # a reload in the same process
+    assert batch_size_for(0.02, 0.015) == 11  # a reload in the same process
     assert batch_size_for(0.001, 0.02) == MIN_BATCH
     assert batch_size_for(0.1, 0.0) == MAX_BATCH

@@ -4,6 +4,7 @@ counted; with N = 0 (the default) a late reply fails its case."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,34 @@ def test_late_replies_are_sent_again_only_when_asked(
     assert judge([(world, True), (world, False)]) == problems
     assert judge.late_resent == resent
     assert asked == [2] + [1] * resent  # the batch, then the late case alone
+
+
+def _pod(world: GeneratedWorld, image: str) -> GeneratedWorld:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "gen", "namespace": "prod"},
+        "spec": {"containers": [{"name": "c0", "image": image}]},
+    }
+    return replace(world, workload=pod, occurrences=[], sub_resource=None)
+
+
+def test_cases_that_may_share_a_wave_go_first_and_answers_keep_their_order(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    world = _world()
+    alone = _pod(world, "gcr.io/gen/app:1.0")  # no digest: a wave of its own
+    digest = "sha256:" + "a" * 64
+    shared = _pod(world, f"gcr.io/gen/app@{digest}")
+    names: list[str] = []
+
+    def judge_all(_session: Any, cases: list[Any], *_: Any) -> list[CaseResult]:
+        names.extend(c.request.obj["spec"]["containers"][0]["image"] for c in cases)
+        return [
+            CaseResult(c.name, "failed", f"problem {i}") for i, c in enumerate(cases)
+        ]
+
+    monkeypatch.setattr(generated_judge, "judge_all", judge_all)
+    judge = BatchJudge(None, frozenset(), GeneratedCases(tmp_path))  # type: ignore[arg-type]
+    assert judge([(alone, False), (shared, False)]) == ["problem 1", "problem 0"]
+    assert names == [f"gcr.io/gen/app@{digest}", "gcr.io/gen/app:1.0"]

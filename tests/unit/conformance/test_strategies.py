@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -9,7 +11,7 @@ from hypothesis import given, settings
 
 from kritis_sim.conformance.differential import world_case
 from kritis_sim.conformance.reference import reference_result
-from kritis_sim.strategies import GeneratedWorld, worlds
+from kritis_sim.strategies import GeneratedWorld, world_batches, worlds
 
 
 # Half the profile's examples, at least 25 (ci 50, thorough 1000): each
@@ -22,3 +24,17 @@ def test_generated_world_is_a_consistent_case(world: GeneratedWorld) -> None:
         got = reference_result(case).observed
         assert got.allowed == case.expect.allowed
         assert case.must_deny == (not got.allowed)
+
+
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+@settings(max_examples=20)
+@given(world_batches(max_size=6))
+def test_worlds_of_a_batch_share_no_digest(batch: list[GeneratedWorld]) -> None:
+    """So their reviews can go out concurrently (conformance waves)."""
+    seen: set[str] = set()
+    for world in batch:
+        digests = set(_DIGEST.findall(json.dumps(world.workload)))
+        assert seen.isdisjoint(digests)
+        seen |= digests

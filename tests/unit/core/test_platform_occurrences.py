@@ -17,6 +17,7 @@ from kritis_sim.core.platform.occurrences import (
     InMemoryPlatformOccurrences,
     PlatformOccurrences,
     fetch,
+    occurrence_project,
 )
 from kritis_sim.core.source import InMemorySource
 from kritis_sim.errors import InputError
@@ -149,3 +150,27 @@ def test_fetch_never_drops_an_unnamed_item() -> None:
         return (unnamed, bare)
 
     assert fetch(lister, [PROJECT, "projects/b"], tagged) == (unnamed, bare) * 4
+
+
+def test_generation_counts_every_add_and_unplaced_ones_are_counted() -> None:
+    unnamed = dataclasses.replace(
+        vuln("CVE-1"), header=dataclasses.replace(vuln("CVE-1").header, name=None)
+    )
+    store = InMemoryPlatformOccurrences()
+    assert store.generation == 0
+    for expected in (1, 2, 3):
+        store.add(unnamed if expected > 1 else scan())
+        assert store.generation == expected
+    with pytest.raises(InputError, match=r"^2 VULNERABILITY occurrence\(s\) for "):
+        store.vulnerabilities(PROJECT, URL)
+
+
+def test_an_occurrence_name_of_another_form_has_no_project() -> None:
+    assert occurrence_project("projects/p/occurrences/o") == "projects/p"
+    assert occurrence_project("projects/p/notes/n") is None
+    assert occurrence_project(None) is None
+    odd = dataclasses.replace(
+        vuln("CVE-1"), header=dataclasses.replace(vuln("CVE-1").header, name="o-1")
+    )
+    store = InMemoryPlatformOccurrences([odd], project=PROJECT)
+    assert store.vulnerabilities(PROJECT, URL) == (odd,)

@@ -302,3 +302,22 @@ def test_keys_sharing_an_id_are_all_tried() -> None:
 
 def test_an_unloadable_key_without_id_has_a_placeholder_id() -> None:
     assert key_id(PkixPublicKey("not a PEM key", ALG)) == "<unloadable key>"
+
+
+def test_each_image_is_named_in_its_own_explanation() -> None:
+    # Two images with no attestation read the same (empty) occurrences; each
+    # explanation still names its own image.
+    other = IMAGE.replace(DIGEST, OTHER_DIGEST)
+    response = evaluate(
+        policy(_check(pkix_dict("signer", KID))),
+        InMemoryPlatformOccurrences(),
+        [IMAGE, other],
+    )
+    whys = []
+    for image in response.results[0].image_results:
+        assert image.check_set_result is not None
+        whys.append(image.check_set_result.check_results[0].explanation)
+    assert whys == [
+        f"no ATTESTATION occurrence for {image} in {WHERE}; {TRIED}"
+        for image in (IMAGE, other)
+    ]

@@ -393,3 +393,131 @@ def test_fix_texts() -> None:
             "qa",
         ),
     ]
+
+
+def test_rescan_fixes_name_the_cve_and_the_limit_to_raise() -> None:
+    r = load(isp(maximumSeverity="LOW", maximumFixUnavailableSeverity="LOW"))
+    vulns = (vuln("CVE-2", "HIGH"), vuln("CVE-1", "HIGH", fixable=False))
+    fixes = kritis_fixes(decide(r, pod(IMAGE), vulns=vulns))
+    tail = (
+        ": rebuild on a fixed package and rescan, or list its note name under the "
+        "ImageSecurityPolicy's packageVulnerabilityRequirements.allowlistCVEs, or raise "
+    )
+    assert [(f.image, f.kind, f.check, f.attestor, f.summary) for f in fixes] == [
+        (
+            IMAGE,
+            "rescan",
+            "FixUnavailableViolation",
+            None,
+            "projects/goog-vulnz/notes/CVE-1 (HIGH)" + tail + "maximumFixUnavailableSeverity",
+        ),
+        (
+            IMAGE,
+            "rescan",
+            "SeverityViolation",
+            None,
+            "projects/goog-vulnz/notes/CVE-2 (HIGH)" + tail + "maximumSeverity",
+        ),
+    ]
+
+
+def test_other_denials_are_their_own_fix_and_passes_are_none() -> None:
+    r = load(aa(), isp(attestationAuthorityName="ghost"))
+    fixes = kritis_fixes(decide(r, pod(IMAGE)))
+    message = (
+        "error getting attestors: attestation authority 'ghost' of ISP isp not "
+        "found in namespace default"
+    )
+    assert [(f.kind, f.summary, f.attestor) for f in fixes] == [
+        ("kritis", message, None)
+    ]
+    down = _Down()
+    r = load(isp())
+    d = decide_kritis(r, pod(IMAGE), InMemorySource(()), down, now=NOW)  # type: ignore[arg-type]
+    assert [(f.kind, f.summary) for f in kritis_fixes(d)] == [
+        ("kritis", f"ISP isp: could not read the vulnerabilities of {IMAGE}: store down")
+    ]
+    r = load(aa(), gap(), isp(maximumSeverity="LOW", attestationAuthorityName="qa"))
+    allowed = decide(r, pod(IMAGE), (attestation(),), (vuln("CVE-1", "HIGH"),))
+    assert allowed.allowed and kritis_fixes(allowed) == ()
+    # a denied image's passed reasons give no fix: allowlisted by a pattern,
+    # attested for the ISP, denied by a GAP authority only
+    r = load(
+        aa(),
+        aa("build", note="projects/shop/notes/build", n=1),
+        gap("g", ("build",), patterns=("gcr.io/shop/web*",)),
+        isp(attestationAuthorityName="qa"),
+    )
+    d = decide(r, pod(IMAGE), (attestation(),))
+    assert [(f.kind, f.attestor) for f in kritis_fixes(d)] == [("attest", "build")]
+
+
+def test_kritis_object_refusal_texts() -> None:
+    from kritis_sim.core.kritis import kritis_object
+
+    assert kritis_object("StatefulSet", "CREATE", "ns", "s", {}) == (
+        "Kritis does not inspect StatefulSet objects (only Pod, Deployment and "
+        "ReplicaSet; it checks the Pods other controllers create)"
+    )
+    assert kritis_object("Pod", "UPDATE", "ns", "p", {}, sub_resource="status") == (
+        "Kritis' webhooks are not registered for the status subresource"
+    )
+    assert kritis_object("Deployment", "UPDATE", "ns", "d", {}) == (
+        "Kritis' webhook for Deployment is registered for CREATE only, not UPDATE"
+    )
+    assert kritis_object("Pod", "DELETE", "ns", "p", {}) == (
+        "Kritis' webhook for Pod is registered for CREATE and UPDATE only, not DELETE"
+    )
+    assert kritis_object("ReplicaSet", "CREATE", "ns", "r", None) == (
+        "no object in the CREATE request"
+    )
+
+
+def test_kritis_object_fields_and_odd_specs() -> None:
+    from kritis_sim.core.kritis import KritisObject, kritis_object
+
+    spec = {
+        "initContainers": [{"image": "i"}, "not a mapping", {"image": 7}, {}],
+        "containers": [{"image": "c"}, {"image": "c"}],
+    }
+    meta = {"annotations": {"kritis.grafeas.io/breakglass": "x"}}
+    rs = {"metadata": meta, "spec": {"template": {"spec": spec}}}
+    assert kritis_object("ReplicaSet", "CREATE", "ns", "r", rs) == KritisObject(
+        "ReplicaSet", "ns", "r", ("i", "c", "c"), True
+    )
+    assert kritis_object(
+        "Pod", "CREATE", "ns", "p", {"metadata": "x", "spec": {"containers": "x"}}
+    ) == KritisObject("Pod", "ns", "p", (), False)
+    assert kritis_object(
+        "Pod", "CREATE", "ns", "p", {"metadata": {"annotations": {"other": ""}}}
+    ) == KritisObject("Pod", "ns", "p", (), False)
+
+
+def test_vulnerability_index_ignores_scheme_and_project() -> None:
+    occ = vuln("CVE-1", "HIGH")  # filed under https://IMAGE
+    index = VulnerabilityIndex([occ])
+    assert index.vulnerabilities("any", IMAGE) == [occ]
+    assert index.vulnerabilities("", f"https://{IMAGE}") == [occ]
+    assert index.vulnerabilities("", f"https://{TAG}") == ()
+
+
+def test_judge_keeps_the_given_cache_and_makes_one_otherwise() -> None:
+    from kritis_sim.crypto.verify import VerificationCache
+
+    cache = VerificationCache()
+    judge = KritisJudge(load(aa(), gap()), cache)
+    assert judge.cache is cache
+    assert isinstance(KritisJudge(load(aa())).cache, VerificationCache)
+    # the judge's decisions keep their attestation judgements in that cache
+    assert judge.judge([IMAGE], DeployTarget(None, "default"), _Source(), NOW).allowed
+    assert cache.judgements
+
+
+def test_a_tag_gets_a_deploy_by_digest_fix_per_isp() -> None:
+    r = load(isp("one"), isp("two"))
+    d = decide(r, pod(TAG))
+    assert [v.type.value for v in d.images[0].violations] == [
+        "UnqualifiedImageViolation",
+        "UnqualifiedImageViolation",
+    ]
+    assert [f.kind for f in kritis_fixes(d)] == ["deploy-by-digest", "deploy-by-digest"]

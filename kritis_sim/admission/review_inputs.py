@@ -184,8 +184,12 @@ def workload_from_object(
     group, _, version = obj["apiVersion"].rpartition("/")
     meta = obj.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
+    # The review repeats the object's own namespace in the request, where
+    # it is checked after the object's and so can only agree: left out, as
+    # checking it again cannot change the outcome. (The name stays: the
+    # request's is type-checked first, with its own message.)
     request = {
-        "namespace": meta.get("namespace") or namespace,
+        "namespace": None if meta.get("namespace") else namespace,
         "name": meta.get("name"),
     }
     found_namespace, name = object_identity(request, obj, group, version, kind)

@@ -116,14 +116,17 @@ def unspecified_containers(images: tuple[str, ...]) -> tuple[Container, ...]:
     return tuple(Container(image, None) for image in images)
 
 
+#: kind -> path from the object to its pod spec (others: a pod template's).
+_SPEC_STEPS = {
+    "Pod": ("spec",),
+    "PodTemplate": ("template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+
+
 def _pod_spec(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    kind = obj.get("kind")
     node: Any = obj
-    steps = {
-        "Pod": ("spec",),
-        "PodTemplate": ("template", "spec"),
-        "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-    }.get(str(kind), ("spec", "template", "spec"))
+    steps = _SPEC_STEPS.get(str(obj.get("kind")), ("spec", "template", "spec"))
     for step in steps:
         node = node.get(step) if isinstance(node, Mapping) else None
     return node if isinstance(node, Mapping) else {}

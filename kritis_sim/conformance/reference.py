@@ -19,6 +19,7 @@ No HTTP, no clock, no files beyond the case's own.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,8 +46,10 @@ from kritis_sim.core.decide import DecisionOptions, decide
 from kritis_sim.core.judges import PlatformJudge
 from kritis_sim.core.source import AttestationSource
 from kritis_sim.errors import GrafeasError
+from kritis_sim.model.attestor import Attestor, load_attestors
 from kritis_sim.model.decision import Decision
 from kritis_sim.model.occurrence import AttestationOccurrence
+from kritis_sim.model.policy import Policy, load_policy
 
 __all__ = [
     "FailingSource",
@@ -150,6 +153,19 @@ def _kritis_result(case: Case, review: Any) -> ReferenceResult:
     return ReferenceResult(observed, decision, found)
 
 
+@functools.lru_cache(maxsize=32)
+def _policy(text: str, source: str) -> Policy:
+    """``load_policy``, parsed once for the cases of one configuration (the
+    differential mode decides many; a parse error is raised every time)."""
+    return load_policy(text, source=source)
+
+
+@functools.lru_cache(maxsize=32)
+def _attestors(text: str, source: str) -> tuple[Attestor, ...]:
+    """``load_attestors``, parsed once per configuration (as :func:`_policy`)."""
+    return load_attestors(text, source=source)
+
+
 def reference_result(
     case: Case, *, options: DecisionOptions | None = None
 ) -> ReferenceResult:
@@ -188,8 +204,8 @@ def reference_result(
         )  # fmt: skip
     else:
         decision = decide(
-            case.policy(),
-            case.attestors(),
+            _policy(case.policy_text, str(case.path / "policy.yaml")),
+            _attestors(case.attestors_text, str(case.path / "attestors.yaml")),
             source,
             target,
             found.images,

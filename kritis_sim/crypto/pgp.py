@@ -188,8 +188,7 @@ def _verify_pgp(armored_key: str, message: bytes, payload: bytes) -> PgpResult:
 verify_pgp = functools.lru_cache(maxsize=8192)(_verify_pgp)
 
 
-@functools.lru_cache(maxsize=8192)
-def signature_expirations(message: bytes) -> tuple[datetime, ...]:
+def _signature_expirations(message: bytes) -> tuple[datetime, ...]:
     """The expiration times (timezone-aware) of the signature packets of
     ``message`` that carry one (a signature expiration subpacket); empty when
     none does or the message cannot be parsed (:func:`verify_pgp` says why).
@@ -207,6 +206,9 @@ def signature_expirations(message: bytes) -> tuple[datetime, ...]:
         )
     except Exception:
         return ()
+
+
+signature_expirations = functools.lru_cache(maxsize=8192)(_signature_expirations)
 
 
 def _stamp(when: datetime) -> str:

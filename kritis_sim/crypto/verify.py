@@ -84,6 +84,10 @@ class _LRU(Generic[K, V]):
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._data)
@@ -129,6 +133,11 @@ class PublicKeyCache:
 
     def __len__(self) -> int:
         return len(self._lru)
+
+    def clear(self) -> None:
+        """Forget every parsed key and prepared verifier."""
+        self._lru.clear()
+        self._verifiers.clear()
 
     def verifier(self, pem: str, algorithm: SignatureAlgorithm) -> _Verifier:
         """A ready-to-use check for ``pem`` under ``algorithm`` (memoised):

@@ -19,8 +19,9 @@ import pytest
 
 #: Packages whose memo caches are cleared before each unit test.
 _CLEARED_PACKAGES = ("kritis_sim.core", "kritis_sim.model", "kritis_sim.crypto")
-#: Module-level memo dicts (module attribute names) cleared with the caches.
-_MEMO_DICTS = ("_REFS", "_MEMO")
+#: Module-level memos (module attribute names) cleared with the caches: dicts,
+#: and crypto.verify's process-wide PublicKeyCache (parsed keys, prepared verifiers).
+_MEMO_DICTS = ("_REFS", "_MEMO", "_DEFAULT_KEYS")
 
 
 #: (number of modules loaded, the caches found) from the last scan.
@@ -39,7 +40,7 @@ def _caches() -> tuple[object, ...]:
             continue
         for attr, value in list(vars(module).items()):
             if callable(getattr(value, "cache_clear", None)) or (
-                attr in _MEMO_DICTS and isinstance(value, dict)
+                attr in _MEMO_DICTS and callable(getattr(value, "clear", None))
             ):
                 found.append(value)
     _found = (len(sys.modules), tuple(found))
@@ -53,10 +54,10 @@ def clear_decision_caches() -> int:
     """
     caches = _caches()
     for cache in caches:
-        if isinstance(cache, dict):
-            cache.clear()
-        else:
+        if callable(getattr(cache, "cache_clear", None)):
             cache.cache_clear()  # type: ignore[attr-defined]
+        else:
+            cache.clear()  # type: ignore[attr-defined]
     return len(caches)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from kritis_sim.crypto import verify
 from kritis_sim.crypto.keys import default_key_id, public_key_pem
 from kritis_sim.crypto.sign import sign
 from kritis_sim.crypto.verify import (
@@ -20,6 +21,7 @@ from kritis_sim.crypto.verify import (
 )
 from kritis_sim.model.attestor import PkixPublicKey
 from kritis_sim.model.attestor import SignatureAlgorithm as A
+from tests.unit.conftest import clear_decision_caches
 
 from .conftest import key_for
 
@@ -170,3 +172,23 @@ def test_verification_cache_keys_on_the_key_id_and_algorithm() -> None:
     )
     assert not p384.verified
     assert (cache.hits, cache.misses, len(cache)) == (0, 3, 3)
+
+
+def test_public_key_cache_clear_forgets_keys_and_verifiers() -> None:
+    cache = PublicKeyCache(maxsize=4)
+    pem = _pem()
+    key, check = cache.load(pem), cache.verifier(pem, EC)
+    cache.clear()
+    assert len(cache) == 0
+    assert cache.load(pem) is not key
+    assert cache.verifier(pem, EC) is not check
+
+
+def test_unit_tests_start_with_an_empty_process_wide_key_cache() -> None:
+    # A verifier prepared before a test (or before mutmut forks a worker)
+    # would hide a changed _prepare from it: the unit conftest empties it.
+    verify_signature_detail(PkixPublicKey(_pem(), EC), DATA, b"sig")
+    assert len(verify._DEFAULT_KEYS) == 1
+    clear_decision_caches()
+    assert len(verify._DEFAULT_KEYS) == 0
+    assert len(verify._DEFAULT_KEYS._verifiers) == 0

@@ -28,12 +28,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kritis_sim.conformance.case import Case
-from kritis_sim.conformance.generated import case_data, probe_case, world_digest
+from kritis_sim.conformance.generated import (
+    case_data,
+    config_yaml,
+    probe_case,
+    world_digest,
+)
 from kritis_sim.conformance.reference import reference_result
 from kritis_sim.conformance.runner import judge_all
 from kritis_sim.conformance.session import Session
 from kritis_sim.conformance.waves import case_keys
-from kritis_sim.conformance.writer import dump_yaml
 from kritis_sim.strategies import GeneratedWorld
 
 __all__ = ["BatchJudge", "GeneratedCases", "only_late"]
@@ -66,11 +70,11 @@ class GeneratedCases:
             draft = case_data(world, name, True)
             path = self.root / f"config_{len(self._dirs):06d}"
             path.mkdir(parents=True)
-            policy_text = dump_yaml(dict(draft.policy))
-            attestors_text = dump_yaml([dict(a) for a in draft.attestors])
+            policy_text = config_yaml(dict(draft.policy))
+            attestors_text = config_yaml([dict(a) for a in draft.attestors])
             for file, text in (("policy.yaml", policy_text),
                                ("attestors.yaml", attestors_text),
-                               ("request.yaml", dump_yaml(dict(draft.request)))):  # fmt: skip
+                               ("request.yaml", config_yaml(dict(draft.request)))):  # fmt: skip
                 (path / file).write_text(text, encoding="utf-8")
             entry = self._dirs[config] = (path, policy_text, attestors_text)
         path, policy_text, attestors_text = entry

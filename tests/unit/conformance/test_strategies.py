@@ -10,7 +10,9 @@ from pathlib import Path
 from hypothesis import given, settings
 
 from kritis_sim.conformance.differential import world_case
+from kritis_sim.conformance.generated import case_data, config_yaml
 from kritis_sim.conformance.reference import reference_result
+from kritis_sim.conformance.writer import dump_yaml
 from kritis_sim.strategies import GeneratedWorld, world_batches, worlds
 
 
@@ -38,3 +40,18 @@ def test_worlds_of_a_batch_share_no_digest(batch: list[GeneratedWorld]) -> None:
         digests = set(_DIGEST.findall(json.dumps(world.workload)))
         assert seen.isdisjoint(digests)
         seen |= digests
+
+
+@settings(max_examples=20)
+@given(worlds())
+def test_configuration_files_are_written_as_dump_yaml_writes_them(
+    world: GeneratedWorld,
+) -> None:
+    """The differential mode's fast emitter writes the catalogue's text."""
+    data = case_data(world, "generated", True)
+    for part in (
+        dict(data.policy),
+        [dict(a) for a in data.attestors],
+        dict(data.request),
+    ):
+        assert config_yaml(part) == dump_yaml(part)

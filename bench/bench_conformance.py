@@ -13,7 +13,11 @@ Targets (issue 14): catalogue >= 50 cases/s, generated >= 100 cases/s,
 configuration switch <= 20 ms median, on 2 cores. The load average is printed
 with the figures: on a shared machine they scale with the CPU left over.
 
+- with ``--sessions N``, the catalogue once more with N adapter instances
+  side by side (each its own suite Grafeas, whole configurations each).
+
 Run: python bench/bench_conformance.py [--generated 300] [--seed 1] [--per-call]
+[--sessions 2]
 """
 
 from __future__ import annotations
@@ -66,6 +70,13 @@ def main() -> int:
     parser.add_argument(
         "--per-call", action="store_true", help="also time the per-call protocol"
     )
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        default=1,
+        help="also time the catalogue with this many adapter instances side by "
+        "side (run_cases(sessions=N); 1: not)",
+    )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
     cat = catalogue(args.concurrency)
@@ -75,6 +86,13 @@ def main() -> int:
         f"configurations/s; configuration switch {cat['switch ms (median)']:.1f} ms "
         "median (targets: >= 50 cases/s, <= 20 ms)"
     )
+    if args.sessions > 1:
+        result = run_cases(ADAPTER, load_catalogue(CATALOGUE), sessions=args.sessions)
+        print(
+            f"catalogue, {args.sessions} sessions side by side: "
+            f"{result.cases_per_second:.1f} cases/s, "
+            f"{result.configurations_per_second:.1f} configurations/s"
+        )
     with tempfile.TemporaryDirectory() as out:
         run = differential(
             ADAPTER, examples=args.generated, out_dir=out, seed=args.seed

@@ -144,6 +144,15 @@ def register(sub: Any) -> None:
         help="the most reviews of one configuration in flight at once "
         "(default 4; 1 sends them one at a time)",
     )
+    p.add_argument(
+        "--sessions",
+        metavar="N",
+        type=_positive_int,
+        default=1,
+        help="adapter instances run side by side, each with its own Grafeas "
+        "and whole configurations (default 1; the adapter must allow several "
+        "instances at once)",
+    )
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     p.add_argument("--json", metavar="FILE", help="write a JSON report")
     p.add_argument(
@@ -268,6 +277,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_cases(
         args.entrypoint, cases, xfail=xfail, on_result=show,
         persistent=not args.per_call, concurrency=args.concurrency,
+        sessions=args.sessions,
     )  # fmt: skip
     budget = generated_budget(args.generated, args.generated_seconds)
     if budget is not None:

@@ -24,11 +24,14 @@ in :mod:`kritis_sim.conformance.report`. Nothing here prints.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from kritis_sim.conformance.case import Case
 from kritis_sim.conformance.evaluate_api import evaluate_case, verdict_problems
@@ -62,6 +65,7 @@ __all__ = [
     "load_xfail",
     "open_session",
     "run_cases",
+    "shard",
 ]
 
 
@@ -139,26 +143,109 @@ def run_cases(
     persistent: bool = True,
     concurrency: int = CONCURRENCY,
     reply_timeout: float = REPLY_TIMEOUT_S,
+    sessions: int = 1,
 ) -> SuiteResult:
     """Run ``cases`` against the adapter ``entrypoint`` (see :func:`open_session`
     for ``persistent``, ``concurrency`` and ``reply_timeout``). Results come
     back sorted by name, and ``on_result`` sees them in run order, whatever the
-    concurrency."""
+    concurrency.
+
+    With ``sessions`` above 1, that many sessions (each its own adapter
+    instance and suite Grafeas) run side by side in threads, each on whole
+    configurations (:func:`shard`); ``on_result`` still sees run order.
+    """
     started = time.perf_counter()
     xfail = xfail or {}
     ordered = sorted(cases, key=lambda c: (c.config_key, c.name))
-    with open_session(
-        entrypoint, workdir, persistent=persistent, concurrency=concurrency,
-        reply_timeout=reply_timeout,
-    ) as (session, capabilities):  # fmt: skip
-        result = SuiteResult(entrypoint, capabilities)
-        for r in judge_all(session, ordered, capabilities, xfail):
-            result.results.append(r)
-            if on_result is not None:
-                on_result(r)
-        result.configurations = session.configurations
+    options: dict[str, Any] = {
+        "persistent": persistent, "concurrency": concurrency,
+        "reply_timeout": reply_timeout,
+    }  # fmt: skip
+    if sessions > 1:
+        result = _run_sessions(
+            entrypoint, shard(ordered, sessions), ordered, xfail, on_result, workdir,
+            options,
+        )  # fmt: skip
+    else:
+        with open_session(entrypoint, workdir, **options) as (session, capabilities):
+            result = SuiteResult(entrypoint, capabilities)
+            for r in judge_all(session, ordered, capabilities, xfail):
+                result.results.append(r)
+                if on_result is not None:
+                    on_result(r)
+            result.configurations = session.configurations
     result.results.sort(key=lambda r: r.name)
     result.seconds = time.perf_counter() - started
+    return result
+
+
+def shard(cases: Sequence[Case], sessions: int) -> list[list[Case]]:
+    """``cases`` (in run order) split into at most ``sessions`` parts of whole
+    configurations, as even in cases as a greedy split makes them (largest
+    configuration first, to the smallest part); each part keeps run order."""
+    groups: dict[str, list[Case]] = {}
+    for case in cases:
+        groups.setdefault(case.config_key, []).append(case)
+    parts: list[list[Case]] = [[] for _ in range(max(1, min(sessions, len(groups))))]
+    for group in sorted(groups.values(), key=len, reverse=True):
+        min(parts, key=len).extend(group)
+    order = {id(case): i for i, case in enumerate(cases)}
+    return [sorted(part, key=lambda c: order[id(c)]) for part in parts]
+
+
+def _run_sessions(
+    entrypoint: str,
+    parts: list[list[Case]],
+    ordered: Sequence[Case],
+    xfail: Mapping[str, str],
+    on_result: Callable[[CaseResult], None] | None,
+    workdir: str | Path | None,
+    options: dict[str, Any],
+) -> SuiteResult:
+    """:func:`run_cases` over one session per part, side by side."""
+    position = {id(case): i for i, case in enumerate(ordered)}
+    done: queue.Queue[tuple[int, CaseResult | None, Any]] = queue.Queue()
+    stopping = threading.Event()
+
+    def run(part: list[Case]) -> None:
+        try:
+            with open_session(entrypoint, workdir, **options) as (session, caps):
+                judged = judge_all(session, part, caps, xfail)
+                for case, r in zip(part, judged, strict=True):
+                    done.put((position[id(case)], r, None))
+                    if stopping.is_set():
+                        break
+                configured = (caps, session.configurations)
+            done.put((-1, None, configured))
+        except BaseException as exc:  # raised again in the caller's thread
+            done.put((-1, None, exc))
+
+    threads = [threading.Thread(target=run, args=(p,), daemon=True) for p in parts]
+    results: dict[int, CaseResult] = {}
+    finished: list[tuple[frozenset[str], int]] = []
+    emitted = 0
+    try:
+        for thread in threads:
+            thread.start()
+        while len(finished) < len(threads):
+            index, r, end = done.get()
+            if isinstance(end, BaseException):
+                raise end
+            if end is not None:
+                finished.append(end)
+            if r is not None:
+                results[index] = r
+            while emitted in results:
+                if on_result is not None:
+                    on_result(results[emitted])
+                emitted += 1
+    finally:
+        stopping.set()
+        for thread in threads:
+            thread.join()
+    result = SuiteResult(entrypoint, finished[0][0])
+    result.results = [results[i] for i in sorted(results)]
+    result.configurations = sum(n for _, n in finished)
     return result
 
 

@@ -236,3 +236,26 @@ def test_serve_launched_while_the_grafeas_failed_to_start_is_ended(
     assert len(launched) == 1
     proc = launched[0]
     assert proc is not None and proc.poll() is not None
+
+
+def test_two_sessions_side_by_side_report_what_one_does(tmp_path: Path) -> None:
+    """run_cases(sessions=2): two adapter instances on whole configurations;
+    the same outcomes, and on_result in the same run order."""
+    names = [
+        "default_always_allow", "digest_uppercase_hex_deny", "keyid_custom_uri",
+        "attestors_two_both", "attestors_two_none_deny", "store_reset_deny",
+    ]  # fmt: skip
+    cases = [load_case(CATALOGUE / n) for n in names]
+    runs = []
+    for sessions in (1, 2):
+        seen: list[str] = []
+        result = run_cases(
+            ADAPTER, cases, workdir=tmp_path, sessions=sessions,
+            on_result=lambda r, seen=seen: seen.append(r.name),
+        )  # fmt: skip
+        runs.append((seen, [(r.name, r.outcome, r.detail) for r in result.results]))
+        assert result.summary["passed"] == len(names), result.results
+    assert runs[0] == runs[1]
+    assert runs[0][0] == [
+        c.name for c in sorted(cases, key=lambda c: (c.config_key, c.name))
+    ]

@@ -85,3 +85,22 @@ def test_store_requests_are_attributed_by_digest() -> None:
     counts = attribute(wave, log)
     assert counts[:2] == [2, 1] and sum(counts) == 3
     assert attribute([first], log) == [4]  # alone, every request is its own
+
+
+def test_shards_hold_whole_configurations_evenly_in_run_order() -> None:
+    from kritis_sim.conformance.runner import shard
+
+    cases = _ordered()
+    parts = shard(cases, 2)
+    assert len(parts) == 2
+    assert sorted(c.name for p in parts for c in p) == sorted(c.name for c in cases)
+    keys = [{c.config_key for c in p} for p in parts]
+    assert keys[0].isdisjoint(keys[1])  # a configuration is never split
+    assert abs(len(parts[0]) - len(parts[1])) <= max(
+        sum(1 for c in cases if c.config_key == k) for k in keys[0] | keys[1]
+    )
+    rank = {c.name: i for i, c in enumerate(cases)}
+    for part in parts:
+        assert [rank[c.name] for c in part] == sorted(rank[c.name] for c in part)
+    assert shard(cases, 1) == [list(cases)]
+    assert shard([], 3) == [[]]

@@ -93,10 +93,15 @@ CORES: dict[str, Core] = {
             "tests/unit/kritis/test_kritis_cli.py",
         ),
     ),
-    # The platform-policy (GKE / check-based) decision.
+    # The platform-policy (GKE / check-based) decision: its checks, store
+    # seam, memo, verdict texts and properties, and the judge seam over it.
     "platform": Core(
         mutants=("kritis_sim.core.platform.*",),
         modules=("kritis_sim/core/platform/*.py",),
+        tests=(
+            "tests/unit/core/test_platform_*.py",
+            "tests/unit/core/test_judges.py",
+        ),
     ),
     # DSSE, OpenPGP and PKIX signature verification, pinned by the crypto
     # unit tests alone (known-answer vectors, exact reasons, properties).

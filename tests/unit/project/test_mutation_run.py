@@ -59,3 +59,19 @@ def test_every_core_names_configured_modules_and_existing_tests() -> None:
             assert list(ROOT.glob(module)), (name, module)
         for glob in core.tests or ():
             assert list(ROOT.glob(glob)), (name, glob)
+
+
+def test_platform_run_keeps_only_the_platform_tests(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert mutation_run.main(["--core", "platform", "--dry-run"]) == 0
+    addopts, command, _summary = capsys.readouterr().out.splitlines()
+    ignored = {
+        a.removeprefix("--ignore=")
+        for a in shlex.split(shlex.split(addopts.removeprefix("PYTEST_ADDOPTS="))[0])
+    }
+    assert "tests/unit/core/test_decide.py" in ignored
+    assert "tests/unit/kritis/test_kritis_decide.py" in ignored
+    for kept in ("test_platform_memo.py", "test_platform_verdict.py", "test_judges.py"):
+        assert f"tests/unit/core/{kept}" not in ignored
+    assert "kritis_sim.core.platform.*" in shlex.split(command)

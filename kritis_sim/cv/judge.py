@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from kritis_sim.admission.workloads import Workload, deploy_target
 from kritis_sim.core.decide import DecisionOptions
-from kritis_sim.core.fixes import Fix, fixes
+from kritis_sim.core.fixes import Fix, judge_fixes
 from kritis_sim.core.judges import ClassicJudge as CoreClassicJudge
 from kritis_sim.core.judges import Judge as CoreJudge
 from kritis_sim.core.judges import Lookup, Replay, Verdict
@@ -196,12 +196,7 @@ class WorkloadJudge:
         decision = judgement.detail
         if not isinstance(decision, Decision) or decision.verdict_allowed:
             return ()
-        core = self.core
-        if isinstance(core, CoreClassicJudge):
-            return fixes(decision, core.attestors, self.source)
-        if isinstance(core, CorePlatformJudge):
-            return fixes(decision, platform_policy=core.policy)
-        return fixes(decision)
+        return judge_fixes(decision, self.core, self.source)
 
     def memo_key(self, workload: Workload) -> Hashable:
         """What :meth:`judge` depends on besides the source and ``now``: the

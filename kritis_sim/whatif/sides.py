@@ -28,8 +28,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from kritis_sim.admission.workloads import Workload, deploy_target
-from kritis_sim.core.fixes import Fix, fixes
-from kritis_sim.core.judges import ClassicJudge, Judge, PlatformJudge
+from kritis_sim.core.fixes import Fix, judge_fixes
+from kritis_sim.core.judges import Judge
 from kritis_sim.core.target import TargetSettings
 from kritis_sim.model.platform.results import EvaluateGkePolicyResponse, Verdict
 
@@ -158,16 +158,5 @@ class JudgeSide:
             note = "a check could not be evaluated (ERROR is never admitted)"
         fixer = None
         if not decision.allowed and not decision.failed_closed:
-            judge = self.judge
-            fixer = (
-                functools.partial(fixes, decision, judge.attestors, self.source)
-                if isinstance(judge, ClassicJudge)
-                else functools.partial(
-                    fixes,
-                    decision,
-                    platform_policy=judge.policy
-                    if isinstance(judge, PlatformJudge)
-                    else None,
-                )
-            )
+            fixer = functools.partial(judge_fixes, decision, self.judge, self.source)
         return Admission(decision.allowed, images, note, error, fixer)

@@ -14,12 +14,16 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kritis_sim.core.fixes import judge_fixes
 from kritis_sim.core.kritis import KritisDecision
 from kritis_sim.core.kritis.decide import pattern_matches
 from kritis_sim.core.kritis.fixes import kritis_fixes, kritis_pattern
+from kritis_sim.core.kritis.judge import KritisJudge, KritisOccurrences
+from kritis_sim.core.target import DeployTarget
 from kritis_sim.model.fix import Fix
 from tests.unit.kritis.world import (
     IMAGE,
+    NOW,
     aa,
     attestation,
     decide,
@@ -159,3 +163,17 @@ def test_applying_the_exemption_turns_the_denial_into_an_allow(
     assert fix is not None
     after = decide(load(*_apply(docs, fix)), pod(image), atts, vulns)
     assert after.verdict_allowed, (fix, after.message)
+
+
+def test_the_model_neutral_fixes_of_a_kritis_decision_speak_kritis() -> None:
+    # what the webhook, cv and whatif show when they judge with Kritis
+    # resources: Kritis' fixes, never a Binary Authorization pattern
+    docs = [aa(), gap()]
+    judge = KritisJudge(load(*docs))
+    target = DeployTarget(namespace="default")
+    decision = judge.judge([IMAGE], target, KritisOccurrences(), NOW)
+    assert not decision.verdict_allowed
+    found = judge_fixes(decision, judge)
+    assert [f.kind for f in found] == ["attest", "allowlist"]
+    assert found[-1].pattern == "gcr.io/shop/api@*" and found[-1].commands
+    assert all("admissionWhitelistPatterns" not in f.summary for f in found)

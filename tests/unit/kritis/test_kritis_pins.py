@@ -168,7 +168,9 @@ def test_explain_of_breakglass_and_of_no_policy() -> None:
             f"  {IMAGE}: allowed",
         ]
     )
-    assert none.to_dict()["images"] == [{"image": IMAGE, "allowed": True, "reasons": []}]
+    assert none.to_dict()["images"] == [
+        {"image": IMAGE, "allowed": True, "reasons": []}
+    ]
     empty = decide(load(aa(), gap()), pod())
     assert empty.explain() == "\n".join(
         [
@@ -306,7 +308,9 @@ def test_violations_message_and_order() -> None:
 
 
 def test_block_all_reason_and_both_violation_kinds() -> None:
-    r = load(isp(maximumSeverity="BLOCK_ALL", maximumFixUnavailableSeverity="BLOCK_ALL"))
+    r = load(
+        isp(maximumSeverity="BLOCK_ALL", maximumFixUnavailableSeverity="BLOCK_ALL")
+    )
     vulns = (vuln("CVE-2", "LOW"), vuln("CVE-1", "LOW", fixable=False))
     (image,) = decide(r, pod(IMAGE), vulns=vulns).images
     assert [v.to_dict() for v in image.violations] == [
@@ -376,8 +380,18 @@ class _Source:
 def test_fix_texts() -> None:
     fixes = kritis_fixes(_mixed())
     assert [(f.image, f.kind, f.summary, f.attestor) for f in fixes] == [
-        (WEB, "deploy-by-digest", f"deploy {WEB} by digest (repository@sha256:<64 hex>)", None),
-        (TAG, "deploy-by-digest", f"deploy {TAG} by digest (repository@sha256:<64 hex>)", None),
+        (
+            WEB,
+            "deploy-by-digest",
+            f"deploy {WEB} by digest (repository@sha256:<64 hex>)",
+            None,
+        ),
+        (
+            TAG,
+            "deploy-by-digest",
+            f"deploy {TAG} by digest (repository@sha256:<64 hex>)",
+            None,
+        ),
         (
             TAG,
             "attest",
@@ -395,6 +409,13 @@ def test_fix_texts() -> None:
     ]
 
 
+#: The exemption of IMAGE from ImageSecurityPolicy ``isp`` (issue 12).
+EXEMPT_ISP = (
+    f"or exempt it: add {IMAGE!r} to ImageSecurityPolicy isp's imageAllowlist "
+    "(exact string equality: this image only)"
+)
+
+
 def test_rescan_fixes_name_the_cve_and_the_limit_to_raise() -> None:
     r = load(isp(maximumSeverity="LOW", maximumFixUnavailableSeverity="LOW"))
     vulns = (vuln("CVE-2", "HIGH"), vuln("CVE-1", "HIGH", fixable=False))
@@ -409,7 +430,9 @@ def test_rescan_fixes_name_the_cve_and_the_limit_to_raise() -> None:
             "rescan",
             "FixUnavailableViolation",
             None,
-            "projects/goog-vulnz/notes/CVE-1 (HIGH)" + tail + "maximumFixUnavailableSeverity",
+            "projects/goog-vulnz/notes/CVE-1 (HIGH)"
+            + tail
+            + "maximumFixUnavailableSeverity",
         ),
         (
             IMAGE,
@@ -418,6 +441,7 @@ def test_rescan_fixes_name_the_cve_and_the_limit_to_raise() -> None:
             None,
             "projects/goog-vulnz/notes/CVE-2 (HIGH)" + tail + "maximumSeverity",
         ),
+        (IMAGE, "allowlist", None, None, EXEMPT_ISP),
     ]
 
 
@@ -435,7 +459,11 @@ def test_other_denials_are_their_own_fix_and_passes_are_none() -> None:
     r = load(isp())
     d = decide_kritis(r, pod(IMAGE), InMemorySource(()), down, now=NOW)  # type: ignore[arg-type]
     assert [(f.kind, f.summary) for f in kritis_fixes(d)] == [
-        ("kritis", f"ISP isp: could not read the vulnerabilities of {IMAGE}: store down")
+        (
+            "kritis",
+            f"ISP isp: could not read the vulnerabilities of {IMAGE}: store down",
+        ),
+        ("allowlist", EXEMPT_ISP),  # an allowlisted image is not looked up
     ]
     r = load(aa(), gap(), isp(maximumSeverity="LOW", attestationAuthorityName="qa"))
     allowed = decide(r, pod(IMAGE), (attestation(),), (vuln("CVE-1", "HIGH"),))
@@ -449,7 +477,10 @@ def test_other_denials_are_their_own_fix_and_passes_are_none() -> None:
         isp(attestationAuthorityName="qa"),
     )
     d = decide(r, pod(IMAGE), (attestation(),))
-    assert [(f.kind, f.attestor) for f in kritis_fixes(d)] == [("attest", "build")]
+    assert [(f.kind, f.attestor, f.pattern) for f in kritis_fixes(d)] == [
+        ("attest", "build", None),
+        ("allowlist", None, "gcr.io/shop/api@*"),  # the GAP's exemption (issue 12)
+    ]
 
 
 def test_kritis_object_refusal_texts() -> None:

@@ -17,7 +17,7 @@ with the figures: on a shared machine they scale with the CPU left over.
   side by side (each its own suite Grafeas, whole configurations each).
 
 Run: python bench/bench_conformance.py [--generated 300] [--seed 1] [--per-call]
-[--sessions 2]
+[--sessions N]
 """
 
 from __future__ import annotations
@@ -73,9 +73,9 @@ def main() -> int:
     parser.add_argument(
         "--sessions",
         type=int,
-        default=1,
+        default=2,
         help="also time the catalogue with this many adapter instances side by "
-        "side (run_cases(sessions=N); 1: not)",
+        "side (run_cases(sessions=N); default 2; 1: not)",
     )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")

@@ -26,6 +26,7 @@ from kritis_sim.model.platform.patterns import SourceRepoPattern
 from kritis_sim.model.platform.results import Verdict
 from kritis_sim.model.provenance import BuildOccurrence
 from tests.unit.core.platform_world import (
+    IMAGE,
     OTHER_DIGEST,
     build,
     check_outcome,
@@ -318,3 +319,48 @@ def test_config_source_must_be_a_non_empty_string() -> None:
 )
 def test_repository_strips_query_and_one_scheme(uri: str, repo: str) -> None:
     assert repository(uri) == repo
+
+
+def test_listed_attestation_projects_replace_the_images_own() -> None:
+    listed = _rule(attestationSource={"containerAnalysisAttestationProjects": ["projects/attest"]})  # fmt: skip
+    assert check_outcome(_check(listed), build(project="projects/attest"))[0] is C
+    # the image's own project (projects/my-proj) is not read when others are listed
+    verdict, why = check_outcome(_check(listed), build())
+    assert (verdict, why) == (
+        N,
+        f"{RULE0}: no BUILD occurrence for {IMAGE} in projects/attest",
+    )
+
+
+def test_rule_explanations_are_exact() -> None:
+    verdict, why = check_outcome(_check(), build(), trusted_builders={})
+    assert (verdict, why) == (
+        E,
+        f"{RULE0}: no roots of trust are configured for GOOGLE_CLOUD_BUILD, so its "
+        "provenance cannot be verified",
+    )
+    own = {"trustedBuilder": "GOOGLE_CLOUD_BUILD"}
+    quay = "quay.io/org/app@sha256:" + "a" * 64
+    assert check_outcome(_check(own), image=quay) == (
+        E,
+        f"{RULE0}: no attestationSource projects are listed and 'quay.io/org/app' "
+        "is not a Container Registry or Artifact Registry image, so there is no "
+        "project to read provenance from",
+    )
+    two = _rule(attestationSource={"containerAnalysisAttestationProjects": ["projects/a", "projects/b"]})  # fmt: skip
+    assert check_outcome(_check(two), build()) == (
+        N,
+        f"{RULE0}: no BUILD occurrence for {IMAGE} in projects/a, projects/b",
+    )
+
+    class Failing(InMemoryPlatformOccurrences):
+        def builds(self, project: str, resource_url: str) -> Any:
+            raise GrafeasError("unavailable")
+
+    response = evaluate(policy(_check()), Failing([build()]))
+    result = response.results[0].image_results[0].check_set_result
+    assert result is not None
+    assert result.check_results[0].explanation == (
+        "could not read BUILD occurrences from projects/my-proj: unavailable; "
+        "failing closed"
+    )

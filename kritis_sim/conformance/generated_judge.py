@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from kritis_sim.conformance.case import Case
 from kritis_sim.conformance.generated import (
@@ -37,7 +38,6 @@ from kritis_sim.conformance.generated import (
 from kritis_sim.conformance.reference import reference_result
 from kritis_sim.conformance.runner import judge_all
 from kritis_sim.conformance.session import Session
-from kritis_sim.conformance.waves import case_keys
 from kritis_sim.strategies import GeneratedWorld
 
 __all__ = ["BatchJudge", "GeneratedCases", "only_late"]
@@ -45,6 +45,19 @@ __all__ = ["BatchJudge", "GeneratedCases", "only_late"]
 #: The whole problem text of a reply whose only fault is its lateness
 #: (:func:`kritis_sim.conformance.results.late`).
 _LATE = re.compile(r"reply took [0-9.]+ s, past the request's \?timeout=\d+s budget")
+
+
+def _tag_only(obj: Any) -> bool:
+    """Whether an ``image`` anywhere in ``obj`` has no digest."""
+    if isinstance(obj, dict):
+        return any(
+            ("@" not in value) if key == "image" and isinstance(value, str)
+            else _tag_only(value)
+            for key, value in obj.items()
+        )  # fmt: skip
+    if isinstance(obj, list):
+        return any(_tag_only(value) for value in obj)
+    return False
 
 
 def only_late(problem: str) -> bool:
@@ -111,8 +124,10 @@ class BatchJudge:
         ``worlds`` pairs each world with its reference decision when made."""
         batch = [self.cases.case(world, allowed) for world, allowed in worlds]
         # Cases that may share a wave first: a case that must run alone
-        # (an image without a digest) would close the wave it meets.
-        order = sorted(range(len(batch)), key=lambda i: case_keys(batch[i]) is None)
+        # (an image without a digest: waves.case_keys) would close the wave
+        # it meets.
+        alone = [_tag_only(world.workload) for world, _ in worlds]
+        order = sorted(range(len(batch)), key=alone.__getitem__)
         results = judge_all(
             self.session, [batch[i] for i in order], self.capabilities, {}
         )

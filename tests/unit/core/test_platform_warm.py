@@ -172,3 +172,17 @@ def test_a_warm_evaluation_of_an_unchanged_store_reads_nothing(
     assert verdicts(store, trusted_builders=builders) == [C, C, N, C, C]
     # read again; a violation is found before the scans are needed
     assert sorted(set(reads)) == ["ATTESTATION", "BUILD", "VULNERABILITY"]
+
+
+def test_a_warm_scan_rule_follows_the_valid_scan_ending() -> None:
+    # A failed scan and one archived an hour after NOW: valid at NOW (CONFORMANT),
+    # no valid scan two hours later (ERROR), though some scan had a problem at
+    # both times.
+    store = InMemoryPlatformOccurrences(
+        [pw.scan("FINISHED_FAILED"), pw.scan(archived=pw.NOW + timedelta(hours=1))]
+    )
+    builders = pw.roots()
+    assert verdicts(store, trusted_builders=builders)[2] is C
+    later = pw.NOW + timedelta(hours=2)
+    assert verdicts(store, trusted_builders=builders, now=later)[2] is E
+    assert verdicts(store, trusted_builders=builders)[2] is C

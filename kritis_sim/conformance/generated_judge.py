@@ -21,8 +21,10 @@ Nothing here draws worlds or shrinks.
 
 from __future__ import annotations
 
+import collections
 import json
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -67,11 +69,18 @@ def only_late(problem: str) -> bool:
 
 class GeneratedCases:
     """Generated worlds as cases for one run, files written once per
-    configuration under ``root``."""
+    configuration under ``root``; only the last :attr:`KEEP` configurations
+    are kept (a long run has tens of thousands), an older one is written
+    again if it comes back."""
+
+    KEEP = 256
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._dirs: dict[str, tuple[Path, str, str]] = {}
+        self._dirs: collections.OrderedDict[str, tuple[Path, str, str]] = (
+            collections.OrderedDict()
+        )
+        self._made = 0
 
     def case(self, world: GeneratedWorld, allowed: bool | None = None) -> Case:
         """``world`` as a case whose expectation is the reference decision
@@ -79,9 +88,12 @@ class GeneratedCases:
         name = f"generated_{world_digest(world)}"
         config = json.dumps(world.config, sort_keys=True)
         entry = self._dirs.get(config)
-        if entry is None:
+        if entry is not None:
+            self._dirs.move_to_end(config)
+        else:
             draft = case_data(world, name, True)
-            path = self.root / f"config_{len(self._dirs):06d}"
+            path = self.root / f"config_{self._made:06d}"
+            self._made += 1
             path.mkdir(parents=True)
             policy_text = config_yaml(dict(draft.policy))
             attestors_text = config_yaml([dict(a) for a in draft.attestors])
@@ -90,6 +102,9 @@ class GeneratedCases:
                                ("request.yaml", config_yaml(dict(draft.request)))):  # fmt: skip
                 (path / file).write_text(text, encoding="utf-8")
             entry = self._dirs[config] = (path, policy_text, attestors_text)
+            if len(self._dirs) > self.KEEP:
+                _, (old, _, _) = self._dirs.popitem(last=False)
+                shutil.rmtree(old, ignore_errors=True)
         path, policy_text, attestors_text = entry
         probe = probe_case(world, path, (policy_text, attestors_text))
         if allowed is None:

@@ -113,3 +113,25 @@ def test_cases_that_may_share_a_wave_go_first_and_answers_keep_their_order(
     judge = BatchJudge(None, frozenset(), GeneratedCases(tmp_path))  # type: ignore[arg-type]
     assert judge([(alone, False), (shared, False)]) == ["problem 1", "problem 0"]
     assert names == [f"gcr.io/gen/app@{digest}", "gcr.io/gen/app:1.0"]
+
+
+def test_only_recent_configurations_keep_their_files(tmp_path: Path) -> None:
+    world = _world()
+    rules = [
+        {"evaluationMode": mode, "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG"}
+        for mode in ("ALWAYS_ALLOW", "ALWAYS_DENY")
+    ]
+    configs = [
+        replace(world, policy={"defaultAdmissionRule": rule}, cluster=cluster)
+        for rule in rules
+        for cluster in (None, "us-east1-b.gen")
+    ][:3]
+    cases = GeneratedCases(tmp_path)
+    cases.KEEP = 2
+    first = cases.case(configs[0], True).path
+    assert cases.case(configs[0], True).path == first  # written once
+    cases.case(configs[1], True)
+    cases.case(configs[2], True)
+    assert not first.exists()  # the oldest of three went
+    again = cases.case(configs[0], True)
+    assert again.path != first and (again.path / "policy.yaml").is_file()

@@ -22,6 +22,7 @@ This module decides nothing and talks to no adapter.
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import queue
 import random
@@ -31,11 +32,13 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
+import kritis_sim
 from kritis_sim import _processes
 from kritis_sim.conformance.generated import reference_allowed
 from kritis_sim.errors import ConformanceError
@@ -170,10 +173,17 @@ class Producer:
         self._first = True
 
     def __enter__(self) -> Producer:
+        # The producer must import this very kritis_sim (batches are pickled).
+        here = str(Path(kritis_sim.__file__).resolve().parents[1])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [here, *filter(None, [env.get("PYTHONPATH")])]
+        )
         self._proc = _processes.spawn(
             [sys.executable, "-m", "kritis_sim.conformance.producer", str(self._seed)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            env=env,
         )
         self._reader = threading.Thread(
             target=_read, args=(self._proc.stdout, self._queue), daemon=True

@@ -4,10 +4,14 @@ their own that is stopped with the run."""
 from __future__ import annotations
 
 import itertools
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import kritis_sim
+from kritis_sim import _processes
 from kritis_sim.conformance import producer as producer_module
 from kritis_sim.conformance.producer import Drawn, Producer, draw_batches
 from kritis_sim.errors import ConformanceError
@@ -52,3 +56,20 @@ def test_a_producer_that_fails_is_reported(monkeypatch: pytest.MonkeyPatch) -> N
     ):
         producer.begin(0)  # a batch of at most 0 worlds cannot be drawn
         producer.next()
+
+
+def test_the_producer_imports_this_kritis_sim(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches are pickled: the child must not find another installed copy."""
+    seen: dict[str, Any] = {}
+
+    def spawn(argv: list[str], **kwargs: Any) -> Any:
+        seen.update(kwargs, argv=argv)
+        raise OSError("not started")
+
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    monkeypatch.setattr(_processes, "spawn", spawn)
+    with pytest.raises(OSError, match="not started"), Producer(5):
+        pass
+    root = Path(kritis_sim.__file__).resolve().parents[1]
+    assert seen["env"]["PYTHONPATH"].split(os.pathsep)[0] == str(root)
+    assert seen["argv"][1:3] == ["-m", "kritis_sim.conformance.producer"]

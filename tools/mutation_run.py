@@ -91,6 +91,7 @@ CORES: dict[str, Core] = {
             "tests/unit/kritis/test_kritis_fixes.py",
             "tests/unit/kritis/test_kritis_v1beta1.py",
             "tests/unit/kritis/test_kritis_cli.py",
+            "tests/unit/crypto/test_pgp_expiry.py",
         ),
     ),
     # The platform-policy (GKE / check-based) decision: its checks, store

@@ -235,8 +235,11 @@ def _stale(
 #: contents change, so a warm decision skips re-walking signatures it judged
 #: before; a store that builds new objects per read simply never hits. Both
 #: objects are immutable and each entry holds them, so an id cannot be
-#: recycled while its entry exists. Only time-independent judgements (no
-#: freshness rule) are kept, and only with a cache (no cache: always cold).
+#: recycled while its entry exists. Only judgements without a freshness rule
+#: are kept, and only with a cache (no cache: always cold). A PGP signature's
+#: own expiration is judged at ``now``, so for an attestor with a PGP key the
+#: key holds ``now`` too: a judgement made before a signature expired is never
+#: reused after it.
 _Memo = tuple[Attestor, tuple[AttestationOccurrence, ...], AttestorOutcome]
 _MEMO_MAX = 4096
 
@@ -268,8 +271,11 @@ def check_attestor(
             check_docker_reference,
             cache,
         )
-    memos: dict[tuple[int, int, str, bool], _Memo] = cache.judgements
-    key = (id(attestor), id(occurrences), image.original, check_docker_reference)
+    memos: dict[tuple[int, int, str, bool, datetime | None], _Memo] = (
+        cache.judgements
+    )
+    at = now if any(k.pkix_public_key is None for k in attestor.public_keys) else None
+    key = (id(attestor), id(occurrences), image.original, check_docker_reference, at)
     memo = memos.get(key)
     if memo is not None and memo[0] is attestor and memo[1] is occurrences:
         return memo[2]

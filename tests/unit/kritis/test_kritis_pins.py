@@ -24,6 +24,7 @@ from tests.unit.kritis.world import (
     NOW,
     aa,
     attestation,
+    b64,
     decide,
     gap,
     isp,
@@ -552,3 +553,34 @@ def test_a_tag_gets_a_deploy_by_digest_fix_per_isp() -> None:
         "UnqualifiedImageViolation",
     ]
     assert [f.kind for f in kritis_fixes(d)] == ["deploy-by-digest", "deploy-by-digest"]
+
+
+def test_judge_judges_a_pgp_signature_expiry_at_its_now() -> None:
+    import json
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from kritis_sim.core.kritis import KritisOccurrences
+    from kritis_sim.model.occurrence import Signature
+
+    vectors = Path(__file__).resolve().parents[2] / "vectors" / "pgp-expiry" / "expires-2099"
+    vec = json.loads((vectors / "vector.json").read_text("utf-8"))
+    authority = aa(note=NOTE)
+    authority["spec"]["publicKeys"][0]["asciiArmoredPgpPublicKey"] = b64(
+        (vectors / "key.asc").read_text("utf-8")
+    )
+    occ = AttestationOccurrence(
+        resource_uri="https://" + vec["image"],
+        note_name=NOTE,
+        serialized_payload=(vectors / "payload.json").read_bytes(),
+        signatures=(Signature((vectors / vec["signature"]).read_bytes(), vec["publicKeyId"]),),
+    )
+    judge = KritisJudge(load(authority, gap()))
+    target = DeployTarget(None, "default")
+    source = KritisOccurrences([occ])
+    before = datetime(2098, 1, 1, tzinfo=UTC)
+    after = datetime(2099, 6, 1, tzinfo=UTC)
+    assert judge.judge([vec["image"]], target, source, before).allowed
+    expired = judge.judge([vec["image"]], target, source, after)
+    assert not expired.allowed
+    assert "expired at 2099-01-01T12:00:00Z" in expired.reasons[0]

@@ -184,9 +184,12 @@ def test_allowlist_explanations() -> None:
     assert exempt["explanation"] == (
         "exempt by the policy's image allowlist ('us-docker.pkg.dev/my-proj/**')"
     )
-    skipped = _image(policy({"alwaysDeny": True, "imageAllowlist": allow}))
+    skipped = _image(
+        policy({"displayName": "deny", "alwaysDeny": True, "imageAllowlist": allow})
+    )
     assert skipped["checkSetResult"]["checkResults"]["results"][0] == {
         "allowlistResult": {"matchedPattern": "us-docker.pkg.dev/my-proj/**"},
+        "displayName": "deny",
         "explanation": "not evaluated: exempt by the check's allowlist "
         "('us-docker.pkg.dev/my-proj/**')",
         "index": "0",

@@ -186,3 +186,14 @@ def test_a_warm_scan_rule_follows_the_valid_scan_ending() -> None:
     later = pw.NOW + timedelta(hours=2)
     assert verdicts(store, trusted_builders=builders, now=later)[2] is E
     assert verdicts(store, trusted_builders=builders)[2] is C
+
+
+def test_other_sources_are_read_every_time_with_the_same_roots_of_trust() -> None:
+    # With the same roots of trust every input of the memo key but the source's
+    # content is equal: a live source must still be read again.
+    source, builders = Changing(), pw.roots()
+    assert verdicts(source, trusted_builders=builders)[0] is N
+    source.attestations_held.append(pw.attestation())
+    assert verdicts(source, trusted_builders=builders)[0] is C
+    source.attestations_held.clear()
+    assert verdicts(source, trusted_builders=builders)[0] is N

@@ -584,3 +584,58 @@ def test_judge_judges_a_pgp_signature_expiry_at_its_now() -> None:
     expired = judge.judge([vec["image"]], target, source, after)
     assert not expired.allowed
     assert "expired at 2099-01-01T12:00:00Z" in expired.reasons[0]
+
+
+def test_fixes_read_every_reason_after_a_passed_or_told_one() -> None:
+    ghost = (
+        "error getting attestors: attestation authority 'ghost' of ISP {} not "
+        "found in namespace default"
+    )
+    # passed first (a GAP pattern), then the ISP naming a missing authority
+    r = load(gap(patterns=("gcr.io/shop/*",)), isp(attestationAuthorityName="ghost"))
+    d = decide(r, pod(IMAGE))
+    assert d.images[0].reasons[0].startswith("allowlisted by GAP namePattern")
+    kritis = [(f.image, f.summary) for f in kritis_fixes(d) if f.kind == "kritis"]
+    assert kritis == [(IMAGE, ghost.format("isp"))]
+    # told first (a violation of one ISP), then another ISP's missing authority
+    r = load(isp("one", maximumSeverity="LOW"), isp("two", attestationAuthorityName="ghost"))
+    d = decide(r, pod(IMAGE), vulns=(vuln("CVE-1", "HIGH"),))
+    kinds = [(f.kind, f.summary) for f in kritis_fixes(d) if f.kind != "allowlist"]
+    assert [k for k, _ in kinds] == ["rescan", "kritis"]
+    assert kinds[1][1] == ghost.format("two")
+
+
+def test_gap_authority_fix_splits_at_the_first_separator() -> None:
+    d = decide(load(gap(aas=("ghost",))), pod(IMAGE))
+    (fix,) = [f for f in kritis_fixes(d) if f.kind == "attest"]
+    assert fix.attestor == "ghost"
+    assert fix.summary == (
+        f"attest {IMAGE} with a key of AttestationAuthority ghost "
+        "(GenericAttestationPolicy gap): Error getting attestors: attestation "
+        "authority 'ghost' not found in namespace default"
+    )
+
+
+def test_explain_of_a_gap_only_decision_has_no_message_line() -> None:
+    d = decide(load(aa(), gap()), pod(IMAGE), (attestation(),))
+    assert d.explain() == "\n".join(
+        [
+            "ALLOWED (Kritis semantics, namespace default)",
+            f"  {IMAGE}: allowed",
+            "    - attested by every authority of GAP gap",
+        ]
+    )
+    d = decide(load(isp()), pod(IMAGE))
+    assert d.explain() == "\n".join(
+        ["ALLOWED (Kritis semantics, namespace default)", f"  {IMAGE}: allowed"]
+    )
+
+
+def test_judge_verdicts_name_the_image_and_join_its_reasons() -> None:
+    judge = KritisJudge(load(aa(), gap(), isp(maximumSeverity="LOW")))
+    d = judge.judge([TAG], DeployTarget(None, "default"), _Source(), NOW)
+    (verdict,) = d.images
+    assert verdict.image == TAG
+    assert verdict.reason == (
+        f"gap gap: qa: {NOT_A_DIGEST}; ISP isp: {UNQUALIFIED.format(image=TAG)}"
+    )

@@ -85,9 +85,7 @@ DsseKey = PkixPublicKey | Ed25519Key
 
 def pae(payload_type: str | bytes, payload: bytes) -> bytes:
     """The DSSE v1 pre-authentication encoding of ``payload_type`` and ``payload``."""
-    ptype = (
-        payload_type.encode("utf-8") if isinstance(payload_type, str) else payload_type
-    )
+    ptype = payload_type.encode() if isinstance(payload_type, str) else payload_type
     return b"DSSEv1 %d %b %d %b" % (len(ptype), ptype, len(payload), payload)
 
 

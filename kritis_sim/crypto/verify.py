@@ -38,7 +38,7 @@ from typing import Any, Generic, TypeVar
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from kritis_sim.crypto.algorithms import KeyType, spec
+from kritis_sim.crypto.algorithms import spec
 from kritis_sim.crypto.keys import (
     PublicKey,
     default_key_id,
@@ -82,7 +82,7 @@ class _LRU(Generic[K, V]):
             self._data[key] = value
             self._data.move_to_end(key)
             while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
+                del self._data[next(iter(self._data))]  # the least recently used
 
     def clear(self) -> None:
         with self._lock:
@@ -178,9 +178,8 @@ def _prepare(
     mismatch = key_mismatch(alg_spec.algorithm, public)
     if mismatch is not None:
         return _Verifier(None, lambda label: f"{mismatch}; key id {label}")
-    if alg_spec.key_type is KeyType.EC and isinstance(
-        public, ec.EllipticCurvePublicKey
-    ):
+    # key_mismatch has passed: the key is of the declared algorithm's type.
+    if isinstance(public, ec.EllipticCurvePublicKey):
         ecdsa = ec.ECDSA(alg_spec.hash_algorithm())
         ec_key = public
 
@@ -188,17 +187,14 @@ def _prepare(
             ec_key.verify(signature, data, ecdsa)
 
         return _Verifier(check_ec)
-    if isinstance(public, rsa.RSAPublicKey):
-        pad, digest = alg_spec.rsa_padding(verifying=True), alg_spec.hash_algorithm()
-        rsa_key = public
+    assert isinstance(public, rsa.RSAPublicKey)  # load_public_key: EC or RSA only
+    pad, digest = alg_spec.rsa_padding(verifying=True), alg_spec.hash_algorithm()
+    rsa_key = public
 
-        def check_rsa(signature: bytes, data: bytes) -> None:
-            rsa_key.verify(signature, data, pad, digest)
+    def check_rsa(signature: bytes, data: bytes) -> None:
+        rsa_key.verify(signature, data, pad, digest)
 
-        return _Verifier(check_rsa)
-    return _Verifier(  # pragma: no cover - key_mismatch rules this out
-        None, lambda label: f"key {label} does not fit {algorithm.value}"
-    )
+    return _Verifier(check_rsa)
 
 
 _DEFAULT_KEYS = PublicKeyCache()

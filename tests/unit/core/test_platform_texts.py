@@ -249,3 +249,26 @@ def test_check_set_selection_explanations() -> None:
         "imageUri": IMAGE,
         "verdict": "ERROR",
     }
+
+
+def test_a_scoped_check_set_result_carries_its_scope() -> None:
+    from kritis_sim.model.platform import PlatformPolicy
+
+    allow = {"allowPattern": ["us-docker.pkg.dev/my-proj/**"]}
+    scoped = {
+        "scope": {"kubernetesNamespace": "prod"},
+        "checks": [{"alwaysDeny": True}],
+    }
+    for check_set in (scoped, {**scoped, "imageAllowlist": allow}):
+        pol = PlatformPolicy.from_dict(
+            {
+                "gkePolicy": {
+                    "checkSets": [check_set, {"checks": [{"alwaysDeny": True}]}]
+                }
+            }
+        )
+        result = _image(pol)["checkSetResult"]
+        assert (result["index"], result["scope"]) == (
+            "0",
+            {"kubernetesNamespace": "prod"},
+        )

@@ -639,3 +639,23 @@ def test_judge_verdicts_name_the_image_and_join_its_reasons() -> None:
     assert verdict.reason == (
         f"gap gap: qa: {NOT_A_DIGEST}; ISP isp: {UNQUALIFIED.format(image=TAG)}"
     )
+
+
+def test_a_trailing_star_stops_at_the_slash_right_after_the_prefix() -> None:
+    from kritis_sim.core.kritis.decide import pattern_matches
+
+    assert pattern_matches("gcr.io/p*", "gcr.io/pq")
+    assert not pattern_matches("gcr.io/p*", "gcr.io/p/x")
+
+
+def test_every_missing_authority_of_a_gap_is_listed() -> None:
+    r = load(
+        aa("qa"),
+        aa("build", note="projects/shop/notes/build", n=1),
+        gap("both", ("qa", "build")),
+    )
+    assert decide(r, pod(IMAGE)).message == (
+        "1 images are not attested by all authorities in any GAP policy:\n"
+        f"- image {IMAGE} is not attested by\n"
+        '  - ["qa" "build"] in gap both'
+    )

@@ -180,7 +180,7 @@ def test_occurrence_check_explanations_when_nothing_can_be_read() -> None:
 def test_allowlist_explanations() -> None:
     allow = {"allowPattern": ["us-docker.pkg.dev/my-proj/**"]}
     exempt = _image(policy({"alwaysDeny": True}, imageAllowlist=allow))
-    assert exempt["verdict"] == "CONFORMANT"
+    assert (exempt["imageUri"], exempt["verdict"]) == (IMAGE, "CONFORMANT")
     assert exempt["explanation"] == (
         "exempt by the policy's image allowlist ('us-docker.pkg.dev/my-proj/**')"
     )
@@ -272,3 +272,19 @@ def test_a_scoped_check_set_result_carries_its_scope() -> None:
             "0",
             {"kubernetesNamespace": "prod"},
         )
+
+
+def test_a_policy_without_gke_policy_is_refused_in_one_sentence() -> None:
+    from kritis_sim.errors import PolicyError
+    from kritis_sim.model.platform import PlatformPolicy
+
+    cloud_run = PlatformPolicy.from_dict(
+        {"cloudRunPolicy": {"rule": {"evaluationMode": "ALWAYS_ALLOW",
+                                     "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG"}}}
+    )  # fmt: skip
+    with pytest.raises(PolicyError) as refused:
+        evaluate(cloud_run, None)
+    assert refused.value.message == (
+        "the platform policy has no gkePolicy; only GKE policies can be evaluated "
+        "(as gcloud's evaluate command requires)"
+    )

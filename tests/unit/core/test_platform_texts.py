@@ -288,3 +288,20 @@ def test_a_policy_without_gke_policy_is_refused_in_one_sentence() -> None:
         "the platform policy has no gkePolicy; only GKE policies can be evaluated "
         "(as gcloud's evaluate command requires)"
     )
+
+
+def test_a_workload_without_images_is_refused_in_one_sentence() -> None:
+    from kritis_sim.core.platform import evaluate_platform_policy
+    from kritis_sim.errors import InputError
+
+    with pytest.raises(InputError) as refused:
+        evaluate_platform_policy(
+            policy({"alwaysDeny": True}),
+            [],
+            namespace=None,
+            service_account=None,
+            now=NOW,
+        )
+    assert refused.value.message == (
+        "the workload has no images; there is nothing to evaluate"
+    )

@@ -659,3 +659,40 @@ def test_every_missing_authority_of_a_gap_is_listed() -> None:
         f"- image {IMAGE} is not attested by\n"
         '  - ["qa" "build"] in gap both'
     )
+
+
+def test_an_unreadable_vulnerability_store_denies_every_image() -> None:
+    other = IMAGE.replace("a" * 64, "b" * 64)
+    d = decide_kritis(load(isp()), pod(IMAGE, other), InMemorySource(()), _Down(), now=NOW)  # type: ignore[arg-type]
+    assert [i.allowed for i in d.images] == [False, False]
+    assert d.images[1].reasons == (
+        f"ISP isp: could not read the vulnerabilities of {other}: store down",
+    )
+
+
+def test_an_allowlisted_cve_does_not_hide_the_next_one() -> None:
+    r = load(isp(maximumSeverity="LOW", allowlistCVEs=["projects/goog-vulnz/notes/CVE-1"]))
+    d = decide(r, pod(IMAGE), vulns=(vuln("CVE-1", "HIGH"), vuln("CVE-2", "HIGH")))
+    assert not d.allowed
+    assert [v.cve for v in d.images[0].violations] == ["projects/goog-vulnz/notes/CVE-2"]
+
+
+def test_an_unparsable_image_is_unqualified_for_an_isp() -> None:
+    bad = "Not A Reference!"
+    d = decide(load(isp()), pod(bad))
+    assert [v.to_dict() for v in d.images[0].violations] == [
+        {"type": "UnqualifiedImageViolation", "reason": UNQUALIFIED.format(image=bad)}
+    ]
+
+
+def test_vulnerabilities_are_asked_for_any_project() -> None:
+    asked: list[tuple[str, str]] = []
+
+    class Recording:
+        def vulnerabilities(self, project: str, resource_url: str) -> Sequence[object]:
+            asked.append((project, resource_url))
+            return ()
+
+    tagged = f"gcr.io/shop/api:1@{DIGEST}"
+    decide_kritis(load(isp()), pod(tagged), InMemorySource(()), Recording(), now=NOW)  # type: ignore[arg-type]
+    assert asked == [("", f"https://{tagged}"), ("", f"https://{IMAGE}")]

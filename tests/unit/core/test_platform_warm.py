@@ -120,11 +120,12 @@ class Changing:
 
     def __init__(self) -> None:
         self.attestations_held: list[AttestationOccurrence] = []
+        self.vulnerabilities_held: list[VulnerabilityOccurrence] = []
 
     def vulnerabilities(
         self, project: str, url: str
     ) -> Sequence[VulnerabilityOccurrence]:
-        return ()
+        return tuple(self.vulnerabilities_held)
 
     def discoveries(self, project: str, url: str) -> Sequence[DiscoveryOccurrence]:
         return (pw.scan(),)
@@ -197,3 +198,7 @@ def test_other_sources_are_read_every_time_with_the_same_roots_of_trust() -> Non
     assert verdicts(source, trusted_builders=builders)[0] is C
     source.attestations_held.clear()
     assert verdicts(source, trusted_builders=builders)[0] is N
+    # the vulnerability check's reads are not memoised on a live source either
+    assert verdicts(source, trusted_builders=builders)[2] is C
+    source.vulnerabilities_held.append(pw.vuln("CVE-2024-0001", "CRITICAL"))
+    assert verdicts(source, trusted_builders=builders)[2] is N

@@ -142,6 +142,18 @@ KNOWN_ANSWERS = [
         "invalid registry domain 'gcr.io:port' in 'gcr.io:port/x:v1'; "
         "expected host[:port] with a DNS name, IPv4 address or [IPv6]",
     ),
+    (
+        # 128 characters, not too long: the grammar is what is wrong
+        "ubuntu:-" + "t" * 127,
+        "invalid tag '-" + "t" * 76 + "...'; expected a letter, digit or '_' "
+        "followed by letters, digits, '_', '.' or '-'",
+    ),
+    (
+        # a ':' before the last '/' is not a tag separator
+        "gcr.io/p:x/y",
+        "invalid path component 'p:x' in 'gcr.io/p:x/y'; expected lower-case "
+        "letters and digits joined by '.', '_', '__' or runs of '-'",
+    ),
     ("UBUNTU", "repository name must be lowercase: got 'UBUNTU' in 'UBUNTU'"),
     (
         "/i",

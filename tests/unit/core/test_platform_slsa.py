@@ -364,3 +364,50 @@ def test_rule_explanations_are_exact() -> None:
         "could not read BUILD occurrences from projects/my-proj: unavailable; "
         "failing closed"
     )
+
+
+def test_a_failing_build_does_not_stop_the_search() -> None:
+    verdict, why = check_outcome(_check(), build("mallory"), build())
+    assert verdict is C, why
+
+
+def test_cel_and_multi_rule_explanations_are_exact() -> None:
+    cel = _rule(customConstraints="true")
+    verdict, why = check_outcome(_check(cel), _named(build()))
+    assert verdict is E
+    assert why.startswith(f"{RULE0}: {NAME} verified (")
+    assert why.endswith(", but customConstraints (CEL) are not evaluated by kritis-sim")
+    tag_only = "us-docker.pkg.dev/my-proj/repo/app:v1"
+    stop = (
+        f"image {tag_only!r} is not pinned by a sha256 digest, and occurrences "
+        "are bound to digests"
+    )
+    assert check_outcome(_check(_rule(), _rule()), build(), image=tag_only) == (
+        N,
+        f"{stop}; {stop}",
+    )
+    # an ERROR that ends the check is reported once, not per rule
+    response = evaluate(policy(_check(_rule(), _rule())), None)
+    result = response.results[0].image_results[0].check_set_result
+    assert result is not None
+    assert result.check_results[0].explanation == (
+        "no occurrence source was given, so the occurrences this check needs "
+        "cannot be read"
+    )
+
+
+class _SameBuilds(InMemoryPlatformOccurrences):
+    """Hands out the same BUILD tuple for every project and URL."""
+
+    def __init__(self, builds: tuple[BuildOccurrence, ...]) -> None:
+        super().__init__()
+        self.same = builds
+
+    def builds(self, project: str, resource_url: str) -> Any:
+        return self.same
+
+
+def test_one_build_read_for_two_digests_passes_only_its_subject() -> None:
+    other = IMAGE.replace("a" * 64, "b" * 64)
+    response = evaluate(policy(_check()), _SameBuilds((build(),)), [IMAGE, other])
+    assert [r.verdict for r in response.results[0].image_results] == [C, N]

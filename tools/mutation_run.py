@@ -89,6 +89,7 @@ CORES: dict[str, Core] = {
             "tests/unit/kritis/test_kritis_profiles.py",
             "tests/unit/kritis/test_kritis_properties.py",
             "tests/unit/kritis/test_kritis_fixes.py",
+            "tests/unit/kritis/test_kritis_exemption.py",
             "tests/unit/kritis/test_kritis_v1beta1.py",
             "tests/unit/kritis/test_kritis_cli.py",
             "tests/unit/crypto/test_pgp_expiry.py",

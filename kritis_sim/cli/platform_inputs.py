@@ -1,20 +1,9 @@
 """What the platform-policy commands (``evaluate``, ``webhook``, ``cv``) read, in one place.
 
 * ``--trusted-builders FILE``: the roots of trust of ``slsaCheck``'s
-  ``trustedBuilder`` (Binary Authorization fetches Cloud Build's provenance
-  keys itself; the simulator must be told them). A YAML or JSON document::
-
-      trustedBuilders:
-      - trustedBuilder: GOOGLE_CLOUD_BUILD      # the policy's enum (name or number)
-        builderIds:                             # optional; default Cloud Build's
-        - https://cloudbuild.googleapis.com/GoogleHostedWorker
-        publicKeys:                             # at least one
-        - publicKeyPem: "-----BEGIN PUBLIC KEY-----\\n..."
-          signatureAlgorithm: ECDSA_P256_SHA256 # RSA/ECDSA keys; left out for Ed25519
-          keyId: "//cloudkms.googleapis.com/..."  # optional URI
-
-  Each ``trustedBuilder`` once; keys load and fit their algorithm. Errors name
-  the file, line and field (exit 2).
+  ``trustedBuilder``; the file format and its checks are described in
+  :mod:`kritis_sim.admission.platform_inputs` (errors name the file, line
+  and field; exit 2).
 * ``--occurrences`` of every kind into an ``InMemoryPlatformOccurrences``
   (:func:`platform_source`), with ``--occurrences-project`` placing unnamed
   entries.

@@ -135,15 +135,22 @@ class ServedAdapter:
     def kill(self) -> None:
         """End the ``serve`` process group without a ``stop`` step (for a
         session that could not open); a no-op when none runs."""
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            if proc.stdin is not None:
-                try:
-                    proc.stdin.close()
-                except OSError:
-                    pass
-            _processes.end(proc, grace=1.0)
+        self._end(wait=True)
         self._logdir.cleanup()
+
+    def _end(self, *, wait: bool, grace: float = 1.0) -> None:
+        """Close the process's stdin and end its group after ``grace``
+        seconds (``wait`` for it to be reaped, or not); forget it. A no-op
+        when none runs."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        _processes.end(proc, grace=grace, wait=wait)
 
     def last_output(self) -> str:
         """The adapter's last stdout line and the tail of its stderr."""
@@ -158,14 +165,7 @@ class ServedAdapter:
 
     def _fail(self, problem: str) -> ConformanceError:
         """End the process (its state is unknown) and describe why."""
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            if proc.stdin is not None:
-                try:
-                    proc.stdin.close()
-                except OSError:
-                    pass
-            _processes.end(proc, grace=1.0, wait=False)
+        self._end(wait=False)
         return ConformanceError(f"adapter serve {problem} ({self.last_output()})")
 
     def _call(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -240,12 +240,5 @@ class ServedAdapter:
             if proc is not None:
                 self._call({"command": "stop", "config": str(config_dir)})
         finally:
-            proc, self._proc = self._proc, None
-            if proc is not None:
-                if proc.stdin is not None:
-                    try:
-                        proc.stdin.close()
-                    except OSError:
-                        pass
-                _processes.end(proc, grace=self.stop_grace)
+            self._end(wait=True, grace=self.stop_grace)
             self._logdir.cleanup()

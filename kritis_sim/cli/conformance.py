@@ -260,6 +260,16 @@ def run(args: argparse.Namespace) -> int:
 
     console = _console(stderr=True)
     cases = _select(args, load_catalogue(args.cases))
+    if not cases and generated_budget(args.generated, args.generated_seconds) is None:
+        from kritis_sim.errors import InputError
+
+        # A run that checks nothing must not end green.
+        raise InputError(
+            "no catalogue case is selected (--case/--select) and no generated "
+            "cases are asked for (--generated/--generated-seconds): nothing would "
+            "be checked",
+            source=str(args.cases),
+        )
     by_name = {c.name: c for c in cases}
     xfail = load_xfail(args.xfail) if args.xfail else {}
 

@@ -66,6 +66,14 @@ def test_unknown_case_name_is_an_input_error(
     assert "no case named nope" in capsys.readouterr().err
 
 
+def test_a_run_that_would_check_nothing_is_an_input_error(
+    cases: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["conformance", "--entrypoint", ADAPTER, "--cases", str(cases)]
+    assert main([*args, "--select", "no-such-case"]) == 2
+    assert "nothing would be checked" in capsys.readouterr().err
+
+
 def test_closing_line_counts_expected_failures_as_skipped() -> None:
     summary = {"passed": 3, "failed": 1, "skipped": 2, "xfailed": 4}
     assert closing_line(summary) == "3 passed, 1 failed, 6 skipped"
